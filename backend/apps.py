@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class BackendConfig(AppConfig):
+    name = "backend"
+    verbose_name = "Project plumbing"
+
+    def ready(self) -> None:
+        from celery.schedules import crontab
+
+        from backend import checks  # noqa: F401  (registers system checks)
+        from backend.celery import ensure_filesystem_broker_dirs, register_beat
+
+        ensure_filesystem_broker_dirs()
+        register_beat("backend-heartbeat", "backend.tasks.heartbeat", crontab(minute="*/5"))

@@ -1,0 +1,49 @@
+"""The Celery app. The broker is a doorbell; the database is the source of truth.
+
+Tasks carry ids only, are enqueued on commit, and every long-horizon schedule is a row with a
+due time claimed by a per-minute sweep (never a long eta/countdown on Redis).
+"""
+
+import os
+from pathlib import Path
+
+from celery import Celery
+from celery.schedules import crontab
+from celery.signals import setup_logging
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings.base")
+
+app = Celery("backend")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Options for tasks that are safe to run twice: the message is acknowledged after the task
+# finishes, and re-queued when the worker dies mid-task. Only idempotent tasks may use them.
+IDEMPOTENT = {"acks_late": True, "reject_on_worker_lost": True}
+
+# Fixed sweeps live here, reviewed like code; per-patient timing lives in database rows.
+# Each app appends its own entries through `register_beat` in its AppConfig.ready().
+app.conf.beat_schedule = {}
+
+
+def register_beat(name: str, task: str, schedule: crontab | float) -> None:
+    app.conf.beat_schedule[name] = {"task": task, "schedule": schedule}
+
+
+@setup_logging.connect
+def _use_django_logging(**kwargs: object) -> None:
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)
+
+
+def ensure_filesystem_broker_dirs() -> None:
+    """The filesystem transport needs its folders before the first publish."""
+    from django.conf import settings
+
+    options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
+    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+        if folder := options.get(key):
+            Path(folder).mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,93 @@
+"""One error shape for every API error, through DRF's EXCEPTION_HANDLER.
+
+    {"message": "Invalid input.", "code": "invalid",
+     "extra": {"fields": {"temperature_c": ["Ensure this value is less than or equal to 43."]}}}
+
+Services raise ApplicationError (or Django's ValidationError); views never build error bodies.
+"""
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler
+
+logger = logging.getLogger(__name__)
+
+DB_UNAVAILABLE_RETRY_AFTER = 5
+
+
+class ApplicationError(Exception):
+    """A business rule refused the request; becomes a 4xx with the common shape."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "invalid",
+        fields: dict[str, list[str]] | None = None,
+        status_code: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.fields = fields or {}
+        if status_code is not None:
+            self.status_code = status_code
+
+
+def error_body(message: str, code: str, fields: Any = None) -> dict[str, Any]:
+    return {"message": message, "code": code, "extra": {"fields": fields or {}}}
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, ApplicationError):
+        return Response(error_body(exc.message, exc.code, exc.fields), status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, (OperationalError, InterfaceError)):
+        # The database is unreachable (restart, failover): tell the client to retry rather
+        # than crash; the transaction rolled back, so nothing was half-written.
+        logger.warning("database unavailable: %s", type(exc).__name__)
+        response = Response(
+            error_body("Service temporarily unavailable, please retry.", "unavailable"),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+        response["Retry-After"] = str(DB_UNAVAILABLE_RETRY_AFTER)
+        return response
+
+    response = exception_handler(exc, context)
+    if response is None:
+        if isinstance(exc, DatabaseError):
+            logger.exception("database error in API view")
+        else:
+            logger.exception("unhandled error in API view")
+        return Response(
+            error_body("Internal server error.", "server_error"),
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+
+    assert isinstance(exc, exceptions.APIException)
+    detail = exc.detail
+    if isinstance(exc, exceptions.ValidationError):
+        fields = detail if isinstance(detail, dict) else {"non_field_errors": detail}
+        response.data = error_body("Invalid input.", "invalid", fields)
+    else:
+        codes = exc.get_codes()
+        response.data = error_body(
+            str(detail) if not isinstance(detail, (dict, list)) else "Request failed.",
+            codes if isinstance(codes, str) else "error",
+        )
+    return response

@@ -1,0 +1,20 @@
+"""Patient (mobile) endpoints. The caller is always request.user.patient."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from recovery.api.permissions import IsPatient
+from recovery.api.serializers import PatientOutputSerializer
+from recovery.models import Patient
+from recovery.selectors import _with_surgeries
+
+
+class MeApi(APIView):
+    permission_classes = [IsPatient]
+
+    @extend_schema(responses=PatientOutputSerializer)
+    def get(self, request: Request) -> Response:
+        patient = _with_surgeries(Patient.objects.filter(user=request.user)).get()
+        return Response(PatientOutputSerializer(patient).data)

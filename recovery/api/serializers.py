@@ -1,0 +1,81 @@
+"""Serializers shared by the patient and care-team APIs (output shapes of core records)."""
+
+from datetime import datetime
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from recovery.models import Patient, Surgery
+from recovery.selectors import current_surgery, postop_day
+
+
+class SurgeryOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Surgery
+        fields = [
+            "id",
+            "date",
+            "levels",
+            "indication",
+            "approach",
+            "technique",
+            "instrumentation",
+            "graft",
+            "implants",
+            "brace_prescribed",
+            "discharge_date",
+            "surgeon",
+        ]
+
+
+class PatientOutputSerializer(serializers.ModelSerializer):
+    care_team = serializers.UUIDField(source="care_team_id")
+    care_team_name = serializers.CharField(source="care_team.name")
+    surgery = serializers.SerializerMethodField()
+    postop_day = serializers.SerializerMethodField()
+    activated = serializers.BooleanField(source="user.is_active")
+
+    class Meta:
+        model = Patient
+        fields = [
+            "id",
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "sex",
+            "timezone",
+            "language",
+            "email",
+            "phone",
+            "care_team",
+            "care_team_name",
+            "smoking_status",
+            "smoking_quit_date",
+            "diabetes",
+            "hba1c",
+            "bmi",
+            "bone_quality",
+            "t_score",
+            "steroid_use",
+            "activated",
+            "surgery",
+            "postop_day",
+            "created_at",
+        ]
+
+    def _now(self) -> datetime:
+        return self.context.get("now") or timezone.now()
+
+    @extend_schema_field(SurgeryOutputSerializer(allow_null=True))
+    def get_surgery(self, patient: Patient) -> dict | None:
+        surgery = current_surgery(patient)
+        return SurgeryOutputSerializer(surgery).data if surgery else None
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_postop_day(self, patient: Patient) -> int | None:
+        surgery = current_surgery(patient)
+        if surgery is None:
+            return None
+        return postop_day(patient=patient, surgery=surgery, at=self._now())

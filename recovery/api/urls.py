@@ -1,0 +1,21 @@
+from django.urls import path
+from rest_framework_simplejwt.views import TokenRefreshView
+
+from recovery.api import auth, careteam, patient
+
+urlpatterns = [
+    # Authentication
+    path("auth/token/", auth.TokenObtainApi.as_view(), name="auth-token"),
+    path("auth/token/refresh/", TokenRefreshView.as_view(), name="auth-token-refresh"),
+    path("auth/logout/", auth.LogoutApi.as_view(), name="auth-logout"),
+    path("auth/activate/", auth.ActivateApi.as_view(), name="auth-activate"),
+    # Patient (mobile)
+    path("me/", patient.MeApi.as_view(), name="me"),
+    # Care team
+    path("care/patients/", careteam.PatientListCreateApi.as_view(), name="care-patients"),
+    path(
+        "care/patients/<uuid:patient_id>/",
+        careteam.PatientDetailApi.as_view(),
+        name="care-patient-detail",
+    ),
+]

@@ -1,0 +1,1 @@
+"""System checks for the clinical content: a broken data file fails `manage.py check`."""

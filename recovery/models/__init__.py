@@ -1,0 +1,13 @@
+from recovery.models.audit import AccessEvent
+from recovery.models.patients import ActivationCode, Patient
+from recovery.models.surgeries import Surgery
+from recovery.models.teams import CareTeam, CareTeamMembership
+
+__all__ = [
+    "AccessEvent",
+    "ActivationCode",
+    "CareTeam",
+    "CareTeamMembership",
+    "Patient",
+    "Surgery",
+]

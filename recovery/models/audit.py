@@ -1,0 +1,69 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class AccessEventQuerySet(models.QuerySet["AccessEvent"]):
+    def update(self, **kwargs: object) -> int:
+        raise AppendOnlyError("Access events are append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("Access events are append-only.")
+
+
+class AccessEvent(models.Model):
+    """Who read or changed which patient's record, when, from where. Append-only.
+
+    The application cannot update or delete rows (queryset and instance both refuse);
+    pruning, if ever, is an operator's SQL with its own audit.
+    """
+
+    class Action(models.TextChoices):
+        VIEW = "view"
+        LIST = "list"
+        CREATE = "create"
+        UPDATE = "update"
+        EXPORT = "export"
+        FLAG_ACKNOWLEDGE = "flag_acknowledge"
+        FLAG_RESOLVE = "flag_resolve"
+        FLAG_DISMISS = "flag_dismiss"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="access_events"
+    )
+    patient = models.ForeignKey(
+        "recovery.Patient",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="access_events",
+    )
+    action = models.CharField(max_length=24, choices=Action.choices)
+    object_type = models.CharField(max_length=40)
+    object_id = models.CharField(max_length=64, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = AccessEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["patient", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} {self.action} {self.object_type} {self.object_id}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("Access events are append-only.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("Access events are append-only.")

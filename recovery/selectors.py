@@ -1,0 +1,62 @@
+"""Reads, already scoped to the caller. Views never filter authorisation-relevant data."""
+
+from datetime import datetime
+from uuid import UUID
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from recovery.models import CareTeam, Patient, Surgery
+
+AnyUser = AbstractBaseUser | AnonymousUser
+
+
+def is_clinician(user: AnyUser) -> bool:
+    return bool(user.is_authenticated and user.care_memberships.exists())  # type: ignore[union-attr]
+
+
+def patient_for_user(user: AnyUser) -> Patient | None:
+    if not user.is_authenticated:
+        return None
+    try:
+        return user.patient  # type: ignore[union-attr]
+    except Patient.DoesNotExist:
+        return None
+
+
+def care_teams_for_clinician(*, clinician: AnyUser) -> QuerySet[CareTeam]:
+    return CareTeam.objects.filter(memberships__user=clinician).distinct()
+
+
+def _with_surgeries(queryset: QuerySet[Patient]) -> QuerySet[Patient]:
+    # Surgeries newest first, fetched in one query for the whole page (no N+1).
+    return queryset.select_related("care_team", "user").prefetch_related(
+        Prefetch("surgeries", queryset=Surgery.objects.order_by("-date", "-created_at"))
+    )
+
+
+def patient_list_for_clinician(*, clinician: AnyUser) -> QuerySet[Patient]:
+    team_ids = care_teams_for_clinician(clinician=clinician).values("id")
+    return _with_surgeries(Patient.objects.filter(care_team_id__in=team_ids))
+
+
+def patient_get_for_clinician(*, clinician: AnyUser, patient_id: UUID | str) -> Patient:
+    """Another team's patient is indistinguishable from a missing one (404, not 403)."""
+    try:
+        return patient_list_for_clinician(clinician=clinician).get(id=patient_id)
+    except (Patient.DoesNotExist, ValueError) as exc:
+        raise Http404("No such patient.") from exc
+
+
+def current_surgery(patient: Patient) -> Surgery | None:
+    """The most recent surgery; uses the prefetch cache when present."""
+    surgeries = list(patient.surgeries.all())
+    if not surgeries:
+        return None
+    return max(surgeries, key=lambda s: (s.date, s.created_at))
+
+
+def postop_day(*, patient: Patient, surgery: Surgery, at: datetime) -> int:
+    """Days since surgery on the patient's own calendar (the surgery day is day 0)."""
+    return (patient.local_date(at) - surgery.date).days

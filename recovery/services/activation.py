@@ -1,0 +1,78 @@
+"""One-time activation codes: issued at enrollment, claimed once from the phone."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from backend.exceptions import ApplicationError
+from recovery.models import ActivationCode, Patient
+
+User = get_user_model()
+
+# Unambiguous characters (no 0/O, 1/I/L): the code is read aloud or typed from paper.
+_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+_CODE_LENGTH = 12  # 31^12 ≈ 8e17: brute force is hopeless even before throttling
+
+INVALID_CODE = "This activation code is invalid, already used or expired."
+
+
+def _digest(code: str) -> str:
+    normalised = code.strip().upper().replace("-", "").replace(" ", "")
+    return hashlib.sha256(normalised.encode()).hexdigest()
+
+
+def activation_code_issue(*, patient: Patient, created_by: object | None = None) -> str:
+    """Issue a fresh code (earlier unused codes stop working); returns the clear code once."""
+    code = "".join(secrets.choice(_ALPHABET) for _ in range(_CODE_LENGTH))
+    now = timezone.now()
+    ActivationCode.objects.filter(patient=patient, used_at__isnull=True).update(used_at=now)
+    ActivationCode.objects.create(
+        patient=patient,
+        code_digest=_digest(code),
+        expires_at=now + timedelta(hours=settings.ACTIVATION_CODE_TTL_HOURS),
+        created_by=created_by,
+    )
+    return f"{code[:4]}-{code[4:8]}-{code[8:]}"
+
+
+@transaction.atomic
+def patient_activate(*, code: str, username: str, password: str) -> Patient:
+    now = timezone.now()
+    activation = (
+        ActivationCode.objects.select_for_update()
+        .select_related("patient__user")
+        .filter(code_digest=_digest(code), used_at__isnull=True, expires_at__gt=now)
+        .first()
+    )
+    # Wrong, used and expired codes get the same answer: no oracle for a guesser.
+    if activation is None:
+        raise ApplicationError(
+            INVALID_CODE,
+            code="invalid_activation_code",
+            fields={"activation_code": [INVALID_CODE]},
+        )
+    user = activation.patient.user
+    if User.objects.filter(username__iexact=username).exclude(pk=user.pk).exists():
+        raise ApplicationError(
+            "This username is taken.", fields={"username": ["This username is taken."]}
+        )
+    user.username = username
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        raise ApplicationError(
+            "The password is too weak.", fields={"password": list(exc.messages)}
+        ) from exc
+    user.set_password(password)
+    user.is_active = True
+    user.save(update_fields=["username", "password", "is_active"])
+    activation.used_at = now
+    activation.save(update_fields=["used_at"])
+    return activation.patient
