@@ -4,14 +4,18 @@ Tasks carry ids only, are enqueued on commit, and every long-horizon schedule is
 due time claimed by a per-minute sweep (never a long eta/countdown on Redis).
 """
 
+import logging
 import os
 from pathlib import Path
+from typing import Any
 
 from celery import Celery
 from celery.schedules import crontab
 from celery.signals import setup_logging
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings.base")
+
+logger = logging.getLogger(__name__)
 
 app = Celery("backend")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -47,3 +51,21 @@ def ensure_filesystem_broker_dirs() -> None:
     for key in ("data_folder_in", "data_folder_out", "processed_folder"):
         if folder := options.get(key):
             Path(folder).mkdir(parents=True, exist_ok=True)
+
+
+def enqueue_on_commit(task: Any, **kwargs: Any) -> None:
+    """Publish `task(**kwargs)` after the surrounding transaction commits.
+
+    A broker outage is logged, never raised: the row that needs the work is already
+    committed, and the owning sweep re-drives it. The request that wrote it still succeeds.
+    """
+
+    def _publish() -> None:
+        try:
+            task.apply_async(kwargs=kwargs, retry=False)
+        except Exception:
+            logger.warning("broker unavailable: %s left for its sweep", task.name, exc_info=True)
+
+    from django.db import transaction
+
+    transaction.on_commit(_publish)

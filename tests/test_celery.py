@@ -45,3 +45,21 @@ def test_it_sets_time_limits_and_ignores_results() -> None:
 def test_it_does_not_ack_late_by_default() -> None:
     # Only idempotent tasks opt into acks_late (backend.celery.IDEMPOTENT).
     assert app.conf.task_acks_late is False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_enqueue_on_commit_survives_a_dead_broker(caplog, settings) -> None:
+    from django.db import transaction
+
+    from backend.celery import enqueue_on_commit
+
+    dead = "redis://127.0.0.1:1/0"
+    app.conf.broker_url = dead
+    app.pool.force_close_all()
+    try:
+        with transaction.atomic():
+            enqueue_on_commit(ping, token="x")
+    finally:
+        app.conf.broker_url = settings.CELERY_BROKER_URL
+        app.pool.force_close_all()
+    assert "left for its sweep" in caplog.text

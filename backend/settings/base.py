@@ -234,6 +234,12 @@ else:
         # short, so work held by a killed worker comes back within minutes. We never schedule
         # with long eta/countdown (due_at rows and a sweep do that), so nothing needs more.
         "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600),
+        # Publishing from a request gives up fast when Redis is down (the committed row is
+        # re-driven by a sweep); the worker's own reconnect loop is governed separately.
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.5,
     }
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
