@@ -13,6 +13,7 @@ from backend.exceptions import ApplicationError
 from recovery.models import CareTeam, Patient, Surgery
 from recovery.selectors import care_teams_for_clinician
 from recovery.services.activation import activation_code_issue
+from recovery.services.plans import plan_instantiate
 
 User = get_user_model()
 
@@ -100,4 +101,5 @@ def patient_enroll(
     surgery.save()
 
     code = activation_code_issue(patient=patient, created_by=clinician)
+    plan_instantiate(surgery=surgery)
     return Enrollment(patient=patient, surgery=surgery, activation_code=code)
