@@ -130,7 +130,7 @@ def checklist_entries_record(
         current = existing.get((item.id, data.date))
         try:
             other = by_client.get(data.client_id) if data.client_id else None
-            if other is not None and other is not current:
+            if other is not None and (current is None or other.pk != current.pk):
                 raise EntryError(
                     "client_id_reused",
                     "This client_id was already used for another entry.",
