@@ -334,7 +334,8 @@ def surgery_update(
         raise ApplicationError("Invalid surgery.", fields=errors)
     if not changed:
         return SurgeryUpdate(surgery, (), None)
-    surgery.full_clean()
+    # created_by may be empty on imported records; it is not what is being corrected here.
+    surgery.full_clean(exclude=["created_by"])
     surgery.save()
     rebuild = None
     if _PLAN_FIELDS & set(changed):

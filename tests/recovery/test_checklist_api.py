@@ -109,8 +109,13 @@ def test_a_changed_entry_within_the_grace_window_is_updated(api, london, at_noon
 
 @pytest.mark.parametrize(
     ("days_ago", "status", "code"),
-    [(0, 201, None), (3, 201, None), (4, 400, "outside_grace_window"), (9, 400, "outside_grace_window")],
-)  # fmt: skip
+    [
+        (0, 201, None),
+        (3, 201, None),
+        (4, 400, "outside_grace_window"),
+        (9, 400, "outside_grace_window"),
+    ],
+)
 def test_entries_are_accepted_only_within_the_grace_window(
     api, london, at_noon, days_ago: int, status: int, code: str | None
 ) -> None:
@@ -129,9 +134,7 @@ def test_the_grace_window_is_configurable(api, london, at_noon, settings) -> Non
     assert refused.json()["code"] == "outside_grace_window"
 
 
-def test_a_replay_after_the_grace_window_is_unchanged_but_a_change_is_refused(
-    api, london
-) -> None:
+def test_a_replay_after_the_grace_window_is_unchanged_but_a_change_is_refused(api, london) -> None:
     with time_machine.travel(NOON, tick=False):
         _post(api, london, _entry(kept=True))
     with time_machine.travel(NOON + timedelta(days=6), tick=False):
@@ -245,9 +248,7 @@ def test_a_client_id_replay_is_a_no_op_and_cannot_be_reused(api, london, at_noon
     assert ChecklistEntry.objects.filter(patient=london).count() == 1
 
 
-def test_the_care_team_reads_a_days_checklist_and_the_read_is_audited(
-    api, london, at_noon
-) -> None:
+def test_the_care_team_reads_a_days_checklist_and_the_read_is_audited(api, london, at_noon) -> None:
     _post(api, london, _entry(day=TODAY - timedelta(days=1), kept=False))
     clinician = ClinicianFactory(care_teams=[london.care_team])
     response = api(clinician).get(
@@ -269,7 +270,9 @@ def test_clinicians_cannot_record_checklist_entries(api, london, at_noon) -> Non
 def test_the_checklist_reads_in_constant_queries(
     api, django_assert_max_num_queries, postop_day: int, answered: int
 ) -> None:
-    patient = planned_patient(postop_day=postop_day, brace_prescribed=True, smoking_status="current")
+    patient = planned_patient(
+        postop_day=postop_day, brace_prescribed=True, smoking_status="current"
+    )
     client = api(patient.user)
     items = client.get(URL).json()["items"]
     day = client.get(URL).json()["date"]
@@ -279,5 +282,6 @@ def test_the_checklist_reads_in_constant_queries(
     with django_assert_max_num_queries(5):
         assert len(client.get(URL).json()["items"]) == len(items)
     clinician = ClinicianFactory(care_teams=[patient.care_team])
+    care_url = f"/api/v1/care/patients/{patient.id}/checklist/"
     with django_assert_max_num_queries(8):
-        assert api(clinician).get(f"/api/v1/care/patients/{patient.id}/checklist/").status_code == 200
+        assert api(clinician).get(care_url).status_code == 200

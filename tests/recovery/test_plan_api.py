@@ -91,15 +91,20 @@ def test_upcoming_milestones_are_pending_and_not_yet_past_their_window(api) -> N
 SURGERY = date(2026, 1, 1)
 
 
+LA, AKL = "America/Los_Angeles", "Pacific/Auckland"
+DAY_42_43 = "2026-02-12T12:00Z"  # day 42 in Los Angeles, day 43 in Auckland
+DAY_90_91 = "2026-04-01T12:00Z"  # day 90 in Los Angeles, day 91 in Auckland
+
+
 @pytest.mark.parametrize(
     ("instant", "tz", "day", "driving", "blt_title", "lifting_title"),
     [
         # Day 42 -> 43: no driving becomes "drive once cleared"; BLT eases to "avoid heavy".
-        ("2026-02-12T12:00Z", "America/Los_Angeles", 42, "no_driving", "No bending", "10 lb"),
-        ("2026-02-12T12:00Z", "Pacific/Auckland", 43, "driving_when_cleared", "Avoid heavy", "10 lb"),
+        (DAY_42_43, LA, 42, "no_driving", "No bending", "10 lb"),
+        (DAY_42_43, AKL, 43, "driving_when_cleared", "Avoid heavy", "10 lb"),
         # Day 90 -> 91: the 10 lb limit becomes gradual lifting as cleared.
-        ("2026-04-01T12:00Z", "America/Los_Angeles", 90, "driving_when_cleared", "Avoid heavy", "10 lb"),
-        ("2026-04-01T12:00Z", "Pacific/Auckland", 91, "driving_not_on_opioids", "No full bending", "gradually"),
+        (DAY_90_91, LA, 90, "driving_when_cleared", "Avoid heavy", "10 lb"),
+        (DAY_90_91, AKL, 91, "driving_not_on_opioids", "No full bending", "gradually"),
     ],
 )  # fmt: skip
 def test_lifting_blt_and_driving_change_on_the_patients_own_phase_boundary(
@@ -111,9 +116,9 @@ def test_lifting_blt_and_driving_change_on_the_patients_own_phase_boundary(
     restrictions = _by_code(body["restrictions"])
     assert body["postop_day"] == day
     assert driving in restrictions
-    assert {"no_driving", "driving_when_cleared", "driving_not_on_opioids"} & set(
-        restrictions
-    ) == {driving}
+    assert {"no_driving", "driving_when_cleared", "driving_not_on_opioids"} & set(restrictions) == {
+        driving
+    }
     assert restrictions["no_blt"]["title"].startswith(blt_title)
     assert lifting_title in restrictions["lifting_limit"]["title"]
 
