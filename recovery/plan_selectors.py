@@ -153,7 +153,7 @@ def milestones_for_patient(*, patient: Patient, status: str | None = None) -> Qu
     plan = plan_current(patient=patient)
     if plan is None:
         raise ApplicationError(NO_PLAN, code="no_plan", status_code=404)
-    queryset = Milestone.objects.filter(plan=plan).select_related("plan__surgery")
+    queryset = Milestone.objects.filter(plan=plan)
     if status:
         queryset = queryset.filter(status=status)
     return queryset
@@ -200,7 +200,12 @@ def adherence_report(*, snapshot: PlanSnapshot) -> AdherenceReport:
         days[day] = DayRecord(due=frozenset(i.code for i in due), entries=entries.get(day, {}))
         day += datetime.timedelta(days=1)
 
+    # Name each item by the version in force today, else by its latest version.
     titles = {item.code: item.title for item in snapshot.items if item.daily_check}
+    titles.update(
+        (item.code, item.title)
+        for item in items_in_force(snapshot.items, snapshot.postop_day, daily_only=True)
+    )
     return AdherenceReport(
         last_7_days=AdherenceWindow(start, today, adherence_between(days, start, today)),
         since_surgery=AdherenceWindow(first, today, adherence_between(days, first, today)),

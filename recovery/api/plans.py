@@ -17,6 +17,7 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -65,7 +66,7 @@ ADHERENCE_DEFINITION = (
     "answered. Unanswered item-days are counted in 'unknown', never as kept or not kept. A date "
     "with nothing due is left out (it is not a 100% day). Windows include both ends: "
     "last_7_days is today and the 6 days before it (from the surgery date at the earliest); "
-    "since_surgery runs from the surgery date to today."
+    "since_surgery runs from the surgery date to today. Rates are rounded to 4 decimals."
 )
 MAX_ENTRIES_PER_REQUEST = 100
 
@@ -492,13 +493,6 @@ def _status_filter(request: Request) -> str | None:
     return value or None
 
 
-def _paginated_milestones(view: APIView, request: Request, patient: Patient) -> Response:
-    queryset = milestones_for_patient(patient=patient, status=_status_filter(request))
-    paginator = MilestoneCursorPagination()
-    page = paginator.paginate_queryset(queryset, request, view=view)
-    return paginator.get_paginated_response(MilestoneOutputSerializer(page, many=True).data)
-
-
 _DATE_PARAM = OpenApiParameter(
     "date", OpenApiTypes.DATE, description="A local date of the patient (default: their today)."
 )
@@ -599,12 +593,18 @@ def _entry_rows(data: Any, *, many: bool) -> list[dict[str, Any]]:
     return rows
 
 
-class MeMilestoneListApi(APIView):
+class MeMilestoneListApi(ListAPIView):
     permission_classes = [IsPatient]
+    serializer_class = MilestoneOutputSerializer
+    pagination_class = MilestoneCursorPagination
 
-    @extend_schema(parameters=[_STATUS_PARAM], responses=MilestoneOutputSerializer(many=True))
-    def get(self, request: Request) -> Response:
-        return _paginated_milestones(self, request, request.user.patient)
+    def get_queryset(self) -> Any:
+        patient = self.request.user.patient
+        return milestones_for_patient(patient=patient, status=_status_filter(self.request))
+
+    @extend_schema(parameters=[_STATUS_PARAM])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
 
 
 class MeAdherenceApi(APIView):
@@ -666,13 +666,18 @@ class CareChecklistApi(_CareApi):
         return Response(payload)
 
 
-class CareMilestoneListApi(_CareApi):
-    @extend_schema(parameters=[_STATUS_PARAM], responses=MilestoneOutputSerializer(many=True))
-    def get(self, request: Request, patient_id: str) -> Response:
-        patient = self.patient(request, patient_id)
-        response = _paginated_milestones(self, request, patient)
-        self.audit(request, patient, AccessEvent.Action.VIEW, "milestones")
-        return response
+class CareMilestoneListApi(_CareApi, ListAPIView):
+    serializer_class = MilestoneOutputSerializer
+    pagination_class = MilestoneCursorPagination
+
+    def get_queryset(self) -> Any:
+        patient = self.patient(self.request, self.kwargs["patient_id"])
+        self.audit(self.request, patient, AccessEvent.Action.VIEW, "milestones")
+        return milestones_for_patient(patient=patient, status=_status_filter(self.request))
+
+    @extend_schema(parameters=[_STATUS_PARAM])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
 
 
 class CareAdherenceApi(_CareApi):
@@ -684,18 +689,16 @@ class CareAdherenceApi(_CareApi):
         return Response(_adherence(adherence_report(snapshot=snapshot)))
 
 
-class CareAdjustmentListApi(_CareApi):
-    @extend_schema(responses=ClinicianAdjustmentOutputSerializer(many=True))
-    def get(self, request: Request, patient_id: str) -> Response:
-        patient = self.patient(request, patient_id)
-        paginator = CreatedCursorPagination()
-        page = paginator.paginate_queryset(
-            adjustments_for_patient(patient=patient), request, view=self
-        )
-        self.audit(request, patient, AccessEvent.Action.VIEW, "adjustments")
-        return paginator.get_paginated_response(
-            ClinicianAdjustmentOutputSerializer(page, many=True).data
-        )
+class CareAdjustmentListApi(_CareApi, ListAPIView):
+    """Who changed the plan, when and why; newest first."""
+
+    serializer_class = ClinicianAdjustmentOutputSerializer
+    pagination_class = CreatedCursorPagination
+
+    def get_queryset(self) -> Any:
+        patient = self.patient(self.request, self.kwargs["patient_id"])
+        self.audit(self.request, patient, AccessEvent.Action.VIEW, "adjustments")
+        return adjustments_for_patient(patient=patient)
 
 
 class PlanItemAdjustApi(_CareApi):

@@ -59,10 +59,7 @@ def _specs(
     template = pathway_for_technique(
         surgery.technique, templates if templates is not None else pathway_templates()
     )
-    risk = {
-        "brace_prescribed": surgery.brace_prescribed,
-        "smoking_status": patient.smoking_status,
-    }
+    risk = _risk_profile(surgery, patient)
     return _Specs(
         template=template,
         items=plan_items_for(template, **risk),

@@ -189,3 +189,23 @@ def test_the_plan_reads_in_constant_queries(
     clinician = ClinicianFactory(care_teams=[patient.care_team])
     with django_assert_max_num_queries(8):
         assert api(clinician).get(f"/api/v1/care/patients/{patient.id}/plan/").status_code == 200
+
+
+def test_the_plan_endpoints_are_in_the_openapi_schema(client) -> None:
+    paths = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()["paths"]
+    for path in [
+        "/api/v1/me/plan/",
+        "/api/v1/me/checklist/",
+        "/api/v1/me/milestones/",
+        "/api/v1/me/adherence/",
+        "/api/v1/care/patients/{patient_id}/plan/",
+        "/api/v1/care/patients/{patient_id}/plan/items/{item_id}/adjust/",
+        "/api/v1/care/patients/{patient_id}/checklist/",
+        "/api/v1/care/patients/{patient_id}/milestones/",
+        "/api/v1/care/patients/{patient_id}/milestones/{milestone_id}/",
+        "/api/v1/care/patients/{patient_id}/adherence/",
+        "/api/v1/care/patients/{patient_id}/imaging/",
+        "/api/v1/care/patients/{patient_id}/adjustments/",
+        "/api/v1/care/patients/{patient_id}/surgery/",
+    ]:
+        assert path in paths

@@ -6,6 +6,7 @@ import pytest
 import time_machine
 
 from recovery.models import AccessEvent, ChecklistEntry, Milestone, PlanItem
+from recovery.services.plans import plan_rebuild
 from tests.factories import ClinicianFactory
 from tests.factories.plans import plan_of, planned_patient
 
@@ -192,3 +193,12 @@ def test_surgery_changes_are_scoped_to_the_care_team(
     user = {"outsider": outsider_clinician, "patient": patient.user, "anon": None}[who]
     assert _patch(api, user, patient, {"brace_prescribed": True}).status_code == status
     assert patient.surgeries.get().brace_prescribed is False
+
+
+def test_a_second_rebuild_keeps_what_the_first_one_built(api, patient, clinician) -> None:
+    with time_machine.travel(DAY_10, tick=False):
+        _patch(api, clinician, patient, {"technique": "mis_tlif", "approach": "mis"})
+    first = {i.id for i in _live(patient)}
+    with time_machine.travel(DAY_10 + timedelta(days=2), tick=False):
+        plan_rebuild(surgery=patient.surgeries.get())
+    assert {i.id for i in _live(patient)} == first
