@@ -1,0 +1,122 @@
+"""Typed shape of a recovery-pathway template file (one YAML file per approach family).
+
+A template is reviewed clinical data: phases by post-operative day (day 0 = surgery day), each
+phase holding checklist items, plus milestones with target day windows and the parameters a
+clinic may override. Models are frozen so a loaded template can be shared safely.
+
+Cross-field rules that need the whole template (contiguous phases, unique codes, parameter
+targets, placeholders in titles) are checked in `loader.py`, so every problem in a file can be
+reported at once instead of stopping at the first.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+# Techniques the surgery record can name; the Django choices must use these exact codes.
+TECHNIQUES: tuple[str, ...] = ("plf", "plif", "tlif", "mis_tlif", "llif", "olif", "alif")
+
+# Closed vocabulary for `applies_if`. "smoker" means smoking_status == "current".
+AppliesIf = Literal["always", "brace_prescribed", "smoker"]
+APPLIES_IF: tuple[str, ...] = ("always", "brace_prescribed", "smoker")
+
+ItemKind = Literal["restriction", "task", "goal"]
+MilestoneKind = Literal["event", "visit", "imaging", "goal"]
+ReviewStatus = Literal["draft", "clinician_approved"]
+
+Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+SourceId = Annotated[str, StringConstraints(pattern=r"^R[1-9][0-9]*$")]
+Sources = Annotated[list[SourceId], Field(min_length=1)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Number = int | float
+# "item:<code>.<value key>" or "milestone:<code>.day_min|day_max"
+Target = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^(item:[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*|milestone:[a-z][a-z0-9_]*\.day_(min|max))$"
+    ),
+]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Item(_Frozen):
+    """One checklist entry in force for the whole of its phase.
+
+    `title` and `detail` may reference numeric `values` as `{key}`; they are rendered when the
+    plan is built, so a clinic override of a value also changes the text the patient reads.
+    """
+
+    code: Code
+    title: Text
+    detail: str = ""
+    kind: ItemKind
+    applies_if: AppliesIf = "always"
+    # False: guidance shown in the plan but not ticked daily (so not counted in adherence).
+    daily_check: bool = True
+    values: dict[Code, Number] = Field(default_factory=dict)
+    sources: Sources
+    range_note: str | None = None
+
+
+class Phase(_Frozen):
+    code: Code
+    title: Text
+    start_day: Annotated[int, Field(ge=0)]
+    end_day: Annotated[int, Field(ge=0)] | None  # inclusive; None = open-ended
+    items: Annotated[list[Item], Field(min_length=1)]
+
+    def contains(self, postop_day: int) -> bool:
+        return self.start_day <= postop_day and (self.end_day is None or postop_day <= self.end_day)
+
+
+class Milestone(_Frozen):
+    code: Code
+    title: Text
+    detail: str = ""
+    kind: MilestoneKind
+    day_min: Annotated[int, Field(ge=0)]
+    day_max: Annotated[int, Field(ge=0)]
+    applies_if: AppliesIf = "always"
+    # After the first window the milestone recurs every N days (e.g. yearly reviews).
+    repeat_every_days: Annotated[int, Field(gt=0)] | None = None
+    sources: Sources
+    range_note: str | None = None
+
+
+class Parameter(_Frozen):
+    """A default a clinic may override; `targets` say which numbers it sets."""
+
+    name: Code
+    description: Text
+    unit: Text
+    default: Number
+    min: Number | None = None
+    max: Number | None = None
+    targets: Annotated[list[Target], Field(min_length=1)]
+    sources: Sources
+    range_note: str | None = None
+
+
+class Review(_Frozen):
+    status: ReviewStatus
+    approved_by: str | None = None
+    approved_on: datetime.date | None = None
+    note: str = ""
+
+
+class PathwayTemplate(_Frozen):
+    code: Code
+    version: Annotated[int, Field(ge=1)]
+    title: Text
+    techniques: Annotated[list[Code], Field(min_length=1)]
+    review: Review
+    notes: str = ""
+    parameters: list[Parameter] = Field(default_factory=list)
+    phases: Annotated[list[Phase], Field(min_length=1)]
+    milestones: Annotated[list[Milestone], Field(min_length=1)]
