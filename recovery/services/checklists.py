@@ -27,7 +27,13 @@ from django.db import IntegrityError, transaction
 
 from backend.exceptions import ApplicationError
 from recovery.models import ChecklistEntry, Patient, PlanItem
-from recovery.plan_selectors import PlanSnapshot, items_in_force, plan_snapshot
+from recovery.plan_selectors import (
+    NO_PLAN,
+    PlanSnapshot,
+    items_in_force,
+    plan_current,
+    plan_snapshot,
+)
 
 DEFAULT_GRACE_DAYS = 3
 
@@ -94,6 +100,9 @@ def checklist_entries_record(
     Raises ApplicationError (400) naming the failing entries; one entry's error has the code
     of its rule, several entries' errors have the code "invalid_entries".
     """
+    if plan_current(patient=patient) is None:
+        # Nothing can be due without a plan: a refusal of the entries, not a missing resource.
+        raise ApplicationError(NO_PLAN, code="no_plan", fields={"item": [NO_PLAN]})
     snapshot = plan_snapshot(patient=patient, today=today)
     resolved: list[tuple[int, EntryInput, PlanItem]] = []
     errors: dict[int, EntryError] = {}
