@@ -285,3 +285,8 @@ def test_the_checklist_reads_in_constant_queries(
     care_url = f"/api/v1/care/patients/{patient.id}/checklist/"
     with django_assert_max_num_queries(8):
         assert api(clinician).get(care_url).status_code == 200
+
+
+def test_an_entry_without_a_plan_is_refused_as_bad_input(api, patient) -> None:
+    response = api(patient.user).post(URL, _entry(), format="json")
+    assert (response.status_code, response.json()["code"]) == (400, "no_plan")
