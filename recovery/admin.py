@@ -5,6 +5,8 @@ from recovery.models import (
     ActivationCode,
     CareTeam,
     CareTeamMembership,
+    CheckIn,
+    Flag,
     Patient,
     Surgery,
 )
@@ -76,3 +78,44 @@ class AccessEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: object, obj: object = None) -> bool:
         return False
+
+
+# Check-ins and flags (issue 4): read-only. Flags change through the care-team API, which
+# audits every action; the admin is for inspection.
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(CheckIn)
+class CheckInAdmin(_ReadOnlyAdmin):
+    list_display = ["id", "patient", "recorded_at", "postop_day", "received_at"]
+    list_filter = ["recorded_at"]
+    search_fields = ["id", "patient__id"]
+    raw_id_fields = ["patient", "surgery"]
+    date_hierarchy = "recorded_at"
+
+
+@admin.register(Flag)
+class FlagAdmin(_ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "patient",
+        "category",
+        "severity",
+        "status",
+        "escalation_level",
+        "opened_at",
+        "rule_id",
+    ]
+    list_filter = ["status", "severity", "category", "origin"]
+    search_fields = ["id", "patient__id", "rule_id"]
+    raw_id_fields = ["patient", "acknowledged_by", "resolved_by", "dismissed_by", "checkins"]

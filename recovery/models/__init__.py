@@ -1,4 +1,6 @@
 from recovery.models.audit import AccessEvent
+from recovery.models.checkins import CheckIn
+from recovery.models.flags import Flag
 from recovery.models.patients import ActivationCode, Patient
 from recovery.models.surgeries import Surgery
 from recovery.models.teams import CareTeam, CareTeamMembership
@@ -8,6 +10,8 @@ __all__ = [
     "ActivationCode",
     "CareTeam",
     "CareTeamMembership",
+    "CheckIn",
+    "Flag",
     "Patient",
     "Surgery",
 ]
