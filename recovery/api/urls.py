@@ -1,12 +1,11 @@
 from django.urls import path
-from rest_framework_simplejwt.views import TokenRefreshView
 
 from recovery.api import auth, careteam, checkins, flags, patient
 
 urlpatterns = [
     # Authentication
     path("auth/token/", auth.TokenObtainApi.as_view(), name="auth-token"),
-    path("auth/token/refresh/", TokenRefreshView.as_view(), name="auth-token-refresh"),
+    path("auth/token/refresh/", auth.TokenRefreshApi.as_view(), name="auth-token-refresh"),
     path("auth/logout/", auth.LogoutApi.as_view(), name="auth-logout"),
     path("auth/activate/", auth.ActivateApi.as_view(), name="auth-activate"),
     # Patient (mobile)
