@@ -66,6 +66,11 @@ def flag_link(flag: Flag) -> str:
     return f"/dashboard/flags/{flag.id}/"
 
 
+def _alert_context(flag: Flag) -> dict[str, str | int]:
+    # Opaque ids only: the message body never names a symptom (notifications.catalogue).
+    return {"flag_id": str(flag.id), "patient_id": str(flag.patient_id)}
+
+
 # ----------------------------------------------------------------------------------- alerts
 
 
@@ -84,6 +89,7 @@ def _alert_team(*, flags: Sequence[Flag], patient: Patient) -> int:
             recipient_id=member.user_id,
             template=TEMPLATE_FLAG,
             idempotency_key=f"flag:{flag.id}:{flag.severity}:{member.user_id}",
+            context=_alert_context(flag),
             urgent=flag.severity_rank >= severity_rank(Flag.Severity.URGENT),
             link=flag_link(flag),
         )
@@ -345,7 +351,7 @@ def flag_escalate(*, flag_id: UUID, from_level: int, now: datetime) -> bool:
             recipient_id=member.user_id,
             template=TEMPLATE_ESCALATED,
             idempotency_key=f"flag:{flag.id}:{flag.severity}:escalation{level}:{member.user_id}",
-            context={"level": level},
+            context=_alert_context(flag),
             urgent=True,
             link=flag_link(flag),
         )
