@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
+from django.db import connections
 from django.utils import timezone
+from kombu import pools
 
 from backend.celery import app
 from notifications.channels import push
@@ -77,9 +79,15 @@ class RedisServer:
 
 
 def _reset_connections() -> None:
-    # Drops the connection and producer pools so the next publish connects afresh;
-    # `pool.force_close_all()` alone leaves a closed pool that refuses every later publish.
-    app.close()
+    """Forget every pooled broker connection so the next publish dials `broker_url` afresh.
+
+    kombu keeps one pool per broker URL in a global registry, and a force-closed pool stays
+    there refusing every later publish ("Acquire on closed pool"); reset the registry and the
+    app's handles to it.
+    """
+    pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None
 
 
 @pytest.fixture
@@ -141,7 +149,11 @@ def test_it_delivers_the_care_team_alert_exactly_once_across_a_broker_outage(
     delivered = threading.Event()
 
     def _after_task(task: object, **kwargs: object) -> None:
-        if not alerts.filter(status="pending").exists():
+        # Runs in the worker's thread: close its connection so the test database can be
+        # dropped at the end of the session.
+        done = not alerts.filter(status="pending").exists()
+        connections.close_all()
+        if done:
             delivered.set()
 
     task_postrun.connect(_after_task, weak=False)
