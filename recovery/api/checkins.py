@@ -10,17 +10,20 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import CursorPagination
+from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from backend.exceptions import ApplicationError, error_body
+from backend.pagination import CreatedCursorPagination
+from backend.schema import ErrorSerializer
 from recovery.api.permissions import IsPatient
 from recovery.models import CheckIn, Patient
 from recovery.models.checkins import (
@@ -151,11 +154,8 @@ class CheckInOutputSerializer(serializers.ModelSerializer):
         ]
 
 
-class CheckInCursorPagination(CursorPagination):
-    ordering = ("-recorded_at", "-id")
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
+class CheckInCursorPagination(CreatedCursorPagination):
+    ordering = ("-recorded_at", "-id")  # the patient's clock order, not arrival order
 
 
 def _parse_id(item: Any) -> UUID | None:
@@ -183,9 +183,10 @@ def checkin_submit(*, patient: Patient, item: Any) -> tuple[int, dict[str, Any]]
     return code, CheckInOutputSerializer(result.checkin).data
 
 
-class _PatientApi(APIView):
+class _PatientMixin:
     permission_classes = [IsPatient]
     throttle_scope = "checkin"
+    request: Request
 
     def get_throttles(self) -> list[Any]:
         # Writes are rate-limited per user; reading one's own history is not.
@@ -197,18 +198,22 @@ class _PatientApi(APIView):
         return patient
 
 
-class CheckInListCreateApi(_PatientApi):
-    @extend_schema(responses=CheckInOutputSerializer(many=True))
-    def get(self, request: Request) -> Response:
-        paginator = CheckInCursorPagination()
-        page = paginator.paginate_queryset(
-            CheckIn.objects.filter(patient=self.patient()), request, view=self
-        )
-        return paginator.get_paginated_response(CheckInOutputSerializer(page, many=True).data)
+class CheckInListCreateApi(_PatientMixin, ListAPIView):
+    """GET: the caller's own check-ins, newest first. POST: one check-in (201; replay 200)."""
+
+    serializer_class = CheckInOutputSerializer
+    pagination_class = CheckInCursorPagination
+
+    def get_queryset(self) -> QuerySet[CheckIn]:
+        return CheckIn.objects.filter(patient=self.patient())
 
     @extend_schema(
         request=CheckInInputSerializer,
-        responses={201: CheckInOutputSerializer, 200: CheckInOutputSerializer},
+        responses={
+            201: CheckInOutputSerializer,
+            200: CheckInOutputSerializer,
+            409: ErrorSerializer,
+        },
     )
     def post(self, request: Request) -> Response:
         code, body = checkin_submit(patient=self.patient(), item=request.data)
@@ -235,7 +240,7 @@ def _sort_key(item: Any) -> tuple[int, Any]:
         return (1, None)
 
 
-class CheckInBatchApi(_PatientApi):
+class CheckInBatchApi(_PatientMixin, APIView):
     """Up to 100 queued check-ins; each is applied on its own, like a single POST.
 
     Always 200 with one result per item, in the order sent: `status` is the HTTP status the

@@ -17,7 +17,8 @@ from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.generics import ListAPIView
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -136,11 +137,36 @@ class WorklistPagination(BasePagination):
     page_size_query_param = "page_size"
 
     def _page_size(self, request: Request) -> int:
-        try:
-            size = int(request.query_params.get(self.page_size_query_param, self.page_size))
-        except ValueError:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
             return self.page_size
-        return max(1, min(size, self.max_page_size))
+        try:
+            size = int(raw)
+        except ValueError:
+            size = 0
+        if not 1 <= size <= self.max_page_size:
+            raise ValidationError(
+                {"page_size": [f"A whole number from 1 to {self.max_page_size}."]}
+            )
+        return size
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": "The pagination cursor value.",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": "Number of results to return per page.",
+                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
+            },
+        ]
 
     @staticmethod
     def _decode(raw: str) -> tuple[int, datetime, UUID]:
@@ -195,10 +221,24 @@ class WorklistPagination(BasePagination):
         }
 
 
-class FlagListApi(APIView):
+class FlagListApi(ListAPIView):
     """The caller's teams' flags, most severe first, then oldest first."""
 
     permission_classes = [IsClinician]
+    serializer_class = FlagOutputSerializer
+    pagination_class = WorklistPagination
+
+    def get_queryset(self) -> QuerySet[Flag]:
+        filters = FlagFilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        wanted = filters.validated_data
+        queryset = flag_list_for_clinician(clinician=self.request.user)
+        for name in ("status", "severity", "category"):
+            if name in wanted:
+                queryset = queryset.filter(**{f"{name}__in": wanted[name]})
+        if "patient" in wanted:
+            queryset = queryset.filter(patient_id=wanted["patient"])
+        return queryset
 
     @extend_schema(
         parameters=[
@@ -206,31 +246,18 @@ class FlagListApi(APIView):
             OpenApiParameter("severity", str, description="routine, urgent, emergency"),
             OpenApiParameter("category", str),
             OpenApiParameter("patient", UUID),
-            OpenApiParameter("cursor", str),
-            OpenApiParameter("page_size", int),
-        ],
-        responses=FlagOutputSerializer(many=True),
+        ]
     )
-    def get(self, request: Request) -> Response:
-        filters = FlagFilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        wanted = filters.validated_data
-        queryset = flag_list_for_clinician(clinician=request.user)
-        for name in ("status", "severity", "category"):
-            if name in wanted:
-                queryset = queryset.filter(**{f"{name}__in": wanted[name]})
-        if "patient" in wanted:
-            queryset = queryset.filter(patient_id=wanted["patient"])
-        paginator = WorklistPagination()
-        page = paginator.paginate_queryset(queryset, request, view=self)
-        shown = list(dict.fromkeys(flag.patient_id for flag in page))
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = self.list(request, *args, **kwargs)
+        shown = list(dict.fromkeys(row["patient"] for row in response.data["results"]))
         access_events_record_list(
             actor=request.user,
             patients=[Patient(id=pid) for pid in shown],
             object_type="flag",
             request=request,
         )
-        return paginator.get_paginated_response(FlagOutputSerializer(page, many=True).data)
+        return response
 
 
 class FlagDetailApi(APIView):
