@@ -19,6 +19,7 @@ from uuid import UUID
 
 from celery import shared_task
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from backend.celery import IDEMPOTENT
@@ -51,9 +52,9 @@ def evaluate_trends() -> int:
 
 @shared_task(
     name="recovery.tasks.evaluate_trends_batch",
-    autoretry_for=(ConnectionError,),
+    autoretry_for=(OperationalError, InterfaceError),  # the database blinked; rerun is safe
     max_retries=3,
-    retry_backoff=True,
+    retry_backoff=5,
     **IDEMPOTENT,
 )
 def evaluate_trends_batch(patient_ids: list[str]) -> int:
@@ -62,6 +63,8 @@ def evaluate_trends_batch(patient_ids: list[str]) -> int:
     for patient_id in patient_ids:
         try:
             raised += len(patient_trends_evaluate(patient_id=UUID(patient_id), now=now))
+        except (OperationalError, InterfaceError):
+            raise
         except Exception:
             # One patient's bad data must not starve the rest of the batch.
             logger.exception("trend evaluation failed for one patient")

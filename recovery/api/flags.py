@@ -51,6 +51,10 @@ class FlagOutputSerializer(serializers.ModelSerializer):
     acknowledged_by = serializers.IntegerField(source="acknowledged_by_id", allow_null=True)
     resolved_by = serializers.IntegerField(source="resolved_by_id", allow_null=True)
     dismissed_by = serializers.IntegerField(source="dismissed_by_id", allow_null=True)
+    # Blank until resolved; a plain string keeps one enum (the resolve input's) in the schema.
+    resolution_outcome = serializers.CharField(
+        help_text="One of the resolve outcomes, or blank while the flag is not resolved."
+    )
 
     class Meta:
         model = Flag

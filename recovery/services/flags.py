@@ -376,7 +376,8 @@ def flags_due_for_escalation(*, now: datetime, limit: int = 500) -> list[tuple[U
             escalated_at__lte=now - delays[f"{severity}_coordinator_after"],
         )
     rows = (
-        Flag.objects.filter(due, status=Flag.Status.OPEN)
+        # severity_rank >= 1 lets the planner use the partial index flag_escalation_due.
+        Flag.objects.filter(due, status=Flag.Status.OPEN, severity_rank__gte=1)
         .order_by("-severity_rank", "alerted_at")
         .values_list("id", "escalation_level")[:limit]
     )
