@@ -6,8 +6,14 @@ from recovery.models import (
     CareTeam,
     CareTeamMembership,
     CheckIn,
+    ChecklistEntry,
+    ClinicianAdjustment,
     Flag,
+    ImagingResult,
+    Milestone,
     Patient,
+    PatientPlan,
+    PlanItem,
     Surgery,
 )
 
@@ -80,10 +86,10 @@ class AccessEventAdmin(admin.ModelAdmin):
         return False
 
 
-# Check-ins and flags (issue 4): read-only. Flags change through the care-team API, which
-# audits every action; the admin is for inspection.
-
-
+# Recovery plans: plan rows are read-only here (they change through services that record who
+# and why); adjustments and checklist entries are history.
+# Check-ins and flags (issue 4) are read-only too: flags change through the care-team API,
+# which audits every action.
 class _ReadOnlyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: object) -> bool:
         return False
@@ -93,6 +99,55 @@ class _ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: object, obj: object = None) -> bool:
         return False
+
+
+class PlanItemInline(admin.TabularInline):
+    model = PlanItem
+    extra = 0
+    fields = ["position", "phase_code", "code", "kind", "start_day", "end_day", "adjusted_end_day"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(PatientPlan)
+class PatientPlanAdmin(_ReadOnlyAdmin):
+    list_display = ["id", "patient", "template_code", "template_version", "created_at"]
+    list_filter = ["template_code", "template_version"]
+    raw_id_fields = ["patient", "surgery"]
+    inlines = [PlanItemInline]
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(_ReadOnlyAdmin):
+    list_display = ["code", "occurrence", "plan", "status", "target_date_min", "target_date_max"]
+    list_filter = ["status", "kind", "template_code"]
+    raw_id_fields = ["plan", "recorded_by"]
+
+
+@admin.register(ChecklistEntry)
+class ChecklistEntryAdmin(_ReadOnlyAdmin):
+    list_display = ["patient", "item", "date", "kept", "updated_at"]
+    list_filter = ["kept"]
+    list_select_related = ["item"]
+    raw_id_fields = ["patient", "item"]
+
+
+@admin.register(ClinicianAdjustment)
+class ClinicianAdjustmentAdmin(_ReadOnlyAdmin):
+    list_display = ["created_at", "patient", "kind", "actor"]
+    list_filter = ["kind"]
+    list_select_related = ["actor"]
+    raw_id_fields = ["patient", "actor", "item", "milestone", "imaging_result"]
+
+
+@admin.register(ImagingResult)
+class ImagingResultAdmin(_ReadOnlyAdmin):
+    list_display = ["date", "patient", "modality", "finding", "recorded_by"]
+    list_filter = ["modality", "finding"]
+    raw_id_fields = ["patient", "recorded_by"]
 
 
 @admin.register(CheckIn)

@@ -2,6 +2,14 @@ from recovery.models.audit import AccessEvent
 from recovery.models.checkins import CheckIn
 from recovery.models.flags import Flag
 from recovery.models.patients import ActivationCode, Patient
+from recovery.models.plans import (
+    ChecklistEntry,
+    ClinicianAdjustment,
+    ImagingResult,
+    Milestone,
+    PatientPlan,
+    PlanItem,
+)
 from recovery.models.surgeries import Surgery
 from recovery.models.teams import CareTeam, CareTeamMembership
 
@@ -11,7 +19,13 @@ __all__ = [
     "CareTeam",
     "CareTeamMembership",
     "CheckIn",
+    "ChecklistEntry",
+    "ClinicianAdjustment",
     "Flag",
+    "ImagingResult",
+    "Milestone",
     "Patient",
+    "PatientPlan",
+    "PlanItem",
     "Surgery",
 ]

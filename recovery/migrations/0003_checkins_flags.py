@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('recovery', '0001_initial'),
+        ('recovery', '0002_plans'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
