@@ -6,6 +6,7 @@ from recovery.models import (
     CareTeam,
     CareTeamMembership,
     Patient,
+    QuestionnaireResponse,
     Surgery,
 )
 
@@ -75,4 +76,21 @@ class AccessEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(QuestionnaireResponse)
+class QuestionnaireResponseAdmin(admin.ModelAdmin):
+    """Read-only: answers are scored on submission and are part of the clinical record."""
+
+    list_display = ["id", "patient", "instrument", "timepoint", "score", "valid", "submitted_at"]
+    list_filter = ["instrument", "timepoint", "valid"]
+    list_select_related = ["patient"]
+    search_fields = ["id", "patient__id"]
+    raw_id_fields = ["patient", "surgery"]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
         return False

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework_simplejwt.views import TokenRefreshView
 
-from recovery.api import auth, careteam, patient
+from recovery.api import auth, careteam, outcomes, patient
 
 urlpatterns = [
     # Authentication
@@ -18,4 +18,28 @@ urlpatterns = [
         careteam.PatientDetailApi.as_view(),
         name="care-patient-detail",
     ),
+    # Questionnaires and outcomes (issue 6)
+    path(
+        "me/questionnaires/",
+        outcomes.MyQuestionnaireListCreateApi.as_view(),
+        name="me-questionnaires",
+    ),
+    path(
+        "me/questionnaires/due/",
+        outcomes.MyQuestionnairesDueApi.as_view(),
+        name="me-questionnaires-due",
+    ),
+    path("me/outcomes/", outcomes.MyOutcomesApi.as_view(), name="me-outcomes"),
+    path(
+        "care/patients/<uuid:patient_id>/questionnaires/",
+        outcomes.PatientQuestionnaireListApi.as_view(),
+        name="care-patient-questionnaires",
+    ),
+    path(
+        "care/patients/<uuid:patient_id>/outcomes/",
+        outcomes.PatientOutcomesApi.as_view(),
+        name="care-patient-outcomes",
+    ),
+    path("care/outcomes/", outcomes.CohortOutcomesApi.as_view(), name="care-outcomes"),
+    path("care/outcomes.csv", outcomes.CohortOutcomesCsvApi.as_view(), name="care-outcomes-csv"),
 ]

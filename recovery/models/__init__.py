@@ -1,5 +1,6 @@
 from recovery.models.audit import AccessEvent
 from recovery.models.patients import ActivationCode, Patient
+from recovery.models.questionnaires import QuestionnaireResponse
 from recovery.models.surgeries import Surgery
 from recovery.models.teams import CareTeam, CareTeamMembership
 
@@ -9,5 +10,6 @@ __all__ = [
     "CareTeam",
     "CareTeamMembership",
     "Patient",
+    "QuestionnaireResponse",
     "Surgery",
 ]

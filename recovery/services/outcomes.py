@@ -1,0 +1,158 @@
+"""Per-patient outcome: change from baseline per measure, MCID/SCB, and the worse-than-baseline
+review flag. Classification itself is recovery.instruments.classify_change (thresholds.yaml).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from recovery import instruments
+from recovery.models import Patient, QuestionnaireResponse
+
+BASELINE = "baseline"
+
+# A patient worse than before surgery from 3 months on is put in front of the care team as a
+# routine review (issue 6). Earlier follow-ups are left out because pain and function are still
+# recovering from the operation itself; the REFERENCE.md section 7 trend rules route such
+# findings as ROUTINE surgeon-review tasks.
+WORSE_FLAG_FROM_DAY = 90
+WORSE_FLAG_RULE_ID = "outcome.worse_than_baseline"
+WORSE_FLAG_RULE_VERSION = 1
+WORSE_FLAG_SEVERITY = "routine"
+
+NO_BASELINE = (
+    "There is no answer from before your surgery to compare with, so no change can be shown."
+)
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    timepoint: str
+    score: float
+    change: instruments.ChangeResult | None  # None without a valid baseline
+
+
+@dataclass(frozen=True)
+class MeasureOutcome:
+    measure: str
+    label: str
+    instrument: str
+    baseline: float | None
+    follow_ups: list[FollowUp] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Worsening:
+    """Why a follow-up calls for review; `facts` is what a flag records."""
+
+    rule_id: str
+    rule_version: int
+    severity: str
+    facts: dict[str, Any]
+
+
+def patient_outcomes(*, patient: Patient) -> list[MeasureOutcome]:
+    """Every measure of the enabled instruments, with each answered follow-up (one query)."""
+    responses = QuestionnaireResponse.objects.filter(patient=patient, valid=True).only(
+        "instrument", "timepoint", "scores"
+    )
+    return outcomes_from_responses(responses)
+
+
+def outcomes_from_responses(responses: Iterable[QuestionnaireResponse]) -> list[MeasureOutcome]:
+    by_key = {(r.instrument, r.timepoint): r for r in responses}
+    order = instruments.load_schedule().timepoint_codes
+    enabled = {c for c, i in instruments.load_instruments().items() if i.enabled}
+    outcomes: list[MeasureOutcome] = []
+    for measure in instruments.load_thresholds().measures:
+        if measure.instrument not in enabled:
+            continue
+        baseline = _value(by_key.get((measure.instrument, BASELINE)), measure.score_key)
+        follow_ups = []
+        for timepoint in order[1:]:
+            value = _value(by_key.get((measure.instrument, timepoint)), measure.score_key)
+            if value is None:
+                continue
+            change = None
+            if baseline is not None:
+                change = instruments.classify_change(measure.code, baseline, value)
+            follow_ups.append(FollowUp(timepoint=timepoint, score=value, change=change))
+        outcomes.append(
+            MeasureOutcome(
+                measure=measure.code,
+                label=measure.label,
+                instrument=measure.instrument,
+                baseline=baseline,
+                follow_ups=follow_ups,
+            )
+        )
+    return outcomes
+
+
+def worse_flag_timepoints() -> frozenset[str]:
+    schedule = instruments.load_schedule()
+    return frozenset(tp.code for tp in schedule.follow_ups if tp.target_day >= WORSE_FLAG_FROM_DAY)
+
+
+def outcome_worsening(response: QuestionnaireResponse) -> Worsening | None:
+    """Decide whether `response` is worse than the same patient's baseline on any measure.
+
+    Only valid answers from 3 months on, compared with a valid baseline of the same
+    instrument; "worse" is ChangeResult.worse_than_baseline (any loss, however small).
+    """
+    if not response.valid or response.timepoint not in worse_flag_timepoints():
+        return None
+    baseline = QuestionnaireResponse.objects.filter(
+        patient_id=response.patient_id,
+        instrument=response.instrument,
+        timepoint=BASELINE,
+        valid=True,
+    ).first()
+    if baseline is None:
+        return None
+    worse: dict[str, dict[str, Any]] = {}
+    for score_key, measure in instruments.measures_for(response.instrument).items():
+        before = _value(baseline, score_key)
+        after = _value(response, score_key)
+        if before is None or after is None:
+            continue
+        change = instruments.classify_change(measure, before, after)
+        if change.worse_than_baseline:
+            worse[measure] = {
+                "baseline": change.baseline,
+                "follow_up": change.follow_up,
+                "change": change.change,
+            }
+    if not worse:
+        return None
+    return Worsening(
+        rule_id=WORSE_FLAG_RULE_ID,
+        rule_version=WORSE_FLAG_RULE_VERSION,
+        severity=WORSE_FLAG_SEVERITY,
+        facts={
+            "response_id": str(response.id),
+            "instrument": response.instrument,
+            "timepoint": response.timepoint,
+            "measures": worse,
+            "thresholds_version": instruments.load_thresholds().version,
+        },
+    )
+
+
+def outcome_flag_if_worse(response: QuestionnaireResponse) -> Worsening | None:
+    """Raise a routine review flag when `response` is worse than baseline (3 months on).
+
+    Called by questionnaire_submit inside its transaction. Returns the decision.
+    """
+    worsening = outcome_worsening(response)
+    # Flag write pending: the Flag model and its upsert service arrive with the triage work.
+    return worsening
+
+
+def _value(response: QuestionnaireResponse | None, score_key: str) -> float | None:
+    if response is None or not response.valid:
+        return None
+    value = response.scores.get(score_key)
+    return None if value is None else float(value)
