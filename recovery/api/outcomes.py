@@ -210,7 +210,7 @@ class MyQuestionnairesDueApi(APIView):
         ]
         return Response(
             {
-                "today": patient.local_date(now),
+                "today": patient.local_date(now).isoformat(),
                 "results": QuestionnaireDueOutputSerializer(results, many=True).data,
             }
         )
@@ -369,7 +369,9 @@ class CohortCsvRenderer(renderers.BaseRenderer):
         buffer = io.StringIO()
         rows = list(analytics.table_rows(data))
         if rows:
-            writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+            # Follow-up rows carry every column; the baseline has no change columns (empty).
+            columns = list(dict.fromkeys([*rows[-1], *(name for row in rows for name in row)]))
+            writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
             writer.writeheader()
             writer.writerows(rows)
         return buffer.getvalue().encode(self.charset)
