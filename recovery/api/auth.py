@@ -8,11 +8,13 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
-from rest_framework_simplejwt.views import TokenObtainPairView
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from backend.exceptions import ApplicationError
 from recovery.services.activation import patient_activate
+from recovery.services.tokens import refresh_token_reuse_detect
 
 
 class TokenObtainApi(TokenObtainPairView):
@@ -27,6 +29,21 @@ class TokenObtainApi(TokenObtainPairView):
         context = super().get_serializer_context()
         context["request"] = self.request._request
         return context
+
+
+class ReuseDetectingRefreshSerializer(TokenRefreshSerializer):
+    def validate(self, attrs: dict[str, str]) -> dict[str, str]:
+        try:
+            return super().validate(attrs)
+        except TokenError:
+            refresh_token_reuse_detect(attrs["refresh"])
+            raise
+
+
+class TokenRefreshApi(TokenRefreshView):
+    """Rotates the refresh token; replaying a rotated-out token revokes the whole family."""
+
+    serializer_class = ReuseDetectingRefreshSerializer
 
 
 class LogoutInputSerializer(serializers.Serializer):

@@ -163,3 +163,41 @@ def test_an_old_code_stops_working_when_a_new_one_is_issued(api) -> None:
         ACTIVATE, {"activation_code": first, "username": "ana.r", "password": NEW_PASSWORD}
     )
     assert response.status_code == 400
+
+
+def test_replaying_a_rotated_refresh_token_revokes_the_whole_family(api, patient) -> None:
+    stolen = _login(api, patient.user.username).data["refresh"]
+    legitimate = api().post(REFRESH, {"refresh": stolen}).data["refresh"]
+    assert api().post(REFRESH, {"refresh": stolen}).status_code == 401  # the replay
+    assert api().post(REFRESH, {"refresh": legitimate}).status_code == 401  # family revoked
+
+
+def test_it_refuses_a_tampered_access_token(api, patient) -> None:
+    access = _login(api, patient.user.username).data["access"]
+    header, payload, signature = access.split(".")
+    tampered = f"{header}.{payload}.{signature[:-2]}{'AA' if signature[-2:] != 'AA' else 'BB'}"
+    client = api()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tampered}")
+    assert client.get("/api/v1/me/").status_code == 401
+
+
+def test_it_refuses_an_unsigned_alg_none_token(api, patient) -> None:
+    import base64
+    import json
+
+    def b64(data: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    access = _login(api, patient.user.username).data["access"]
+    claims = json.loads(base64.urlsafe_b64decode(access.split(".")[1] + "=="))
+    forged = f"{b64({'alg': 'none', 'typ': 'JWT'})}.{b64(claims)}."
+    client = api()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {forged}")
+    assert client.get("/api/v1/me/").status_code == 401
+
+
+def test_a_refresh_token_is_not_accepted_as_an_access_token(api, patient) -> None:
+    refresh = _login(api, patient.user.username).data["refresh"]
+    client = api()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {refresh}")
+    assert client.get("/api/v1/me/").status_code == 401

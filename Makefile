@@ -1,0 +1,64 @@
+# Developer entry points. `make` alone lists them.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+UV_VERSION := 0.13.9
+REQUIREMENTS := requirements.txt requirements-dev.txt
+
+# make run: where it listens and keeps its state (SQLite, broker files, beat schedule).
+HOST ?= 127.0.0.1
+PORT ?= 8000
+VAR_DIR ?= $(CURDIR)/var
+
+# Extra pytest arguments, e.g. make test PYTEST_ARGS="-k triage -x".
+PYTEST_ARGS ?=
+FUZZ_EXAMPLES ?= 1000
+
+.PHONY: help venv run test lint fuzz screenshots clean distclean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+venv: $(VENV)/.installed ## Create .venv and install runtime + test dependencies
+
+# The stamp is newer than both requirement files once they are installed, so this step is
+# skipped until one of them changes. uv installs in ~2 s; pip (~20 s) is the fallback.
+$(VENV)/.installed: $(REQUIREMENTS)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	if $(PY) -m pip install -q --disable-pip-version-check uv==$(UV_VERSION) \
+	    && $(VENV)/bin/uv pip install -q --python $(PY) $(addprefix -r ,$(REQUIREMENTS)); then :; \
+	else \
+	    echo "make venv: uv failed; installing with pip" >&2; \
+	    $(PY) -m pip install -q --disable-pip-version-check $(addprefix -r ,$(REQUIREMENTS)); \
+	fi
+	touch $@
+
+run: venv ## Run web + worker + beat on embedded SQLite/filesystem broker (Ctrl-C stops all)
+	mkdir -p $(VAR_DIR)
+	HOST=$(HOST) PORT=$(PORT) VAR_DIR=$(VAR_DIR) PYTHON=$(abspath $(PY)) bash scripts/run.sh
+
+test: venv ## Run the test suite against throwaway PostgreSQL + Redis
+	bash scripts/with-services.sh -- bash scripts/pytest.sh $(PYTEST_ARGS)
+
+lint: venv ## Ruff lint
+	$(VENV)/bin/ruff check .
+
+# Tests marked `fuzz` read HYPOTHESIS_PROFILE / FUZZ_MAX_EXAMPLES to run longer than in `make test`.
+fuzz: venv ## Longer schema fuzzing (pytest -m fuzz)
+	HYPOTHESIS_PROFILE=fuzz FUZZ_MAX_EXAMPLES=$(FUZZ_EXAMPLES) \
+	    bash scripts/with-services.sh -- bash scripts/pytest.sh -m fuzz $(PYTEST_ARGS)
+
+screenshots: venv ## Save dashboard screenshots under docs/screenshots (pytest -m screenshots)
+	bash scripts/with-services.sh -- bash scripts/pytest.sh -m screenshots $(PYTEST_ARGS)
+
+clean: ## Delete runtime state and caches (keeps .venv)
+	rm -rf var staticfiles .pytest_cache .ruff_cache .coverage htmlcov .hypothesis .schemathesis
+	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
+
+distclean: clean ## clean, and delete .venv too
+	rm -rf $(VENV)

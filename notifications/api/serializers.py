@@ -1,0 +1,108 @@
+"""Serializers for the /me/ notification endpoints (names unique project-wide)."""
+
+import zoneinfo
+from functools import cache
+
+from rest_framework import serializers
+
+from notifications.models import Endpoint, Notification, Preference
+
+HHMM = {"format": "%H:%M", "input_formats": ["%H:%M"]}
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+class DeviceRegisterInputSerializer(serializers.Serializer):
+    platform = serializers.ChoiceField(choices=Endpoint.Platform.choices)
+    token = serializers.CharField(max_length=512, trim_whitespace=True)
+
+
+class DeviceOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Endpoint
+        fields = ["id", "platform", "disabled", "last_delivery_at", "created_at"]
+
+
+class PreferenceOutputSerializer(serializers.ModelSerializer):
+    checkin_reminder_time = serializers.TimeField(**HHMM)
+    quiet_hours_start = serializers.TimeField(**HHMM)
+    quiet_hours_end = serializers.TimeField(**HHMM)
+
+    class Meta:
+        model = Preference
+        fields = [
+            "timezone",
+            "checkin_reminder_time",
+            "quiet_hours_start",
+            "quiet_hours_end",
+            "push_enabled",
+            "email_enabled",
+        ]
+
+
+class PreferenceUpdateInputSerializer(serializers.Serializer):
+    timezone = serializers.CharField(max_length=64, required=False)
+    checkin_reminder_time = serializers.TimeField(
+        required=False, **HHMM, error_messages={"invalid": "Use 24-hour HH:MM, e.g. '09:00'."}
+    )
+    quiet_hours_start = serializers.TimeField(
+        required=False, **HHMM, error_messages={"invalid": "Use 24-hour HH:MM, e.g. '21:00'."}
+    )
+    quiet_hours_end = serializers.TimeField(
+        required=False, **HHMM, error_messages={"invalid": "Use 24-hour HH:MM, e.g. '08:00'."}
+    )
+    push_enabled = serializers.BooleanField(required=False)
+    email_enabled = serializers.BooleanField(required=False)
+
+    def validate_timezone(self, value: str) -> str:
+        if value not in _zones():
+            raise serializers.ValidationError("Use an IANA time zone such as 'America/New_York'.")
+        return value
+
+
+class InboxNotificationOutputSerializer(serializers.ModelSerializer):
+    """Catalogue text and opaque ids; the app fetches any detail behind login."""
+
+    title = serializers.SerializerMethodField()
+    body = serializers.SerializerMethodField()
+    read = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = [
+            "id",
+            "template",
+            "title",
+            "body",
+            "context",
+            "link",
+            "urgent",
+            "read",
+            "read_at",
+            "created_at",
+        ]
+
+    def get_title(self, n: Notification) -> str:
+        from notifications.catalogue import template_get
+
+        return template_get(n.template).title
+
+    def get_body(self, n: Notification) -> str:
+        from notifications.catalogue import template_get
+
+        return template_get(n.template).body
+
+    def get_read(self, n: Notification) -> bool:
+        return n.read_at is not None
+
+
+class UnreadCountOutputSerializer(serializers.Serializer):
+    unread_count = serializers.IntegerField()
+
+
+class MarkAllReadOutputSerializer(serializers.Serializer):
+    marked = serializers.IntegerField()
+    unread_count = serializers.IntegerField()

@@ -1,0 +1,120 @@
+"""`/me/` endpoints for every signed-in user, patients and clinicians alike.
+
+Each query is scoped to request.user: another user's device or notification is a 404.
+"""
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from notifications.api.serializers import (
+    DeviceOutputSerializer,
+    DeviceRegisterInputSerializer,
+    InboxNotificationOutputSerializer,
+    MarkAllReadOutputSerializer,
+    PreferenceOutputSerializer,
+    PreferenceUpdateInputSerializer,
+    UnreadCountOutputSerializer,
+)
+from notifications.selectors import device_list, inbox_queryset, inbox_unread_count
+from notifications.services import (
+    device_register,
+    device_unregister,
+    notification_mark_read,
+    notifications_mark_all_read,
+    preference_for,
+    preference_update,
+)
+
+UNREAD_HEADER = "X-Unread-Count"
+
+
+class DeviceListCreateApi(ListAPIView):
+    """GET: the caller's push devices. POST: register (or re-register) a device token."""
+
+    serializer_class = DeviceOutputSerializer
+    throttle_scope = "device"
+
+    def get_throttles(self) -> list[Any]:
+        # Only registration is throttled; listing your own devices is cheap.
+        return [ScopedRateThrottle()] if self.request.method == "POST" else []
+
+    def get_queryset(self) -> Any:
+        return device_list(user_id=self.request.user.id)
+
+    @extend_schema(
+        request=DeviceRegisterInputSerializer,
+        responses={201: DeviceOutputSerializer, 200: DeviceOutputSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = DeviceRegisterInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        endpoint, created = device_register(user_id=request.user.id, **serializer.validated_data)
+        return Response(
+            DeviceOutputSerializer(endpoint).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class DeviceDeleteApi(APIView):
+    @extend_schema(responses={204: OpenApiResponse(description="Unregistered.")})
+    def delete(self, request: Request, device_id: str) -> Response:
+        device_unregister(user_id=request.user.id, endpoint_id=device_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PreferenceApi(APIView):
+    @extend_schema(responses=PreferenceOutputSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(PreferenceOutputSerializer(preference_for(request.user.id)).data)
+
+    @extend_schema(request=PreferenceUpdateInputSerializer, responses=PreferenceOutputSerializer)
+    def patch(self, request: Request) -> Response:
+        serializer = PreferenceUpdateInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        pref = preference_update(user_id=request.user.id, **serializer.validated_data)
+        return Response(PreferenceOutputSerializer(pref).data)
+
+
+class InboxListApi(ListAPIView):
+    """The caller's in-app notifications, newest first; `X-Unread-Count` carries the badge."""
+
+    serializer_class = InboxNotificationOutputSerializer
+
+    def get_queryset(self) -> Any:
+        return inbox_queryset(user_id=self.request.user.id)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)
+        response[UNREAD_HEADER] = str(inbox_unread_count(user_id=request.user.id))
+        return response
+
+
+class InboxUnreadCountApi(APIView):
+    @extend_schema(responses=UnreadCountOutputSerializer)
+    def get(self, request: Request) -> Response:
+        return Response({"unread_count": inbox_unread_count(user_id=request.user.id)})
+
+
+class NotificationReadApi(APIView):
+    @extend_schema(request=None, responses=InboxNotificationOutputSerializer)
+    def post(self, request: Request, notification_id: str) -> Response:
+        notification = notification_mark_read(
+            user_id=request.user.id, notification_id=notification_id
+        )
+        return Response(InboxNotificationOutputSerializer(notification).data)
+
+
+class NotificationReadAllApi(APIView):
+    @extend_schema(request=None, responses=MarkAllReadOutputSerializer)
+    def post(self, request: Request) -> Response:
+        marked = notifications_mark_all_read(user_id=request.user.id)
+        return Response(
+            {"marked": marked, "unread_count": inbox_unread_count(user_id=request.user.id)}
+        )

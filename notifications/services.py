@@ -1,0 +1,284 @@
+"""Public services: what other apps (recovery) and the API call. Keyword-only where they write.
+
+`notify` is the outbox: rows commit with the caller's transaction, and delivery is published
+only after that commit, ids only.
+"""
+
+import zoneinfo
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from notifications.catalogue import context_validate, link_validate, template_get
+from notifications.conf import conf
+from notifications.models import Endpoint, Notification, Preference
+from notifications.selectors import notification_get_for_user
+
+__all__ = [
+    "Message",
+    "device_register",
+    "device_unregister",
+    "notification_mark_read",
+    "notifications_mark_all_read",
+    "notify",
+    "preference_for",
+    "preference_set_timezone",
+    "preference_update",
+]
+
+
+@dataclass(frozen=True)
+class Message:
+    recipient_id: int  # auth user id
+    template: str  # a code from notifications.catalogue
+    idempotency_key: str  # one logical message, e.g. "checkin:<patient>:<local date>"
+    context: Mapping[str, str | int] = field(default_factory=dict)  # opaque ids/codes only
+    urgent: bool = False  # urgent care-team alerts ignore quiet hours
+    link: str = ""  # an opaque app path resolved behind login
+
+
+# ---------------------------------------------------------------------------------------------
+# Outbox
+# ---------------------------------------------------------------------------------------------
+
+
+def _validated(message: Message) -> tuple[Message, dict[str, str | int]]:
+    template = template_get(message.template)
+    if not message.idempotency_key or len(message.idempotency_key) > 200:
+        raise ValueError("idempotency_key must be 1-200 characters")
+    link_validate(message.link)
+    return message, context_validate(template, message.context)
+
+
+def _email_endpoints(users: dict[int, str], wanted: set[int]) -> dict[int, Endpoint]:
+    """The enabled email endpoint of each user in `wanted` for their current address."""
+    addresses = {uid: users[uid].strip().lower() for uid in wanted if users.get(uid)}
+    if not addresses:
+        return {}
+    Endpoint.objects.bulk_create(
+        [Endpoint(user_id=uid, kind=Endpoint.Kind.EMAIL, token=a) for uid, a in addresses.items()],
+        ignore_conflicts=True,
+    )
+    found = Endpoint.objects.filter(
+        kind=Endpoint.Kind.EMAIL, user_id__in=addresses, disabled=False
+    ).only("id", "user_id", "token")
+    return {e.user_id: e for e in found if addresses.get(e.user_id) == e.token}
+
+
+def _insert_ignoring_conflicts(rows: list[Notification]) -> list[str]:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the ids of rows that are new.
+
+    Django's bulk_create(ignore_conflicts=True) cannot say which rows were inserted, and only
+    the new ones may be published.
+    """
+    if not rows:
+        return []
+    fields = [f for f in Notification._meta.concrete_fields]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    new_ids: list[str] = []
+    chunk = 1000
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), chunk):
+            part = rows[start : start + chunk]
+            placeholders = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(part))
+            params: list[Any] = []
+            for row in part:
+                params.extend(
+                    f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields
+                )
+            cursor.execute(
+                f"INSERT INTO {Notification._meta.db_table} ({columns}) "  # noqa: S608
+                f"VALUES {placeholders} ON CONFLICT DO NOTHING RETURNING id",
+                params,
+            )
+            new_ids.extend(str(r[0]) for r in cursor.fetchall())
+    return new_ids
+
+
+@transaction.atomic
+def notify(messages: Iterable[Message]) -> int:
+    """Create outbox rows (in-app always; push per enabled device; email when opted in),
+    ignore rows that already exist for the same (idempotency key, recipient, channel, target),
+    and publish one delivery task per batch of new rows after commit. Returns the new rows.
+    """
+    from backend.celery import enqueue_on_commit
+    from notifications.tasks import deliver_batch
+
+    batch = [_validated(m) for m in messages]
+    if not batch:
+        return 0
+    recipient_ids = {m.recipient_id for m, _ in batch}
+    prefs = {p.user_id: p for p in Preference.objects.filter(user_id__in=recipient_ids)}
+
+    def pref(uid: int) -> Preference:
+        return prefs.get(uid) or Preference(user_id=uid)
+
+    push_users = {uid for uid in recipient_ids if pref(uid).push_enabled}
+    devices: dict[int, list[Endpoint]] = {}
+    for device in Endpoint.objects.filter(
+        kind=Endpoint.Kind.PUSH, user_id__in=push_users, disabled=False
+    ).only("id", "user_id"):
+        devices.setdefault(device.user_id, []).append(device)
+    email_users = {uid for uid in recipient_ids if pref(uid).email_enabled}
+    emails = _email_endpoints(
+        dict(get_user_model().objects.filter(id__in=email_users).values_list("id", "email")),
+        email_users,
+    )
+
+    now = timezone.now()
+    sweep_at = now + timedelta(seconds=conf().SWEEP_GRACE_SECONDS)
+    rows: list[Notification] = []
+    for message, context in batch:
+        uid = message.recipient_id
+        targets: list[tuple[str, Endpoint | None]] = [(Notification.Channel.INAPP, None)]
+        targets += [(Notification.Channel.PUSH, d) for d in devices.get(uid, [])]
+        if uid in emails:
+            targets.append((Notification.Channel.EMAIL, emails[uid]))
+        for channel, endpoint in targets:
+            rows.append(
+                Notification(
+                    recipient_id=uid,
+                    channel=channel,
+                    endpoint=endpoint,
+                    target=str(endpoint.id) if endpoint else Notification.INAPP_TARGET,
+                    template=message.template,
+                    context=context,
+                    link=message.link,
+                    urgent=message.urgent,
+                    idempotency_key=message.idempotency_key,
+                    next_attempt_at=sweep_at,
+                    created_at=now,
+                )
+            )
+    new_ids = _insert_ignoring_conflicts(rows)
+    size = conf().BATCH_SIZE
+    for start in range(0, len(new_ids), size):
+        enqueue_on_commit(deliver_batch, notification_ids=new_ids[start : start + size])
+    return len(new_ids)
+
+
+# ---------------------------------------------------------------------------------------------
+# Preferences
+# ---------------------------------------------------------------------------------------------
+
+
+def preference_for(user_id: int) -> Preference:
+    """The user's preferences, or unsaved defaults when they never set any."""
+    return Preference.objects.filter(user_id=user_id).first() or Preference(user_id=user_id)
+
+
+def _timezone_check(tz: str) -> str:
+    if tz not in zoneinfo.available_timezones():
+        raise ValueError(f"{tz!r} is not an IANA time zone")
+    return tz
+
+
+def preference_set_timezone(*, user_id: int, timezone: str) -> None:
+    _timezone_check(timezone)
+    Preference.objects.update_or_create(user_id=user_id, defaults={"timezone": timezone})
+
+
+@transaction.atomic
+def preference_update(
+    *,
+    user_id: int,
+    timezone: str | None = None,
+    checkin_reminder_time: time | None = None,
+    quiet_hours_start: time | None = None,
+    quiet_hours_end: time | None = None,
+    push_enabled: bool | None = None,
+    email_enabled: bool | None = None,
+) -> Preference:
+    if timezone is not None:
+        _timezone_check(timezone)
+    pref, _ = Preference.objects.select_for_update().get_or_create(user_id=user_id)
+    changes = {
+        "timezone": timezone,
+        "checkin_reminder_time": checkin_reminder_time,
+        "quiet_hours_start": quiet_hours_start,
+        "quiet_hours_end": quiet_hours_end,
+        "push_enabled": push_enabled,
+        "email_enabled": email_enabled,
+    }
+    changed = [name for name, value in changes.items() if value is not None]
+    for name in changed:
+        setattr(pref, name, changes[name])
+    if changed:
+        pref.save(update_fields=[*changed, "updated_at"])
+    return pref
+
+
+# ---------------------------------------------------------------------------------------------
+# Devices
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def device_register(*, user_id: int, platform: str, token: str) -> tuple[Endpoint, bool]:
+    """Register a push token for the caller. Returns (endpoint, created).
+
+    The same token again is a no-op; a token last registered by someone else (a shared or
+    resold phone) moves to the caller and is re-enabled.
+    """
+    existing = (
+        Endpoint.objects.select_for_update().filter(kind=Endpoint.Kind.PUSH, token=token).first()
+    )
+    if existing is None:
+        try:
+            with transaction.atomic():
+                endpoint = Endpoint.objects.create(
+                    user_id=user_id, kind=Endpoint.Kind.PUSH, platform=platform, token=token
+                )
+            return endpoint, True
+        except IntegrityError:
+            # Two registrations of a new token raced; the other one created it.
+            existing = Endpoint.objects.select_for_update().get(
+                kind=Endpoint.Kind.PUSH, token=token
+            )
+    existing.user_id = user_id
+    existing.platform = platform
+    existing.disabled = False
+    existing.disabled_reason = ""
+    existing.save(update_fields=["user", "platform", "disabled", "disabled_reason", "updated_at"])
+    return existing, False
+
+
+def device_unregister(*, user_id: int, endpoint_id: Any) -> None:
+    """Delete one of the caller's devices; another user's device is a 404 (Http404)."""
+    from django.http import Http404
+
+    deleted, _ = Endpoint.objects.filter(
+        id=endpoint_id, user_id=user_id, kind=Endpoint.Kind.PUSH
+    ).delete()
+    if not deleted:
+        raise Http404
+
+
+# ---------------------------------------------------------------------------------------------
+# Inbox
+# ---------------------------------------------------------------------------------------------
+
+
+def notification_mark_read(*, user_id: int, notification_id: Any) -> Notification:
+    notification = notification_get_for_user(user_id=user_id, notification_id=notification_id)
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        Notification.objects.filter(id=notification.id, read_at__isnull=True).update(
+            read_at=notification.read_at
+        )
+    return notification
+
+
+def notifications_mark_all_read(*, user_id: int, now: datetime | None = None) -> int:
+    from notifications.selectors import inbox_queryset
+
+    return (
+        inbox_queryset(user_id=user_id)
+        .filter(read_at__isnull=True)
+        .update(read_at=now or timezone.now())
+    )

@@ -1,0 +1,42 @@
+"""Thin Celery wrappers around dispatch and the sweep. Arguments are ids only."""
+
+import logging
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from backend.celery import IDEMPOTENT
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    name="notifications.tasks.deliver_batch",
+    autoretry_for=(OperationalError, InterfaceError),  # the database blinked; rows are intact
+    retry_backoff=5,
+    retry_backoff_max=120,
+    retry_jitter=True,
+    max_retries=3,
+    **IDEMPOTENT,
+)
+def deliver_batch(notification_ids: list[str]) -> dict[str, int]:
+    from notifications.dispatch import notification_deliver
+
+    outcomes: dict[str, int] = {}
+    for notification_id in notification_ids:
+        outcome = notification_deliver(notification_id)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
+@shared_task(
+    name="notifications.tasks.sweep_outbox",
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=5,
+    max_retries=3,
+    **IDEMPOTENT,
+)
+def sweep_outbox() -> int:
+    from notifications.sweep import outbox_sweep
+
+    return outbox_sweep()

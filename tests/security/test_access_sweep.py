@@ -1,0 +1,150 @@
+"""Walks every operation in the OpenAPI schema as every persona and tries to break scope.
+
+A route without a rule in RULES fails the sweep, so a new endpoint cannot ship unreviewed.
+Expectations:
+- anonymous: 401 on everything that is not public;
+- the wrong audience (a clinician on /me/ patient data, a patient or staff on /care/): 403;
+- a persona pointed at an object that is not theirs: 404;
+- the right persona on their own object: never 401/403/404 (validation 400s are fine).
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from drf_spectacular.generators import SchemaGenerator
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC = "public"  # no authentication (token, refresh, activation, logout)
+PATIENT = "patient"  # the caller's own clinical data
+CARE = "care"  # a clinician of the object's care team
+ANY_USER = "any_user"  # any signed-in user, own objects only (inbox, devices, preferences)
+
+
+@dataclass(frozen=True)
+class Rule:
+    audience: str
+    # Resolves path parameters to an object owned by `patient` (persona A) and its team.
+    params: Callable[[dict[str, Any]], dict[str, str]] = lambda world: {}
+
+
+def _patient_params(world: dict[str, Any]) -> dict[str, str]:
+    return {"patient_id": str(world["patient"].id)}
+
+
+# (path, method) -> Rule. Every operation in the schema must be listed.
+RULES: dict[tuple[str, str], Rule] = {
+    ("/api/v1/auth/token/", "post"): Rule(PUBLIC),
+    ("/api/v1/auth/token/refresh/", "post"): Rule(PUBLIC),
+    ("/api/v1/auth/logout/", "post"): Rule(PUBLIC),
+    ("/api/v1/auth/activate/", "post"): Rule(PUBLIC),
+    ("/api/v1/me/", "get"): Rule(PATIENT),
+    ("/api/v1/care/patients/", "get"): Rule(CARE),
+    ("/api/v1/care/patients/", "post"): Rule(CARE),
+    ("/api/v1/care/patients/{patient_id}/", "get"): Rule(CARE, _patient_params),
+    ("/api/v1/care/patients/{patient_id}/access-log/", "get"): Rule(CARE, _patient_params),
+    ("/api/v1/me/access-log/", "get"): Rule(PATIENT),
+}
+
+
+def _operations() -> list[tuple[str, str]]:
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return sorted(
+        (path, method)
+        for path, item in schema["paths"].items()
+        for method in item
+        if method in {"get", "post", "put", "patch", "delete"}
+    )
+
+
+OPERATIONS = _operations()
+
+
+def _ops(*audiences: str, with_object: bool = False) -> list[tuple[str, str]]:
+    return [
+        op
+        for op in OPERATIONS
+        if op in RULES and RULES[op].audience in audiences and (not with_object or "{" in op[0])
+    ]
+
+
+@pytest.fixture
+def world(patient, other_patient, clinician, outsider_clinician, coordinator, staff):
+    return {
+        "patient": patient,
+        "other_patient": other_patient,
+        "clinician": clinician,
+        "outsider_clinician": outsider_clinician,
+        "coordinator": coordinator,
+        "staff": staff,
+    }
+
+
+def _call(api, user, method: str, url: str):
+    client = api(user)
+    return getattr(client, method)(url, {} if method in {"post", "put", "patch"} else None)
+
+
+def _url(path: str, params: dict[str, str]) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: params[m.group(1)], path)
+
+
+def test_every_schema_operation_has_an_access_rule() -> None:
+    missing = [op for op in OPERATIONS if op not in RULES]
+    assert not missing, f"add access rules for: {missing}"
+    stale = [op for op in RULES if op not in OPERATIONS]
+    assert not stale, f"rules for operations that no longer exist: {stale}"
+
+
+@pytest.mark.parametrize(("path", "method"), _ops(PATIENT, CARE, ANY_USER))
+def test_anonymous_callers_are_refused(api, world, path, method) -> None:
+    rule = RULES[(path, method)]
+    response = _call(api, None, method, _url(path, rule.params(world)))
+    assert response.status_code == 401, response.content
+
+
+@pytest.mark.parametrize(("path", "method"), _ops(PATIENT, CARE))
+def test_the_wrong_audience_is_forbidden(api, world, path, method) -> None:
+    rule = RULES[(path, method)]
+    url = _url(path, rule.params(world))
+    if rule.audience == PATIENT:
+        intruders = [world["clinician"], world["staff"]]
+    else:
+        intruders = [world["patient"].user, world["staff"]]
+    for intruder in intruders:
+        assert _call(api, intruder, method, url).status_code == 403, (intruder, url)
+
+
+@pytest.mark.parametrize(("path", "method"), _ops(PATIENT, CARE, ANY_USER, with_object=True))
+def test_another_teams_or_users_object_is_not_found(api, world, path, method) -> None:
+    rule = RULES[(path, method)]
+    url = _url(path, rule.params(world))
+    outsider = world["outsider_clinician" if rule.audience == CARE else "other_patient"]
+    outsider = getattr(outsider, "user", outsider)
+    assert _call(api, outsider, method, url).status_code == 404, url
+
+
+@pytest.mark.parametrize(("path", "method"), _ops(PATIENT, CARE, ANY_USER))
+def test_the_owner_gets_through(api, world, path, method) -> None:
+    rule = RULES[(path, method)]
+    owner = {
+        PATIENT: world["patient"].user,
+        ANY_USER: world["patient"].user,
+        CARE: world["clinician"],
+    }[rule.audience]
+    response = _call(api, owner, method, _url(path, rule.params(world)))
+    assert response.status_code not in (401, 403, 404), (path, method, response.content)
+
+
+@pytest.mark.parametrize(
+    "path", sorted({p for p, m in OPERATIONS if m == "get" and "{" not in p and "care" in p})
+)
+def test_care_lists_contain_only_in_scope_patients(api, world, path) -> None:
+    response = api(world["clinician"]).get(path)
+    body = response.json()
+    rows = body.get("results", body) if isinstance(body, dict) else body
+    text = str(rows)
+    assert str(world["other_patient"].id) not in text
