@@ -395,22 +395,19 @@ class CohortOutcomesApi(APIView):
     Filters: approach, technique, indication, age_band (age at surgery: <50, 50-64, 65-74,
     75+), smoking_status, bone_quality, surgery_from / surgery_to (inclusive dates).
     Cells under settings.OUTCOMES_MIN_CELL patients are suppressed (null, "suppressed": true).
-    `?format=csv` (or /care/outcomes.csv) returns the same table as CSV, one row per timepoint,
-    suppressed values written as "suppressed".
+    `?format=csv` returns the same table as CSV (text/csv, one row per timepoint, suppressed
+    values written as "suppressed"); errors stay JSON in the common shape.
     """
 
     permission_classes = [IsClinician]
     renderer_classes = [renderers.JSONRenderer, CohortCsvRenderer]
-    csv_only = False
-
-    def get_renderers(self) -> list[renderers.BaseRenderer]:
-        if self.csv_only:
-            return [CohortCsvRenderer()]
-        return super().get_renderers()
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any):
-        # Errors are JSON in the common shape even when CSV was asked for.
-        if getattr(response, "exception", False):
+        # Only the table itself has a CSV form: errors and OPTIONS metadata stay JSON.
+        is_table = isinstance(getattr(response, "data", None), dict) and (
+            "timepoints" in response.data
+        )
+        if not is_table or getattr(response, "exception", False):
             request.accepted_renderer = renderers.JSONRenderer()
             request.accepted_media_type = "application/json"
         return super().finalize_response(request, response, *args, **kwargs)
@@ -426,7 +423,7 @@ class CohortOutcomesApi(APIView):
             filters=analytics.CohortFilters(**serializer.validated_data),
             today=timezone.now().date(),
         )
-        exporting = self.csv_only or request.accepted_renderer.format == "csv"
+        exporting = request.accepted_renderer.format == "csv"
         access_event_record(
             actor=request.user,
             action=AccessEvent.Action.EXPORT if exporting else AccessEvent.Action.VIEW,
@@ -438,9 +435,3 @@ class CohortOutcomesApi(APIView):
         if exporting:
             response["Content-Disposition"] = 'attachment; filename="cohort-outcomes.csv"'
         return response
-
-
-class CohortOutcomesCsvApi(CohortOutcomesApi):
-    """The cohort table as CSV (same filters as /care/outcomes/)."""
-
-    csv_only = True

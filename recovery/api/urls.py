@@ -46,5 +46,4 @@ urlpatterns = [
         name="care-patient-outcomes",
     ),
     path("care/outcomes/", outcomes.CohortOutcomesApi.as_view(), name="care-outcomes"),
-    path("care/outcomes.csv", outcomes.CohortOutcomesCsvApi.as_view(), name="care-outcomes-csv"),
 ]

@@ -47,6 +47,14 @@ RULES: dict[tuple[str, str], Rule] = {
     ("/api/v1/care/patients/{patient_id}/", "get"): Rule(CARE, _patient_params),
     ("/api/v1/care/patients/{patient_id}/access-log/", "get"): Rule(CARE, _patient_params),
     ("/api/v1/me/access-log/", "get"): Rule(PATIENT),
+    # Questionnaires and outcomes (issue 6)
+    ("/api/v1/me/questionnaires/", "get"): Rule(PATIENT),
+    ("/api/v1/me/questionnaires/", "post"): Rule(PATIENT),
+    ("/api/v1/me/questionnaires/due/", "get"): Rule(PATIENT),
+    ("/api/v1/me/outcomes/", "get"): Rule(PATIENT),
+    ("/api/v1/care/patients/{patient_id}/questionnaires/", "get"): Rule(CARE, _patient_params),
+    ("/api/v1/care/patients/{patient_id}/outcomes/", "get"): Rule(CARE, _patient_params),
+    ("/api/v1/care/outcomes/", "get"): Rule(CARE),
 }
 
 
