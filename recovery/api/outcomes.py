@@ -123,6 +123,55 @@ class MyOutcomeMeasureOutputSerializer(serializers.Serializer):
     follow_ups = MyOutcomeFollowUpOutputSerializer(many=True)
 
 
+class CohortCountOutputSerializer(serializers.Serializer):
+    n = serializers.IntegerField(allow_null=True)
+    suppressed = serializers.BooleanField()
+
+
+class CohortShareOutputSerializer(serializers.Serializer):
+    n = serializers.IntegerField(allow_null=True, help_text="Denominator.")
+    share = serializers.FloatField(allow_null=True, help_text="0 to 1.")
+    suppressed = serializers.BooleanField()
+
+
+class CohortScoreOutputSerializer(serializers.Serializer):
+    n = serializers.IntegerField(allow_null=True)
+    median = serializers.FloatField(allow_null=True)
+    p25 = serializers.FloatField(allow_null=True)
+    p75 = serializers.FloatField(allow_null=True)
+    suppressed = serializers.BooleanField()
+
+
+class CohortMeasureOutputSerializer(serializers.Serializer):
+    score = CohortScoreOutputSerializer()
+    mcid = CohortShareOutputSerializer(required=False, help_text="Follow-ups only.")
+    scb = CohortShareOutputSerializer(required=False, help_text="Measures with an SCB only.")
+    pain_reduction = serializers.DictField(
+        child=CohortShareOutputSerializer(),
+        required=False,
+        help_text="Pain measures at follow-ups: at_least_50, at_least_80.",
+    )
+
+
+class CohortTimepointOutputSerializer(serializers.Serializer):
+    timepoint = serializers.ChoiceField(choices=QuestionnaireResponse.Timepoint.choices)
+    eligible = CohortCountOutputSerializer(help_text="Patients whose window has opened.")
+    responded = CohortCountOutputSerializer()
+    completion_rate = CohortShareOutputSerializer()
+    measures = serializers.DictField(
+        child=CohortMeasureOutputSerializer(), help_text="Keyed by measure: odi, nrs_back, ..."
+    )
+
+
+class CohortOutcomesOutputSerializer(serializers.Serializer):
+    today = serializers.DateField()
+    min_cell = serializers.IntegerField()
+    thresholds_version = serializers.IntegerField()
+    schedule_version = serializers.IntegerField()
+    patients = CohortCountOutputSerializer()
+    timepoints = CohortTimepointOutputSerializer(many=True)
+
+
 class CohortFilterInputSerializer(serializers.Serializer):
     approach = serializers.ChoiceField(choices=Surgery.Approach.choices, required=False)
     technique = serializers.ChoiceField(choices=Surgery.Technique.choices, required=False)
@@ -412,7 +461,7 @@ class CohortOutcomesApi(APIView):
             request.accepted_media_type = "application/json"
         return super().finalize_response(request, response, *args, **kwargs)
 
-    @extend_schema(parameters=_FILTER_PARAMETERS, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(parameters=_FILTER_PARAMETERS, responses={200: CohortOutcomesOutputSerializer})
     def get(self, request: Request) -> Response:
         params = request.query_params.copy()
         params.pop("format", None)

@@ -21,6 +21,18 @@ WORSE_FLAG_FROM_DAY = 90
 WORSE_FLAG_RULE_ID = "outcome.worse_than_baseline"
 WORSE_FLAG_RULE_VERSION = 1
 WORSE_FLAG_SEVERITY = "routine"
+# Pain that returns or worsens after the early weeks is a ROUTINE review for possible non-union
+# [R22][R25] (REFERENCE.md 1.3), also hardware failure [R24] or, later, adjacent-segment
+# disease [R66].
+WORSE_FLAG_SOURCES = ("R22", "R24", "R25", "R66")
+WORSE_FLAG_ADVICE = (
+    "Your answers show you are worse than before your surgery. Your care team will review "
+    "them and may contact you; call them sooner if you are worried."
+)
+WORSE_FLAG_RATIONALE = (
+    "Patient-reported {measures} at {timepoint} worse than the pre-operative baseline; "
+    "review for non-union, hardware problems or adjacent-segment disease."
+)
 
 NO_BASELINE = (
     "There is no answer from before your surgery to compare with, so no change can be shown."
@@ -45,11 +57,14 @@ class MeasureOutcome:
 
 @dataclass(frozen=True)
 class Worsening:
-    """Why a follow-up calls for review; `facts` is what a flag records."""
+    """Why a follow-up calls for review; the fields a triage flag records."""
 
     rule_id: str
     rule_version: int
     severity: str
+    advice: str  # for the patient
+    rationale: str  # for the care team
+    sources: tuple[str, ...]
     facts: dict[str, Any]
 
 
@@ -131,6 +146,11 @@ def outcome_worsening(response: QuestionnaireResponse) -> Worsening | None:
         rule_id=WORSE_FLAG_RULE_ID,
         rule_version=WORSE_FLAG_RULE_VERSION,
         severity=WORSE_FLAG_SEVERITY,
+        advice=WORSE_FLAG_ADVICE,
+        rationale=WORSE_FLAG_RATIONALE.format(
+            measures=", ".join(sorted(worse)), timepoint=response.timepoint
+        ),
+        sources=WORSE_FLAG_SOURCES,
         facts={
             "response_id": str(response.id),
             "instrument": response.instrument,

@@ -7,6 +7,8 @@ test; percentile_cont equals statistics.quantiles(method="inclusive").
 
 from __future__ import annotations
 
+import csv
+import io
 import random
 import statistics
 from dataclasses import dataclass, field
@@ -23,8 +25,8 @@ from recovery.instruments import (
     pain_reduction_share,
     timepoint_windows,
 )
-from recovery.models import AccessEvent
-from tests.factories import CareTeamFactory, ClinicianFactory
+from recovery.models import AccessEvent, Patient
+from tests.factories import CareTeamFactory, ClinicianFactory, SurgeryFactory
 from tests.factories.questionnaires import enrolled_patient, record_scores
 
 pytestmark = pytest.mark.django_db
@@ -422,8 +424,6 @@ def test_it_explains_bad_filters(api, lead, params, field):
 
 
 def test_it_uses_only_the_latest_surgery_of_each_patient(api, lead, team, settings):
-    from tests.factories import SurgeryFactory
-
     settings.OUTCOMES_MIN_CELL = 1
     patient = enrolled_patient(
         surgery_date=TODAY - timedelta(days=400),
@@ -451,8 +451,6 @@ def test_it_counts_only_the_clinicians_teams(api, lead, team, five_at_three_mont
 
 
 def test_it_is_for_the_care_team_only(api, five_at_three_months):
-    from recovery.models import Patient
-
     patient = Patient.objects.first()
     assert api(patient.user).get(URL).status_code == 403
     assert api().get(URL).status_code == 401
@@ -469,9 +467,6 @@ def test_it_audits_each_view_without_naming_a_patient(api, lead, five_at_three_m
 
 
 def test_it_exports_the_same_table_as_csv(api, lead, five_at_three_months):
-    import csv
-    import io
-
     response = api(lead).get(URL, {"format": "csv"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")

@@ -43,6 +43,7 @@ def test_it_flags_pain_worse_than_baseline(patient, timepoint):
         "nrs_back": {"baseline": 5.0, "follow_up": 6.0, "change": 1.0}
     }
     assert decision.facts["thresholds_version"] == load_thresholds().version
+    assert decision.sources and "nrs_back" in decision.rationale
 
 
 def test_it_flags_a_worse_odi(patient):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import IntegrityError
 
 from recovery import checks, instruments
 from recovery.models import AccessEvent, QuestionnaireResponse
@@ -58,8 +59,6 @@ def test_it_is_for_the_care_team_only(api, patient):
 
 
 def test_it_keeps_one_answer_per_patient_instrument_and_timepoint(patient):
-    from django.db import IntegrityError
-
     QuestionnaireResponseFactory(patient=patient)
     with pytest.raises(IntegrityError):
         QuestionnaireResponseFactory(patient=patient)
