@@ -6,6 +6,27 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import Error, register
 
+from recovery.pathways import PathwayError, clear_cache, load_pathways
+from recovery.plan_selectors import pathway_directory
+
+
+@register()
+def check_pathway_templates(app_configs: Any, **kwargs: Any) -> list[Error]:
+    """Every pathway template loads and validates (recovery.E002)."""
+    clear_cache()  # a check run re-reads the files, so an edit made since startup is seen
+    try:
+        load_pathways(pathway_directory())
+    except PathwayError as exc:
+        return [
+            Error(
+                f"Pathway template: {problem}",
+                hint="Fix the file in recovery/pathways/ (see schema.py for the shape).",
+                id="recovery.E002",
+            )
+            for problem in exc.problems
+        ]
+    return []
+
 
 @register()
 def check_instruments(app_configs: Any = None, **kwargs: Any) -> list[Error]:

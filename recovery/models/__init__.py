@@ -1,5 +1,13 @@
 from recovery.models.audit import AccessEvent
 from recovery.models.patients import ActivationCode, Patient
+from recovery.models.plans import (
+    ChecklistEntry,
+    ClinicianAdjustment,
+    ImagingResult,
+    Milestone,
+    PatientPlan,
+    PlanItem,
+)
 from recovery.models.questionnaires import QuestionnaireResponse
 from recovery.models.surgeries import Surgery
 from recovery.models.teams import CareTeam, CareTeamMembership
@@ -9,7 +17,13 @@ __all__ = [
     "ActivationCode",
     "CareTeam",
     "CareTeamMembership",
+    "ChecklistEntry",
+    "ClinicianAdjustment",
+    "ImagingResult",
+    "Milestone",
     "Patient",
+    "PatientPlan",
+    "PlanItem",
     "QuestionnaireResponse",
     "Surgery",
 ]
