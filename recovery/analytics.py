@@ -5,7 +5,8 @@ Reads only, scoped to the clinician's teams. The cohort is each patient's most r
 - eligible patients (window opened by `today`), patients who responded, completion rate;
 - per measure (odi, nrs_back, nrs_leg): n, median and interquartile range of valid scores;
 - share reaching the MCID and the SCB, and for pain the share with >= 50% / >= 80% less pain,
-  among patients with a valid baseline of the same instrument ("paired").
+  among patients with a valid baseline of the same instrument ("paired");
+- imaging-confirmed fusion by the timepoint's target day, among patients past that day.
 Thresholds, cut-offs and schedule come from recovery/instruments/ (with their sources); this
 module only turns them into SQL. Quartiles follow percentile_cont (linear interpolation, the
 same as statistics.quantiles(method="inclusive")): in PostgreSQL by the ordered-set aggregate,
@@ -37,6 +38,7 @@ from django.db.models import (
     Count,
     DateField,
     DecimalField,
+    Exists,
     ExpressionWrapper,
     F,
     FloatField,
@@ -58,8 +60,9 @@ from django.db.models.functions import (
 )
 
 from recovery import instruments
-from recovery.models import QuestionnaireResponse, Surgery
+from recovery.models import ImagingResult, Milestone, QuestionnaireResponse, Surgery
 from recovery.selectors import AnyUser, patient_list_for_clinician
+from recovery.services.adjustments import FUSION_MILESTONES
 
 BASELINE = "baseline"
 PAIN_INSTRUMENT = "nrs_pain"  # pain-reduction shares apply to its 0-10 measures
@@ -196,6 +199,34 @@ def _eligible_conditions(today: date) -> dict[str, Q]:
         conditions[tp.code] = Q(
             date__lte=today - timedelta(days=tp.target_day - half_width)
         ) & enrolled_by(tp.target_day + half_width)
+    return conditions
+
+
+def _fusion_conditions(today: date) -> dict[str, tuple[Q, Q]]:
+    """Per follow-up: (patients whose target day has passed, fusion confirmed by that day).
+
+    Confirmed = a solid fusion on imaging dated from the surgery up to the target day, or the
+    pathway's fusion milestone achieved by then (the plans work settles it from imaging).
+    """
+    conditions = {}
+    for tp in instruments.load_schedule().follow_ups:
+        by_target = ExpressionWrapper(
+            OuterRef("date") + timedelta(days=tp.target_day), output_field=DateField()
+        )
+        imaging = ImagingResult.objects.filter(
+            patient_id=OuterRef("patient_id"),
+            finding=ImagingResult.Finding.SOLID_FUSION,
+            date__gte=OuterRef("date"),
+            date__lte=by_target,
+        )
+        milestone = Milestone.objects.filter(
+            plan__surgery_id=OuterRef("id"),
+            code__in=FUSION_MILESTONES,
+            status=Milestone.Status.ACHIEVED,
+            achieved_on__lte=by_target,
+        )
+        reached = Q(date__lte=today - timedelta(days=tp.target_day))
+        conditions[tp.code] = (reached, Q(Exists(imaging)) | Q(Exists(milestone)))
     return conditions
 
 
@@ -416,9 +447,12 @@ def cohort_outcome_table(
 
     surgeries = cohort_surgeries(clinician=clinician, filters=filters)
     eligible_q = _eligible_conditions(today)
+    fusion_q = _fusion_conditions(today)
     counts = surgeries.annotate(enrolled_on=TruncDate("patient__created_at")).aggregate(
         patients=Count("id"),
         **{f"eligible_{tp}": Count("id", filter=q) for tp, q in eligible_q.items()},
+        **{f"fusion_n_{tp}": Count("id", filter=q) for tp, (q, _) in fusion_q.items()},
+        **{f"fusion_hit_{tp}": Count("id", filter=q & hit) for tp, (q, hit) in fusion_q.items()},
     )
     responses = QuestionnaireResponse.objects.filter(surgery_id__in=surgeries.values("id"))
     responded = {
@@ -448,6 +482,10 @@ def cohort_outcome_table(
             "completion_rate": rate,
             "measures": {},
         }
+        if code in fusion_q:
+            row["fusion"] = _share_cell(
+                counts[f"fusion_hit_{code}"], counts[f"fusion_n_{code}"], limit
+            )
         for instrument, measure_plans in plans.items():
             aggregate = aggregates[instrument].get(code) or {}
             for plan in measure_plans:

@@ -158,6 +158,11 @@ class CohortTimepointOutputSerializer(serializers.Serializer):
     eligible = CohortCountOutputSerializer(help_text="Patients whose window has opened.")
     responded = CohortCountOutputSerializer()
     completion_rate = CohortShareOutputSerializer()
+    fusion = CohortShareOutputSerializer(
+        required=False,
+        help_text="Follow-ups: solid fusion on imaging (or the fusion milestone achieved) by the "
+        "target day, among patients past it.",
+    )
     measures = serializers.DictField(
         child=CohortMeasureOutputSerializer(), help_text="Keyed by measure: odi, nrs_back, ..."
     )
@@ -443,6 +448,7 @@ class CohortOutcomesApi(APIView):
 
     Filters: approach, technique, indication, age_band (age at surgery: <50, 50-64, 65-74,
     75+), smoking_status, bone_quality, surgery_from / surgery_to (inclusive dates).
+    Per follow-up, `fusion` is the imaging-confirmed fusion rate by that timepoint.
     Cells under settings.OUTCOMES_MIN_CELL patients are suppressed (null, "suppressed": true).
     `?format=csv` returns the same table as CSV (text/csv, one row per timepoint, suppressed
     values written as "suppressed"); errors stay JSON in the common shape.

@@ -36,6 +36,7 @@ TODAY = date(2025, 6, 2)
 TIMEPOINTS = ["baseline", "6w", "3m", "6m", "12m", "24m"]
 MEASURES = {"odi": "odi", "nrs_back": "back", "nrs_leg": "leg"}
 TECHNIQUE = {"open": "tlif", "mis": "mis_tlif"}
+TARGET_DAYS = {"6w": 42, "3m": 90, "6m": 180, "12m": 365, "24m": 730}  # schedule.yaml
 
 
 @pytest.fixture(autouse=True)
@@ -289,6 +290,9 @@ def expected_table(cohort: list[Synthetic], limit: int = 5) -> dict[str, dict[st
             "completion_rate": rate,
             "measures": measures,
         }
+        if tp in TARGET_DAYS:  # nobody here has fusion imaging: n is the patients past the day
+            past = sum(p.surgery_date <= TODAY - timedelta(days=TARGET_DAYS[tp]) for p in cohort)
+            rows[tp]["fusion"] = _share(0, past, limit)
     return rows
 
 
