@@ -60,6 +60,7 @@ from django.db.models.functions import (
 )
 
 from recovery import instruments
+from recovery.instruments.schema import Criterion, Measure, ThresholdSet
 from recovery.models import ImagingResult, Milestone, QuestionnaireResponse, Surgery
 from recovery.selectors import AnyUser, patient_list_for_clinician
 from recovery.services.adjustments import FUSION_MILESTONES
@@ -233,16 +234,16 @@ def _fusion_conditions(today: date) -> dict[str, tuple[Q, Q]]:
 # --- measures ------------------------------------------------------------------------------------
 
 
-def _value_expression(score_key: str, prefix: str = "") -> Cast:
+def _value_expression(score_key: str) -> Cast:
     # Scores are stored per key in `scores` (odi: total; nrs_pain: back, leg); numeric keeps
     # threshold boundaries exact on PostgreSQL (40 -> 28 is exactly 30%).
     return Cast(
-        KeyTextTransform(score_key, f"{prefix}scores"),
+        KeyTextTransform(score_key, "scores"),
         DecimalField(max_digits=6, decimal_places=2),
     )
 
 
-def _criterion_q(measure: instruments.schema.Measure, rule: Any, key: str) -> Q:
+def _criterion_q(rule: Criterion, key: str) -> Q:
     """One MCID/SCB criterion (thresholds.yaml) as SQL, as recovery.instruments.mcid._met."""
     lookup = {"ge": "gte", "gt": "gt", "le": "lte", "lt": "lt"}[rule.op]
     value = rule.value
@@ -256,16 +257,16 @@ def _criterion_q(measure: instruments.schema.Measure, rule: Any, key: str) -> Q:
     return Q(**{f"final_{key}__{lookup}": value})
 
 
-def _threshold_q(measure: instruments.schema.Measure, rules: Any, key: str) -> Q:
+def _threshold_q(rules: ThresholdSet, key: str) -> Q:
     q = Q()
     for rule in rules.any_of:
-        q |= _criterion_q(measure, rule, key)
+        q |= _criterion_q(rule, key)
     return q
 
 
 @dataclass(frozen=True)
 class _MeasurePlan:
-    measure: instruments.schema.Measure
+    measure: Measure
     key: str  # annotation suffix
 
     @property
@@ -321,12 +322,12 @@ def _instrument_rows(
         annotations[f"imp100_{key}"] = ExpressionWrapper(better * 100, output_field=decimal)
         has_value = Q(**{f"final_{key}__isnull": False})
         paired = has_value & Q(**{f"base_{key}__isnull": False})
-        mcid = _threshold_q(measure, measure.mcid, key)
+        mcid = _threshold_q(measure.mcid, key)
         aggregates[f"{key}__n"] = Count("id", filter=has_value)
         aggregates[f"{key}__paired"] = Count("id", filter=paired)
         aggregates[f"{key}__mcid"] = Count("id", filter=paired & mcid)
         if measure.scb is not None:
-            scb = _threshold_q(measure, measure.scb, key)
+            scb = _threshold_q(measure.scb, key)
             if measure.scb_requires_mcid:
                 scb &= mcid
             aggregates[f"{key}__scb"] = Count("id", filter=paired & scb)
