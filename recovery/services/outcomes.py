@@ -9,7 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from recovery import instruments
-from recovery.models import Patient, QuestionnaireResponse
+from recovery.models import Flag, Patient, QuestionnaireResponse
+from recovery.models.flags import OUTCOME_CATEGORY
+from recovery.services.flags import flags_apply_findings, patient_lock
+from recovery.triage import Finding
 
 BASELINE = "baseline"
 
@@ -161,14 +164,31 @@ def outcome_worsening(response: QuestionnaireResponse) -> Worsening | None:
     )
 
 
-def outcome_flag_if_worse(response: QuestionnaireResponse) -> Worsening | None:
-    """Raise a routine review flag when `response` is worse than baseline (3 months on).
+def outcome_flag_if_worse(response: QuestionnaireResponse) -> Flag | None:
+    """Raise (or keep) a routine `outcome_worse` flag when `response` is worse than baseline.
 
-    Called by questionnaire_submit inside its transaction. Returns the decision.
+    Called by questionnaire_submit inside its transaction. Goes through the triage upsert
+    (one live flag per patient and category; the care team is alerted once), so a second worse
+    answer while the flag is still live updates nothing. Returns the live flag, or None.
     """
     worsening = outcome_worsening(response)
-    # Flag write pending: the Flag model and its upsert service arrive with the triage work.
-    return worsening
+    if worsening is None:
+        return None
+    patient = patient_lock(patient_id=response.patient_id)
+    finding = Finding(
+        rule_id=worsening.rule_id,
+        rule_version=worsening.rule_version,
+        category=OUTCOME_CATEGORY,
+        severity=worsening.severity,
+        advice=worsening.advice,
+        rationale=worsening.rationale,
+        sources=worsening.sources,
+        facts=worsening.facts,
+    )
+    raised = flags_apply_findings(
+        patient=patient, findings=[finding], now=response.submitted_at, origin=Flag.Origin.PROM
+    )
+    return raised[0].flag if raised else None
 
 
 def _value(response: QuestionnaireResponse | None, score_key: str) -> float | None:

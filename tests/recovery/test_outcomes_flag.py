@@ -1,19 +1,22 @@
-"""Worse than baseline from 3 months on -> a routine review flag (decision; flag write pending)."""
+"""Worse than baseline from 3 months on -> a routine `outcome_worse` flag for the care team."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
 from django.utils import timezone
 
+from notifications.models import Notification
 from recovery.instruments import load_thresholds
-from recovery.models import QuestionnaireResponse
+from recovery.models import Flag, QuestionnaireResponse
+from recovery.models.flags import NOT_COMPLICATIONS
 from recovery.services import outcomes
 from recovery.services.outcomes import outcome_worsening, worse_flag_timepoints
 from recovery.services.questionnaires import questionnaire_submit
+from tests.factories import ClinicianFactory
 from tests.factories.questionnaires import enrolled_patient, record_scores
 
 pytestmark = pytest.mark.django_db
@@ -105,3 +108,71 @@ def test_it_decides_on_every_new_submission(monkeypatch):
         now=timezone.now(),
     )
     assert seen == [submission.response]
+
+
+# --- the flag itself (through the triage upsert) -----------------------------------------------
+
+
+def submit(patient, instrument: str, timepoint: str, answers, when: datetime):
+    with time_machine.travel(when, tick=False):
+        return questionnaire_submit(
+            patient=patient,
+            response_id=uuid.uuid4(),
+            instrument=instrument,
+            timepoint=timepoint,
+            answers=answers,
+            now=timezone.now(),
+        ).response
+
+
+SURGERY = date(2025, 3, 10)
+
+
+def on_day(day: int) -> datetime:
+    moment = SURGERY + timedelta(days=day)
+    return datetime(moment.year, moment.month, moment.day, 17, tzinfo=UTC)
+
+
+@pytest.fixture
+def operated(db):
+    patient = enrolled_patient(surgery_date=SURGERY, enrolled_on=SURGERY - timedelta(days=7))
+    ClinicianFactory(care_teams=[patient.care_team])
+    submit(patient, "nrs_pain", "baseline", {"back": 5, "leg": 4}, on_day(-1))
+    return patient
+
+
+def test_it_opens_a_routine_flag_for_the_care_team(operated):
+    response = submit(operated, "nrs_pain", "3m", {"back": 7, "leg": 4}, on_day(90))
+    flag = Flag.objects.get(patient=operated)
+    assert (flag.category, flag.severity, flag.status, flag.origin) == (
+        "outcome_worse",
+        "routine",
+        "open",
+        "prom",
+    )
+    assert (flag.rule_id, flag.rule_version) == ("outcome.worse_than_baseline", 1)
+    assert flag.facts["response_id"] == str(response.id)
+    assert flag.opened_at == response.submitted_at
+    assert Notification.objects.filter(
+        template="careteam_flag", context__flag_id=str(flag.id)
+    ).exists()
+
+
+def test_it_keeps_one_live_flag_when_worse_again(operated):
+    submit(operated, "nrs_pain", "3m", {"back": 7, "leg": 4}, on_day(90))
+    submit(operated, "nrs_pain", "6m", {"back": 8, "leg": 4}, on_day(180))
+    assert Flag.objects.filter(patient=operated).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("timepoint", "day", "answers"),
+    [("6w", 42, {"back": 9, "leg": 9}), ("3m", 90, {"back": 5, "leg": 3})],
+    ids=["worse but early", "not worse"],
+)
+def test_it_raises_no_flag(operated, timepoint, day, answers):
+    submit(operated, "nrs_pain", timepoint, answers, on_day(day))
+    assert not Flag.objects.exists()
+
+
+def test_it_does_not_count_the_flag_as_a_complication():
+    assert "outcome_worse" in NOT_COMPLICATIONS
