@@ -7,6 +7,8 @@ Reads only, scoped to the clinician's teams. The cohort is each patient's most r
 - share reaching the MCID and the SCB, and for pain the share with >= 50% / >= 80% less pain,
   among patients with a valid baseline of the same instrument ("paired");
 - imaging-confirmed fusion by the timepoint's target day, among patients past that day.
+For the whole cohort: complications by category and revision surgeries, from resolved triage
+flags opened since the cohort surgery (counted in patients, and flags).
 Thresholds, cut-offs and schedule come from recovery/instruments/ (with their sources); this
 module only turns them into SQL. Quartiles follow percentile_cont (linear interpolation, the
 same as statistics.quantiles(method="inclusive")): in PostgreSQL by the ordered-set aggregate,
@@ -14,7 +16,8 @@ elsewhere (SQLite for `make run`) by `percentile_cont` below over one fetched co
 
 Every cell whose n is under settings.OUTCOMES_MIN_CELL (default 5) is suppressed (values null,
 "suppressed": true), so a small group cannot single out a patient. The number of queries does
-not depend on the cohort size: one for eligibility, one for responses, one per instrument.
+not depend on the cohort size: one for eligibility and fusion, one for responses, one per
+instrument, one each for complications and revisions.
 
 Known approximation: eligibility uses the UTC calendar for `today` and the enrolment date,
 where the patient's own due list uses their time zone; the two can differ by a day at a
@@ -61,7 +64,8 @@ from django.db.models.functions import (
 
 from recovery import instruments
 from recovery.instruments.schema import Criterion, Measure, ThresholdSet
-from recovery.models import ImagingResult, Milestone, QuestionnaireResponse, Surgery
+from recovery.models import Flag, ImagingResult, Milestone, QuestionnaireResponse, Surgery
+from recovery.models.flags import FLAG_CATEGORIES, NOT_COMPLICATIONS
 from recovery.selectors import AnyUser, patient_list_for_clinician
 from recovery.services.adjustments import FUSION_MILESTONES
 
@@ -229,6 +233,51 @@ def _fusion_conditions(today: date) -> dict[str, tuple[Q, Q]]:
         reached = Q(date__lte=today - timedelta(days=tp.target_day))
         conditions[tp.code] = (reached, Q(Exists(imaging)) | Q(Exists(milestone)))
     return conditions
+
+
+def _resolved_flags(surgeries: QuerySet[Surgery]) -> QuerySet[Flag]:
+    # Same join for both conditions: flags opened on or after the cohort surgery itself.
+    return Flag.objects.filter(
+        patient__surgeries__id__in=surgeries.values("id"),
+        opened_at__date__gte=F("patient__surgeries__date"),
+        status=Flag.Status.RESOLVED,
+    )
+
+
+def _flag_cell(counts: dict[str, Any] | None, limit: int) -> dict[str, Any]:
+    patients = counts["patients"] if counts else 0
+    if patients < limit:
+        return {"patients": None, "flags": None, "suppressed": True}
+    assert counts is not None
+    return {"patients": patients, "flags": counts["flags"], "suppressed": False}
+
+
+def _complications(surgeries: QuerySet[Surgery], limit: int) -> dict[str, dict[str, Any]]:
+    """Resolved flags by category (one query), leaving out non-complications and flags the
+    care team resolved as "no problem"; dismissed flags are never resolved."""
+    rows = (
+        _resolved_flags(surgeries)
+        .exclude(category__in=NOT_COMPLICATIONS)
+        .exclude(resolution_outcome=Flag.Outcome.NO_PROBLEM)
+        .values("category")
+        .annotate(patients=Count("patient_id", distinct=True), flags=Count("id", distinct=True))
+    )
+    by_category = {row["category"]: row for row in rows}
+    return {
+        category: _flag_cell(by_category.get(category), limit)
+        for category in FLAG_CATEGORIES
+        if category not in NOT_COMPLICATIONS
+    }
+
+
+def _revisions(surgeries: QuerySet[Surgery], limit: int) -> dict[str, Any]:
+    """Patients (and flags) resolved with a reoperation (one query)."""
+    counts = (
+        _resolved_flags(surgeries)
+        .filter(resolution_outcome=Flag.Outcome.REOPERATION)
+        .aggregate(patients=Count("patient_id", distinct=True), flags=Count("id", distinct=True))
+    )
+    return _flag_cell(counts, limit)
 
 
 # --- measures ------------------------------------------------------------------------------------
@@ -501,6 +550,8 @@ def cohort_outcome_table(
         "thresholds_version": thresholds.version,
         "schedule_version": schedule.version,
         "patients": _count_cell(counts["patients"], limit),
+        "complications": _complications(surgeries, limit),
+        "revisions": _revisions(surgeries, limit),
         "timepoints": timepoints,
     }
 
@@ -532,4 +583,13 @@ def flatten_row(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def table_rows(table: dict[str, Any]) -> Iterable[dict[str, Any]]:
-    return (flatten_row(row) for row in table["timepoints"])
+    """A "cohort" row (patients, complications, revisions), then one row per timepoint."""
+    cohort = {
+        "timepoint": "cohort",
+        "patients": table["patients"],
+        "complications": table["complications"],
+        "revisions": table["revisions"],
+    }
+    yield flatten_row(cohort)
+    for row in table["timepoints"]:
+        yield flatten_row(row)

@@ -168,12 +168,25 @@ class CohortTimepointOutputSerializer(serializers.Serializer):
     )
 
 
+class CohortFlagCountOutputSerializer(serializers.Serializer):
+    patients = serializers.IntegerField(allow_null=True)
+    flags = serializers.IntegerField(allow_null=True)
+    suppressed = serializers.BooleanField()
+
+
 class CohortOutcomesOutputSerializer(serializers.Serializer):
     today = serializers.DateField()
     min_cell = serializers.IntegerField()
     thresholds_version = serializers.IntegerField()
     schedule_version = serializers.IntegerField()
     patients = CohortCountOutputSerializer()
+    complications = serializers.DictField(
+        child=CohortFlagCountOutputSerializer(),
+        help_text="Resolved flags by category since the surgery (not 'no problem').",
+    )
+    revisions = CohortFlagCountOutputSerializer(
+        help_text="Resolved flags whose outcome was a reoperation."
+    )
     timepoints = CohortTimepointOutputSerializer(many=True)
 
 
@@ -448,10 +461,11 @@ class CohortOutcomesApi(APIView):
 
     Filters: approach, technique, indication, age_band (age at surgery: <50, 50-64, 65-74,
     75+), smoking_status, bone_quality, surgery_from / surgery_to (inclusive dates).
-    Per follow-up, `fusion` is the imaging-confirmed fusion rate by that timepoint.
+    Per follow-up, `fusion` is the imaging-confirmed fusion rate by that timepoint; for the
+    cohort, `complications` (resolved flags by category) and `revisions` (reoperations).
     Cells under settings.OUTCOMES_MIN_CELL patients are suppressed (null, "suppressed": true).
-    `?format=csv` returns the same table as CSV (text/csv, one row per timepoint, suppressed
-    values written as "suppressed"); errors stay JSON in the common shape.
+    `?format=csv` returns the same table as CSV (text/csv, a "cohort" row then one row per
+    timepoint, suppressed values written as "suppressed"); errors stay JSON in the common shape.
     """
 
     permission_classes = [IsClinician]
