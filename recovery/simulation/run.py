@@ -15,6 +15,7 @@ from recovery.services.triage_facts import history_limit, triage_ruleset
 from recovery.simulation.cohort import TIMEZONES, sample_profile
 from recovery.simulation.flags import triage_patient
 from recovery.simulation.progress import Progress
+from recovery.simulation.questionnaires import questionnaires_answered
 from recovery.simulation.trajectory import simulate_reports
 from recovery.simulation.writer import (
     SimPatient,
@@ -72,7 +73,14 @@ def patient_simulate(plan: Plan, index: int) -> SimPatient:
         now=plan.stop_at,
         treated=treated,
     )
-    return SimPatient(index, profile, surgery_date, timezone, triaged)
+    answered = questionnaires_answered(
+        random.Random(f"{plan.seed}:{index}:questionnaires"),
+        profile,
+        surgery_date=surgery_date,
+        timezone=timezone,
+        stop_at=plan.stop_at,
+    )
+    return SimPatient(index, profile, surgery_date, timezone, triaged, tuple(answered))
 
 
 _PLAN: Plan | None = None  # set in each worker process by _init

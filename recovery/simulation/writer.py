@@ -23,6 +23,7 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, make_password
 from django.db import transaction
 
 from notifications.models import Preference
+from recovery import instruments
 from recovery.models import (
     CareTeam,
     CareTeamMembership,
@@ -33,6 +34,7 @@ from recovery.models import (
     Patient,
     PatientPlan,
     PlanItem,
+    QuestionnaireResponse,
     Surgery,
 )
 from recovery.models.checkins import SYMPTOM_FIELDS
@@ -41,6 +43,7 @@ from recovery.plan_selectors import items_in_force, pathway_templates
 from recovery.services.plans import _item_row, _milestone_row
 from recovery.simulation.cohort import Profile
 from recovery.simulation.flags import SimFlag, TriagedPatient
+from recovery.simulation.questionnaires import Answered
 from recovery.triage import severity_rank
 
 BULK = 2000  # rows per INSERT statement
@@ -63,6 +66,7 @@ class SimPatient:
     surgery_date: date
     timezone: str
     triaged: TriagedPatient
+    questionnaires: tuple[Answered, ...] = ()
 
 
 def team_name(seed: int, number: int) -> str:
@@ -209,6 +213,31 @@ def _flag_row(flag: SimFlag, patient: Patient, clinicians: tuple[int, ...]) -> F
     )
 
 
+def _response(
+    answered: Answered, patient: Patient, surgery: Surgery, rng: random.Random
+) -> QuestionnaireResponse:
+    """questionnaire_submit's row: scored on the server by the instrument package."""
+    result = instruments.score(answered.instrument, answered.answers)
+    details = dict(result.details)
+    if result.reason:
+        details["reason"] = result.reason
+    return QuestionnaireResponse(
+        id=uuid.UUID(bytes=rng.randbytes(16), version=4),
+        patient=patient,
+        surgery=surgery,
+        instrument=result.instrument,
+        instrument_version=result.instrument_version,
+        definition_version=result.definition_version,
+        timepoint=answered.timepoint,
+        answers=answered.answers,
+        score=None if result.score is None else Decimal(str(result.score)),
+        scores=result.scores,
+        valid=result.valid,
+        details=details,
+        submitted_at=answered.submitted_at,
+    )
+
+
 class _Rows:
     """Every row of one batch, by table, in insertion order."""
 
@@ -224,6 +253,7 @@ class _Rows:
         self.flags: list[Flag] = []
         self.links: list[Any] = []
         self.entries: list[ChecklistEntry] = []
+        self.responses: list[QuestionnaireResponse] = []
 
 
 def _checkins(sim: SimPatient, patient: Patient, surgery: Surgery) -> list[CheckIn]:
@@ -291,6 +321,7 @@ def patients_write(*, seed: int, sims: Sequence[SimPatient], teams: Sequence[Tea
         rows.milestones += milestones
         rows.checkins += _checkins(sim, patient, surgery)
         rows.entries += _checklist(sim, patient, items, rng)
+        rows.responses += [_response(a, patient, surgery, rng) for a in sim.questionnaires]
         for flag in sim.triaged.flags:
             rows.flags.append(_flag_row(flag, patient, team.clinician_ids))
             rows.links += [through(flag_id=flag.id, checkin_id=c) for c in flag.checkin_ids]
@@ -304,6 +335,7 @@ def patients_write(*, seed: int, sims: Sequence[SimPatient], teams: Sequence[Tea
         (Milestone, rows.milestones),
         (CheckIn, rows.checkins),
         (ChecklistEntry, rows.entries),
+        (QuestionnaireResponse, rows.responses),
         (Flag, rows.flags),
         (through, rows.links),
     ):
@@ -314,6 +346,7 @@ def patients_write(*, seed: int, sims: Sequence[SimPatient], teams: Sequence[Tea
         "checklist_entries": len(rows.entries),
         "flags": len(rows.flags),
         "plan_items": len(rows.items),
+        "questionnaire_responses": len(rows.responses),
     }
 
 

@@ -18,6 +18,7 @@ from recovery.models import (
     Patient,
     PatientPlan,
     PlanItem,
+    QuestionnaireResponse,
     Surgery,
 )
 from recovery.models.checkins import SYMPTOM_FIELDS
@@ -25,6 +26,7 @@ from recovery.services.checkins import checkin_create
 from recovery.services.triage_facts import history_limit, triage_ruleset
 from recovery.simulation.cohort import Complication, sample_profile
 from recovery.simulation.flags import CATEGORY_OF, triage_patient
+from recovery.simulation.questionnaires import questionnaires_answered
 from recovery.simulation.run import Plan, patient_simulate
 from recovery.simulation.trajectory import simulate_reports
 from tests.factories import PatientFactory, SurgeryFactory
@@ -68,6 +70,7 @@ def test_it_stores_exactly_what_the_simulation_produced() -> None:
     assert PatientPlan.objects.count() == PATIENTS
     assert CheckIn.objects.count() == sum(len(s.triaged.reports) for s in sims)
     assert Flag.objects.count() == sum(len(s.triaged.flags) for s in sims)
+    assert QuestionnaireResponse.objects.count() == sum(len(s.questionnaires) for s in sims)
     stored = set(CheckIn.objects.values_list("id", "postop_day", "back_pain"))
     simulated = {
         (r.id, r.postop_day, r.symptoms["back_pain"]) for s in sims for r in s.triaged.reports
@@ -76,7 +79,18 @@ def test_it_stores_exactly_what_the_simulation_produced() -> None:
 
 
 @pytest.mark.parametrize(
-    "model", [Patient, Surgery, PatientPlan, PlanItem, Milestone, CheckIn, ChecklistEntry, Flag]
+    "model",
+    [
+        Patient,
+        Surgery,
+        PatientPlan,
+        PlanItem,
+        Milestone,
+        CheckIn,
+        ChecklistEntry,
+        Flag,
+        QuestionnaireResponse,
+    ],
 )
 def test_it_writes_rows_that_pass_model_validation(model) -> None:
     _simulate()
@@ -183,3 +197,19 @@ def test_it_shows_the_patient_what_the_check_in_service_would_have() -> None:
         )
         served = [(f["category"], f["severity"], f["advice"]) for f in result.checkin.flags]
         assert served == [(f["category"], f["severity"], f["advice"]) for f in checkin.flags]
+
+
+def test_it_improves_odi_by_more_than_the_mcid_by_three_months_for_most_patients() -> None:
+    """ODI falls by at least the 10-point MCID [R150] at 3 months in most simulated patients."""
+    gains = []
+    for index in range(300):
+        rng = random.Random(f"odi:{index}")
+        answered = questionnaires_answered(
+            rng, sample_profile(rng), surgery_date=date(2025, 1, 1), timezone="Europe/London",
+            stop_at=NOW,
+        )  # fmt: skip
+        scores = {a.timepoint: sum(a.answers) * 2 for a in answered if a.instrument == "odi"}
+        if "baseline" in scores and "3m" in scores:
+            gains.append(scores["baseline"] - scores["3m"])
+    assert len(gains) > 100
+    assert sum(gain >= 10 for gain in gains) > len(gains) / 2
