@@ -125,7 +125,7 @@ def cohort_simulate(
     totals: Counter[str] = Counter({"teams": len(teams), "clinicians": 4 * len(teams)})
     bar = Progress(plan.patients, label="patients") if progress else None
     for sims in _batches(plan, workers, batch_size):
-        totals.update(patients_write(seed=plan.seed, sims=sims, teams=teams))
+        totals.update(patients_write(seed=plan.seed, sims=sims, teams=teams, now=plan.now))
         if bar:
             bar.advance(len(sims))
     if bar:

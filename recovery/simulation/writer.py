@@ -35,11 +35,14 @@ from recovery.models import (
     PatientPlan,
     PlanItem,
     QuestionnaireResponse,
+    ReminderSchedule,
     Surgery,
 )
 from recovery.models.checkins import SYMPTOM_FIELDS
 from recovery.pathways import milestones_for, pathway_for_technique, plan_items_for
 from recovery.plan_selectors import items_in_force, pathway_templates
+from recovery.reminders.schedule import evening_time
+from recovery.reminders.timing import next_occurrence
 from recovery.services.plans import _item_row, _milestone_row
 from recovery.simulation.cohort import Profile
 from recovery.simulation.flags import SimFlag, TriagedPatient
@@ -254,6 +257,7 @@ class _Rows:
         self.links: list[Any] = []
         self.entries: list[ChecklistEntry] = []
         self.responses: list[QuestionnaireResponse] = []
+        self.reminders: list[ReminderSchedule] = []
 
 
 def _checkins(sim: SimPatient, patient: Patient, surgery: Surgery) -> list[CheckIn]:
@@ -288,8 +292,27 @@ def _checklist(
     ]
 
 
+def _reminders(patient: Patient, preference: Preference, now: datetime) -> list[ReminderSchedule]:
+    """reminder_schedules_sync's rows: morning at the chosen time, evening nudge."""
+    times = {
+        ReminderSchedule.Kind.MORNING: preference.checkin_reminder_time,
+        ReminderSchedule.Kind.EVENING: evening_time(),
+    }
+    return [
+        ReminderSchedule(
+            patient=patient,
+            kind=kind,
+            wall_time=wall_time,
+            next_due_at=next_occurrence(wall_time, patient.tz, after=now),
+        )
+        for kind, wall_time in times.items()
+    ]
+
+
 @transaction.atomic
-def patients_write(*, seed: int, sims: Sequence[SimPatient], teams: Sequence[Team]) -> dict:
+def patients_write(
+    *, seed: int, sims: Sequence[SimPatient], teams: Sequence[Team], now: datetime
+) -> dict:
     """Insert one batch of simulated patients and everything they produced; returns counts."""
     User = get_user_model()
     templates = pathway_templates()
@@ -315,7 +338,9 @@ def patients_write(*, seed: int, sims: Sequence[SimPatient], teams: Sequence[Tea
         plan, items, milestones = _plan(surgery, patient, templates)
         rows.patients.append(patient)
         rows.surgeries.append(surgery)
-        rows.preferences.append(Preference(user=user, timezone=patient.timezone))
+        preference = Preference(user=user, timezone=patient.timezone)
+        rows.preferences.append(preference)
+        rows.reminders += _reminders(patient, preference, now)
         rows.plans.append(plan)
         rows.items += items
         rows.milestones += milestones
@@ -336,6 +361,7 @@ def patients_write(*, seed: int, sims: Sequence[SimPatient], teams: Sequence[Tea
         (CheckIn, rows.checkins),
         (ChecklistEntry, rows.entries),
         (QuestionnaireResponse, rows.responses),
+        (ReminderSchedule, rows.reminders),
         (Flag, rows.flags),
         (through, rows.links),
     ):

@@ -19,6 +19,7 @@ from recovery.models import (
     PatientPlan,
     PlanItem,
     QuestionnaireResponse,
+    ReminderSchedule,
     Surgery,
 )
 from recovery.models.checkins import SYMPTOM_FIELDS
@@ -70,6 +71,7 @@ def test_it_stores_exactly_what_the_simulation_produced() -> None:
     assert PatientPlan.objects.count() == PATIENTS
     assert CheckIn.objects.count() == sum(len(s.triaged.reports) for s in sims)
     assert Flag.objects.count() == sum(len(s.triaged.flags) for s in sims)
+    assert ReminderSchedule.objects.count() == 2 * PATIENTS
     assert QuestionnaireResponse.objects.count() == sum(len(s.questionnaires) for s in sims)
     stored = set(CheckIn.objects.values_list("id", "postop_day", "back_pain"))
     simulated = {
@@ -90,6 +92,7 @@ def test_it_stores_exactly_what_the_simulation_produced() -> None:
         ChecklistEntry,
         Flag,
         QuestionnaireResponse,
+        ReminderSchedule,
     ],
 )
 def test_it_writes_rows_that_pass_model_validation(model) -> None:

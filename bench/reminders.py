@@ -1,0 +1,130 @@
+"""Reminder fan-out: N patients whose morning reminder is due in the same minute.
+
+    bash scripts/with-services.sh -- .venv/bin/python bench/reminders.py --patients 10000
+
+Creates N patients with a push device each (bench-only bulk path: users, patients, surgeries,
+preferences, devices and ReminderSchedule rows, no check-ins), all due one minute ago. Then,
+in this one process (standing in for the worker), times:
+  1. the sweep: `reminders_send_due(now=...)` (claims, decides, writes outbox rows);
+  2. delivery: the `deliver_batch` task body over every new outbox row, through a stub push
+     transport (bench.transport.CountingTransport), exactly as a worker would run it.
+Counts SQL statements with connection.execute_wrapper and reports peak RSS (getrusage).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import count_queries, django_setup, migrate, print_machine, table
+
+CHUNK = 5000
+
+
+def seed(count: int, due_at) -> None:
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+    from django.db import transaction
+
+    from notifications.models import Endpoint, Preference
+    from recovery.models import CareTeam, Patient, ReminderSchedule, Surgery
+
+    User = get_user_model()
+    team = CareTeam.objects.create(name=f"Reminder bench {uuid.uuid4().hex[:6]}")
+    today = due_at.date()
+    for start in range(0, count, CHUNK):
+        n = min(CHUNK, count - start)
+        with transaction.atomic():
+            users = User.objects.bulk_create(
+                User(username=f"rb-{start + i}", password=UNUSABLE_PASSWORD_PREFIX + "x")
+                for i in range(n)
+            )
+            patients = Patient.objects.bulk_create(
+                Patient(user=u, care_team=team, first_name="R", last_name=f"B{u.id}",
+                        date_of_birth=today.replace(year=today.year - 60), timezone="UTC")
+                for u in users
+            )  # fmt: skip
+            Surgery.objects.bulk_create(
+                Surgery(patient=p, date=today - timedelta(days=10), indication="stenosis",
+                        approach="open", technique="tlif")
+                for p in patients
+            )  # fmt: skip
+            Preference.objects.bulk_create(Preference(user=u, timezone="UTC") for u in users)
+            Endpoint.objects.bulk_create(
+                Endpoint(user=u, kind="push", platform="android", token=f"tok-{u.id}")
+                for u in users
+            )
+            ReminderSchedule.objects.bulk_create(
+                ReminderSchedule(patient=p, kind="morning", wall_time=due_at.time(),
+                                 next_due_at=due_at)
+                for p in patients
+            )  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--patients", type=int, default=10_000)
+    args = parser.parse_args()
+    django_setup()
+    migrate()
+    print_machine()
+    from django.utils import timezone
+
+    from bench.transport import SENT
+    from notifications.models import Notification
+    from notifications.tasks import deliver_batch
+    from recovery.reminders.sweep import reminders_send_due
+
+    now = timezone.now().replace(second=0, microsecond=0)
+    began = time.monotonic()
+    seed(args.patients, now - timedelta(minutes=1))
+    seeded = time.monotonic() - began
+
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    began = time.monotonic()
+    with count_queries() as sweep_sql:
+        result = reminders_send_due(now=now)
+    sweep_s = time.monotonic() - began
+
+    ids = [
+        str(i) for i in Notification.objects.filter(status="pending").values_list("id", flat=True)
+    ]
+    began = time.monotonic()
+    with count_queries() as deliver_sql:
+        for start in range(0, len(ids), 100):  # BATCH_SIZE ids per task, as notify publishes
+            deliver_batch.run(notification_ids=ids[start : start + 100])
+    deliver_s = time.monotonic() - began
+    rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+    reminders = result.runs
+    total_s = sweep_s + deliver_s
+    sent = Notification.objects.filter(status="sent").count()
+    print(f"{args.patients:,} patients due in the same minute (seeded in {seeded:.0f}s, "
+          f"bench-only bulk path); outbox rows: in-app + push per reminder")  # fmt: skip
+    print(table(["phase", "seconds", "reminders/s", "SQL statements", "SQL per 1,000 reminders"], [
+        ["sweep (claim, decide, insert outbox)", sweep_s, reminders / sweep_s, len(sweep_sql),
+         1000 * len(sweep_sql) / reminders],
+        ["delivery (deliver_batch, stub push)", deliver_s, reminders / deliver_s,
+         len(deliver_sql), 1000 * len(deliver_sql) / reminders],
+        ["total until all sent", total_s, reminders / total_s,
+         len(sweep_sql) + len(deliver_sql),
+         1000 * (len(sweep_sql) + len(deliver_sql)) / reminders],
+    ]))  # fmt: skip
+    print(table(["metric", "value"], [
+        ["reminders (schedule rows run)", reminders],
+        ["outbox rows sent", sent],
+        ["push sends through the stub", len(SENT)],
+        ["peak RSS before sweep (MB)", rss_before / 1024],
+        ["peak RSS after delivery (MB)", rss_peak / 1024],
+    ]))  # fmt: skip
+    print("\ntarget: 100,000 reminders in < 30 s; <= 10 SQL statements per 1,000 reminders")
+
+
+if __name__ == "__main__":
+    main()
