@@ -99,7 +99,7 @@ def main() -> None:
             "pain_controlled_by_medication": True, "wound_drainage": "none",
         }  # fmt: skip
         headers = {"Content-Type": "application/json",
-                   "Authorization": f"Bearer {tokens[n % len(tokens)]}"}  # fmt: skip
+                   "Authorization": f"Bearer {rng.choice(tokens)}"}  # fmt: skip
         return "POST", "/api/v1/me/check-ins/", json.dumps(body).encode(), headers
 
     def floor(n: int):

@@ -1,0 +1,219 @@
+"""Dashboard at scale: worklist, patient page and outcomes latency and query counts.
+
+    bash scripts/with-services.sh -- .venv/bin/python bench/dashboard.py \
+        --patients 10000 --days 90 --checkins 1000000
+
+1. Generates --generated realistic patients with simulate_cohort (timed: the generator's own
+   benchmark), all in one team.
+2. Bench-only bulk path to reach --patients: bare patients (user, patient, surgery) are
+   bulk-created in the same team and each is given a copy of one generated patient's
+   check-ins and flags (INSERT ... SELECT, new ids). Then check-ins are topped up to
+   --checkins by copying reports to other minutes of the same days. The triage engine does
+   not see the copies: they exist to give the tables their size and shape.
+3. ANALYZE, then requests each endpoint --requests times through Django's test Client
+   in-process (no HTTP server: this isolates the view + database cost), as a clinician of
+   the one team that holds every patient (the worst case for a worklist).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import (
+    count_queries,
+    django_setup,
+    migrate,
+    percentile,
+    print_machine,
+    table,
+)
+
+SEED = 903
+BUSIEST: object = None  # the patient with the most check-ins (shown as <id>)
+
+
+def generate(patients: int, days: int, workers: int) -> float:
+    from django.core.management import call_command
+
+    began = time.monotonic()
+    call_command(
+        "simulate_cohort", "--patients", str(patients), "--days", str(days), "--seed", str(SEED),
+        "--team-count", "1", "--workers", str(workers), "--batch-size", "1000",
+    )  # fmt: skip
+    return time.monotonic() - began
+
+
+def clone_patients(total: int) -> float:
+    """Bare patients up to `total`, each with a generated patient's check-ins and flags."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+    from django.db import connection, transaction
+
+    from recovery.models import CareTeam, CheckIn, Flag, Patient, Surgery
+
+    began = time.monotonic()
+    User = get_user_model()
+    team = CareTeam.objects.get()
+    sources = list(Surgery.objects.values_list("patient_id", "id").order_by("patient_id"))
+    missing = total - len(sources)
+    pairs = []
+    for start in range(0, max(0, missing), 5000):
+        n = min(5000, missing - start)
+        with transaction.atomic():
+            users = User.objects.bulk_create(
+                User(username=f"clone-{start + i}", password=UNUSABLE_PASSWORD_PREFIX + "x")
+                for i in range(n)
+            )
+            patients = Patient.objects.bulk_create(
+                Patient(user=u, care_team=team, first_name="Clone", last_name=f"{u.id}",
+                        date_of_birth=__import__("datetime").date(1960, 1, 1),
+                        timezone="Europe/London")
+                for u in users
+            )  # fmt: skip
+            src = [sources[(start + i) % len(sources)] for i in range(n)]
+            dates = dict(
+                Surgery.objects.filter(id__in=[s for _, s in src]).values_list("id", "date")
+            )
+            surgeries = Surgery.objects.bulk_create(
+                Surgery(patient=p, date=dates[s], indication="stenosis", approach="open",
+                        technique="tlif")
+                for p, (_, s) in zip(patients, src, strict=True)
+            )  # fmt: skip
+            pairs += [
+                (sp, ss, p.id, su.id)
+                for p, su, (sp, ss) in zip(patients, surgeries, src, strict=True)
+            ]
+    checkin_cols = [
+        f.column
+        for f in CheckIn._meta.concrete_fields
+        if f.column not in ("id", "patient_id", "surgery_id")
+    ]
+    flag_cols = [
+        f.column for f in Flag._meta.concrete_fields if f.column not in ("id", "patient_id")
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "create temp table clone_map (src uuid, src_surgery uuid, dst uuid, dst_surgery uuid)"
+        )
+        for start in range(0, len(pairs), 5000):
+            cursor.executemany(
+                "insert into clone_map values (%s, %s, %s, %s)", pairs[start : start + 5000]
+            )
+        cursor.execute(
+            f"""insert into recovery_checkin (id, patient_id, surgery_id, {", ".join(checkin_cols)})
+            select gen_random_uuid(), m.dst, m.dst_surgery, {", ".join("c." + c for c in checkin_cols)}
+            from recovery_checkin c join clone_map m on c.patient_id = m.src"""  # noqa: E501
+        )
+        cursor.execute(
+            f"""insert into recovery_flag (id, patient_id, {", ".join(flag_cols)})
+            select gen_random_uuid(), m.dst, {", ".join("f." + c for c in flag_cols)}
+            from recovery_flag f join clone_map m on f.patient_id = m.src"""
+        )
+    return time.monotonic() - began
+
+
+def top_up(target: int) -> tuple[int, float]:
+    """Copy check-ins (shifted by minutes, new ids, no flags) until there are `target` rows."""
+    from django.db import connection
+
+    began = time.monotonic()
+    with connection.cursor() as cursor:
+        cursor.execute("select count(*) from recovery_checkin")
+        have = cursor.fetchone()[0]
+        shift = 0
+        while have < target and have:
+            shift += 1
+            columns = [
+                f.column
+                for f in __import__(
+                    "recovery.models", fromlist=["CheckIn"]
+                ).CheckIn._meta.concrete_fields
+            ]
+            plain = [c for c in columns if c not in ("id", "recorded_at", "received_at", "flags")]
+            cursor.execute(
+                f"""insert into recovery_checkin (id, recorded_at, received_at, flags, {", ".join(plain)})
+                select gen_random_uuid(), recorded_at + interval '{7 * shift} minutes',
+                       received_at + interval '{7 * shift} minutes', '[]'::jsonb, {", ".join(plain)}
+                from recovery_checkin where flags = '[]'::jsonb
+                limit {target - have}"""  # noqa: E501
+            )
+            have += cursor.rowcount
+        cursor.execute("analyze")
+    return have, time.monotonic() - began
+
+
+def measure(client, path: str, requests: int, token: str) -> list[object]:
+    latencies, queries, status = [], [], None
+    for _ in range(requests + 3):
+        with count_queries() as seen:
+            began = time.perf_counter()
+            response = client.get(path, HTTP_AUTHORIZATION=f"Bearer {token}")
+            latencies.append((time.perf_counter() - began) * 1000)
+        queries.append(len(seen))
+        status = response.status_code
+    latencies, queries = latencies[3:], queries[3:]  # the first requests warm caches
+    label = path.replace(str(BUSIEST), "<id>") if BUSIEST else path
+    return [label, status, percentile(latencies, 0.5), percentile(latencies, 0.95),
+            percentile(latencies, 0.99), f"{min(queries)}-{max(queries)}"]  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--patients", type=int, default=10_000)
+    parser.add_argument("--generated", type=int, default=1_000, help="realistic patients")
+    parser.add_argument("--days", type=int, default=90)
+    parser.add_argument("--checkins", type=int, default=1_000_000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--requests", type=int, default=40)
+    args = parser.parse_args()
+    django_setup()
+    migrate()
+    print_machine()
+    from django.db.models import Count
+    from django.test import Client
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    from recovery.models import CareTeamMembership, CheckIn, Flag, Patient
+
+    generated_s = generate(args.generated, args.days, args.workers)
+    generated = CheckIn.objects.count()
+    cloned_s = clone_patients(args.patients)
+    total, topped_s = top_up(args.checkins)
+    clinician = CareTeamMembership.objects.filter(role="nurse").select_related("user").first().user
+    token = str(AccessToken.for_user(clinician))
+    busiest = (
+        Patient.objects.annotate(n=Count("checkins")).order_by("-n").values_list("id", flat=True)[0]
+    )
+    global BUSIEST
+    BUSIEST = busiest
+    client = Client()
+    rows = [
+        measure(
+            client, "/api/v1/care/flags/?status=open&status=acknowledged", args.requests, token
+        ),
+        measure(client, "/api/v1/care/flags/", args.requests, token),
+        measure(client, "/api/v1/care/patients/", args.requests, token),
+        measure(client, f"/api/v1/care/patients/{busiest}/", args.requests, token),
+        measure(client, f"/api/v1/care/patients/{busiest}/outcomes/", args.requests, token),
+        measure(client, f"/api/v1/care/patients/{busiest}/questionnaires/", args.requests, token),
+        measure(client, "/api/v1/care/outcomes/", max(5, args.requests // 4), token),
+    ]
+    print(table(["step", "value"], [
+        ["simulate_cohort", f"{args.generated:,} patients x {args.days} days, --workers "
+                            f"{args.workers}: {generated_s:.0f} s, {generated:,} check-ins"],
+        ["clones (bulk SQL)", f"to {Patient.objects.count():,} patients in {cloned_s:.0f} s"],
+        ["top-up (bulk SQL copies)", f"to {total:,} check-ins in {topped_s:.0f} s"],
+        ["flags", f"{Flag.objects.count():,} ({Flag.objects.filter(status__in=['open', 'acknowledged']).count():,} live)"],  # noqa: E501
+    ]))  # fmt: skip
+    print()
+    print(f"in-process Django test Client, {args.requests} requests each after 3 warm-up")
+    print(table(["endpoint", "status", "p50 ms", "p95 ms", "p99 ms", "queries"], rows))
+    print("\ntarget: worklist and patient page p95 < 100 ms, constant query counts")
+
+
+if __name__ == "__main__":
+    main()
