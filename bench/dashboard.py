@@ -213,6 +213,14 @@ def main() -> None:
     print(f"in-process Django test Client, {args.requests} requests each after 3 warm-up")
     print(table(["endpoint", "status", "p50 ms", "p95 ms", "p99 ms", "queries"], rows))
     print("\ntarget: worklist and patient page p95 < 100 ms, constant query counts")
+    # The plan behind the worklist page, to check an index before adding one.
+    from recovery.api.flags import flag_list_for_clinician
+
+    page = flag_list_for_clinician(clinician=clinician).filter(status__in=["open", "acknowledged"])[
+        :50
+    ]
+    print("\nEXPLAIN ANALYZE (worklist page):")
+    print(page.explain(analyze=True))
 
 
 if __name__ == "__main__":

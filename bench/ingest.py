@@ -57,7 +57,8 @@ def start_server(port: int) -> subprocess.Popen:
     env = {**os.environ, **BENCH_ENV, "JWT_ACCESS_MINUTES": "60"}
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "backend.wsgi", "-b", f"127.0.0.1:{port}",
-         "-w", str(GUNICORN_WORKERS), "-k", "sync", "--log-level", "warning"],
+         "-w", str(GUNICORN_WORKERS), "-k", "sync", "--log-level", "warning",
+         "--graceful-timeout", "5"],
         cwd=ROOT, env=env,
     )  # fmt: skip
     for _ in range(100):
