@@ -39,13 +39,13 @@ START = date(2026, 6, 1)
 PATIENTS, DAYS, SEED = 12, 20, 7
 
 
-def _simulate(seed: int = SEED) -> str:
+def _simulate(seed: int = SEED, *extra: str) -> str:
     out = io.StringIO()
     with time_machine.travel(NOW, tick=False):
         call_command(
             "simulate_cohort",
             "--patients", str(PATIENTS), "--days", str(DAYS), "--seed", str(seed),
-            "--start-date", START.isoformat(), "--no-progress",
+            "--start-date", START.isoformat(), "--no-progress", *extra,
             stdout=out, stderr=io.StringIO(),
         )  # fmt: skip
     return out.getvalue()
@@ -110,6 +110,12 @@ def test_it_refuses_to_run_twice_with_the_same_seed() -> None:
     assert CareTeam.objects.filter(name__contains=f"s{SEED}-").count() == 1
     _simulate(seed=SEED + 1)  # another seed is another cohort
     assert Patient.objects.count() == 2 * PATIENTS
+
+
+def test_it_does_nothing_on_a_second_run_with_skip_existing() -> None:
+    _simulate()
+    assert "nothing done" in _simulate(SEED, "--skip-existing")
+    assert Patient.objects.count() == PATIENTS
 
 
 def test_it_links_every_check_in_flag_to_the_check_ins_that_raised_it() -> None:

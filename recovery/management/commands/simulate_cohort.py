@@ -4,7 +4,8 @@
 
 Deterministic for a seed (and the start date). Not idempotent on purpose: it refuses to run
 when the seed's teams already exist, since a second copy of the same patients would be a
-second cohort, not the same one. Use another --seed to add more patients.
+second cohort, not the same one. Use another --seed to add more patients, or
+--skip-existing (for `make run`) to exit quietly when the seed's cohort is already there.
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ class Command(BaseCommand):
             "--clinician-password", default=None, help="let the simulated clinicians log in"
         )
         parser.add_argument("--no-progress", action="store_true")
+        parser.add_argument(
+            "--skip-existing", action="store_true", help="exit 0 if this seed's cohort exists"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         patients, days = options["patients"], options["days"]
@@ -57,6 +61,9 @@ class Command(BaseCommand):
         start = options["start_date"] or (now.date() - timedelta(days=days - 1))
         names = [team_name(seed, n) for n in range(1, team_count + 1)]
         if CareTeam.objects.filter(name__in=names).exists():
+            if options["skip_existing"]:
+                self.stdout.write(f"A cohort with seed {seed} already exists; nothing done.")
+                return
             raise CommandError(
                 f"A cohort with seed {seed} already exists; use another --seed "
                 "(simulate_cohort refuses to run twice on the same team names)."
