@@ -1,0 +1,92 @@
+"""Dashboard forms: sign-in, worklist filters, flag handling, time-zone choice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from recovery.dashboard.timezones import known_zones
+from recovery.models import CareTeam
+from recovery.selectors import is_clinician
+from recovery.triage.spec import CATEGORIES, SEVERITIES
+
+
+def label_for(code: str) -> str:
+    """Plain-language label for a data code: "dvt_pe" -> "Dvt pe" is not good enough."""
+    return CODE_LABELS.get(code, code.replace("_", " ").capitalize())
+
+
+CODE_LABELS = {
+    "dvt_pe": "Blood clot (DVT/PE)",
+    "csf_leak": "Spinal fluid leak",
+    "cauda_equina": "Cauda equina",
+    "hardware_failure": "Hardware problem",
+    "nerve_injury": "Nerve problem",
+    "urinary_retention": "Cannot pass urine",
+    "wound_dehiscence": "Wound opening",
+    "uncontrolled_pain": "Pain not controlled",
+    "ileus": "Bowel not moving (ileus)",
+    "pseudarthrosis": "Fusion not healing",
+    "adjacent_segment": "Adjacent level problem",
+    "silence": "No check-ins",
+}
+
+
+class ClinicianLoginForm(AuthenticationForm):
+    """Django's form authenticates with authenticate(request=...), so django-axes counts it."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "not_clinician": "This sign-in is for care-team members.",
+    }
+
+    def confirm_login_allowed(self, user: Any) -> None:
+        super().confirm_login_allowed(user)
+        if not is_clinician(user):
+            raise forms.ValidationError(self.error_messages["not_clinician"], code="not_clinician")
+
+
+class WorklistFilterForm(forms.Form):
+    team = forms.ModelChoiceField(
+        queryset=CareTeam.objects.none(),
+        required=False,
+        empty_label="All my teams",
+        to_field_name="id",
+    )
+    severity = forms.ChoiceField(required=False)
+    category = forms.ChoiceField(required=False)
+
+    def __init__(self, *args: Any, teams: list[CareTeam], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        team_field = self.fields["team"]
+        assert isinstance(team_field, forms.ModelChoiceField)
+        # The clinician's own teams only: another team's id fails validation like a typo.
+        team_field.queryset = CareTeam.objects.filter(id__in=[t.id for t in teams])
+        self.fields["severity"].choices = [("", "Any severity")] + [
+            (s, s.capitalize()) for s in reversed(SEVERITIES)
+        ]
+        self.fields["category"].choices = [("", "Any category")] + [
+            (c, label_for(c)) for c in CATEGORIES
+        ]
+
+    def cleaned(self) -> dict[str, Any]:
+        """Valid filters; an invalid filter is ignored instead of failing the page."""
+        if not self.is_valid():
+            return {
+                name: self.cleaned_data.get(name) or None
+                for name in self.fields
+                if name not in self.errors
+            }
+        return {name: value or None for name, value in self.cleaned_data.items()}
+
+
+class TimeZoneForm(forms.Form):
+    zone = forms.ChoiceField(label="Show times in", required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["zone"].choices = [("", "My browser's time zone")] + [
+            (z, z) for z in sorted(known_zones())
+        ]

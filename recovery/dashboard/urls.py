@@ -1,0 +1,15 @@
+from django.urls import path
+
+from recovery.dashboard import views
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("", views.worklist, name="worklist"),
+    path("worklist/live/", views.worklist_live, name="worklist-live"),
+    path("login/", views.DashboardLoginView.as_view(), name="login"),
+    path("logout/", views.DashboardLogoutView.as_view(), name="logout"),
+    path("time-zone/", views.time_zone, name="time-zone"),
+    path("patients/<uuid:patient_id>/", views.patient_detail, name="patient"),
+    path("outcomes/", views.outcomes, name="outcomes"),
+]

@@ -1,0 +1,149 @@
+"""Dashboard pages. Thin: scoping lives in selectors, writes in services, drawing in charts.
+
+Every view that shows a patient records an access event: one `view` row for a patient page,
+one `list` row per patient shown on the worklist (a single bulk INSERT).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.views import LoginView, LogoutView, redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from recovery.dashboard import selectors
+from recovery.dashboard.forms import ClinicianLoginForm, TimeZoneForm, WorklistFilterForm
+from recovery.dashboard.timezones import SESSION_KEY, zone_for, zone_name_for
+from recovery.models import AccessEvent
+from recovery.selectors import is_clinician, patient_get_for_clinician
+from recovery.services.audit import access_event_record, access_events_record_list
+
+View = Callable[..., HttpResponse]
+
+
+def clinician_required(view: View) -> View:
+    """Signed in (else to the login page) and on a care team (else 403); times in their zone.
+
+    The zone is activated around the view, and pages are rendered inside it (render(), not a
+    lazy TemplateResponse), so every datetime in a template shows in the clinician's zone.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not is_clinician(request.user):
+            raise PermissionDenied("The dashboard is for care-team members.")
+        with timezone.override(zone_for(request)):
+            return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+class DashboardLoginView(LoginView):
+    template_name = "dashboard/login.html"
+    authentication_form = ClinicianLoginForm
+    redirect_authenticated_user = True
+    next_page = reverse_lazy("dashboard:worklist")
+
+
+class DashboardLogoutView(LogoutView):
+    next_page = reverse_lazy("dashboard:login")
+
+
+def _worklist_context(request: HttpRequest) -> dict[str, Any]:
+    teams = selectors.teams_for(clinician=request.user)
+    form = WorklistFilterForm(request.GET or None, teams=teams)
+    filters = form.cleaned() if request.GET else {}
+    data = selectors.worklist(
+        clinician=request.user,
+        team=filters.get("team"),
+        severity=filters.get("severity"),
+        category=filters.get("category"),
+        now=timezone.now(),
+    )
+    return {
+        "nav": "worklist",
+        "form": form,
+        "teams": teams,
+        "data": data,
+        "query": request.GET.urlencode(),
+        "refresh_ms": 1000 * getattr(settings, "DASHBOARD_REFRESH_SECONDS", 30),
+    }
+
+
+@require_http_methods(["GET"])
+@clinician_required
+def worklist(request: HttpRequest) -> HttpResponse:
+    context = _worklist_context(request)
+    access_events_record_list(
+        actor=request.user,
+        patients=context["data"].patients,
+        object_type="worklist",
+        request=request,
+    )
+    return render(request, "dashboard/worklist.html", context)
+
+
+@require_http_methods(["GET"])
+@clinician_required
+def worklist_live(request: HttpRequest) -> HttpResponse:
+    """The worklist's live region alone, fetched every ~30 s by dashboard.js."""
+    context = _worklist_context(request)
+    # A poll every 30 s would write a row per patient per poll; record a patient again only
+    # when this clinician has not had it listed within the dedupe window.
+    fresh = selectors.patients_not_recently_listed(
+        actor=request.user, patients=context["data"].patients
+    )
+    access_events_record_list(
+        actor=request.user, patients=fresh, object_type="worklist", request=request
+    )
+    return render(request, "dashboard/partials/worklist_live.html", context)
+
+
+@require_http_methods(["GET"])
+@clinician_required
+def patient_detail(request: HttpRequest, patient_id: str) -> HttpResponse:
+    patient = patient_get_for_clinician(clinician=request.user, patient_id=patient_id)
+    access_event_record(
+        actor=request.user,
+        action=AccessEvent.Action.VIEW,
+        object_type="patient",
+        patient=patient,
+        object_id=patient.id,
+        request=request,
+    )
+    page = selectors.patient_page(patient=patient, now=timezone.now())
+    return render(request, "dashboard/patient.html", {"patient": patient, "page": page})
+
+
+@require_http_methods(["GET"])
+@clinician_required
+def outcomes(request: HttpRequest) -> HttpResponse:
+    teams = selectors.teams_for(clinician=request.user)
+    return render(request, "dashboard/outcomes.html", {"nav": "outcomes", "teams": teams})
+
+
+@require_http_methods(["GET", "POST"])
+@clinician_required
+def time_zone(request: HttpRequest) -> HttpResponse:
+    name, source = zone_name_for(request)
+    if request.method == "POST":
+        form = TimeZoneForm(request.POST)
+        if form.is_valid():
+            if form.cleaned_data["zone"]:
+                request.session[SESSION_KEY] = form.cleaned_data["zone"]
+            else:
+                request.session.pop(SESSION_KEY, None)
+            return redirect("dashboard:worklist")
+    else:
+        form = TimeZoneForm(initial={"zone": name if source == "chosen" else ""})
+    return render(request, "dashboard/time_zone.html", {"form": form})
