@@ -45,6 +45,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("/api/v1/care/patients/", "get"): Rule(CARE),
     ("/api/v1/care/patients/", "post"): Rule(CARE),
     ("/api/v1/care/patients/{patient_id}/", "get"): Rule(CARE, _patient_params),
+    ("/api/v1/care/patients/{patient_id}/access-log/", "get"): Rule(CARE, _patient_params),
+    ("/api/v1/me/access-log/", "get"): Rule(PATIENT),
 }
 
 
@@ -65,9 +67,7 @@ def _ops(*audiences: str, with_object: bool = False) -> list[tuple[str, str]]:
     return [
         op
         for op in OPERATIONS
-        if op in RULES
-        and RULES[op].audience in audiences
-        and (not with_object or "{" in op[0])
+        if op in RULES and RULES[op].audience in audiences and (not with_object or "{" in op[0])
     ]
 
 
