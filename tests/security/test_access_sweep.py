@@ -35,6 +35,24 @@ def _patient_params(world: dict[str, Any]) -> dict[str, str]:
     return {"patient_id": str(world["patient"].id)}
 
 
+def _device_params(world: dict[str, Any]) -> dict[str, str]:
+    from tests.factories.notifications import DeviceFactory
+
+    return {"device_id": str(DeviceFactory(user=world["patient"].user).id)}
+
+
+def _inbox_params(world: dict[str, Any]) -> dict[str, str]:
+    from notifications.dispatch import notification_deliver
+    from notifications.models import Notification
+    from notifications.services import Message, notify
+
+    user = world["patient"].user
+    notify([Message(user.id, "checkin_due", "sweep:inbox")])
+    row = Notification.objects.get(recipient=user, channel="inapp", idempotency_key="sweep:inbox")
+    notification_deliver(row.id)
+    return {"notification_id": str(row.id)}
+
+
 # (path, method) -> Rule. Every operation in the schema must be listed.
 RULES: dict[tuple[str, str], Rule] = {
     ("/api/v1/auth/token/", "post"): Rule(PUBLIC),
@@ -47,7 +65,72 @@ RULES: dict[tuple[str, str], Rule] = {
     ("/api/v1/care/patients/{patient_id}/", "get"): Rule(CARE, _patient_params),
     ("/api/v1/care/patients/{patient_id}/access-log/", "get"): Rule(CARE, _patient_params),
     ("/api/v1/me/access-log/", "get"): Rule(PATIENT),
+    ("/api/v1/me/devices/", "get"): Rule(ANY_USER),
+    ("/api/v1/me/devices/", "post"): Rule(ANY_USER),
+    ("/api/v1/me/devices/{device_id}/", "delete"): Rule(ANY_USER, _device_params),
+    ("/api/v1/me/preferences/", "get"): Rule(ANY_USER),
+    ("/api/v1/me/preferences/", "patch"): Rule(ANY_USER),
+    ("/api/v1/me/notifications/", "get"): Rule(ANY_USER),
+    ("/api/v1/me/notifications/unread-count/", "get"): Rule(ANY_USER),
+    ("/api/v1/me/notifications/read-all/", "post"): Rule(ANY_USER),
+    ("/api/v1/me/notifications/{notification_id}/read/", "post"): Rule(ANY_USER, _inbox_params),
 }
+
+
+# --- Recovery plans (issue 3) ---------------------------------------------------------------
+# The persona patient comes from PatientFactory, which builds no plan (enrollment does): these
+# resolvers build it first, as patient_enroll would have.
+
+
+def _with_plan(world: dict[str, Any]) -> dict[str, str]:
+    from recovery.services.plans import plan_instantiate
+
+    plan_instantiate(surgery=world["patient"].surgeries.get())
+    return {}
+
+
+def _plan_params(world: dict[str, Any]) -> dict[str, str]:
+    return {**_with_plan(world), **_patient_params(world)}
+
+
+def _plan_item_params(world: dict[str, Any]) -> dict[str, str]:
+    from recovery.models import PlanItem
+
+    params = _plan_params(world)
+    item = PlanItem.objects.filter(plan__patient=world["patient"], end_day__isnull=False).first()
+    return {**params, "item_id": str(item.id)}
+
+
+def _milestone_params(world: dict[str, Any]) -> dict[str, str]:
+    from recovery.models import Milestone
+
+    params = _plan_params(world)
+    milestone = Milestone.objects.filter(plan__patient=world["patient"]).first()
+    return {**params, "milestone_id": str(milestone.id)}
+
+
+RULES.update(
+    {
+        ("/api/v1/me/plan/", "get"): Rule(PATIENT, _with_plan),
+        ("/api/v1/me/checklist/", "get"): Rule(PATIENT, _with_plan),
+        ("/api/v1/me/checklist/", "post"): Rule(PATIENT, _with_plan),
+        ("/api/v1/me/milestones/", "get"): Rule(PATIENT, _with_plan),
+        ("/api/v1/me/adherence/", "get"): Rule(PATIENT, _with_plan),
+        ("/api/v1/care/patients/{patient_id}/plan/", "get"): Rule(CARE, _plan_params),
+        ("/api/v1/care/patients/{patient_id}/plan/items/{item_id}/adjust/", "post"): Rule(
+            CARE, _plan_item_params
+        ),
+        ("/api/v1/care/patients/{patient_id}/checklist/", "get"): Rule(CARE, _plan_params),
+        ("/api/v1/care/patients/{patient_id}/milestones/", "get"): Rule(CARE, _plan_params),
+        ("/api/v1/care/patients/{patient_id}/milestones/{milestone_id}/", "post"): Rule(
+            CARE, _milestone_params
+        ),
+        ("/api/v1/care/patients/{patient_id}/adherence/", "get"): Rule(CARE, _plan_params),
+        ("/api/v1/care/patients/{patient_id}/imaging/", "post"): Rule(CARE, _plan_params),
+        ("/api/v1/care/patients/{patient_id}/adjustments/", "get"): Rule(CARE, _plan_params),
+        ("/api/v1/care/patients/{patient_id}/surgery/", "patch"): Rule(CARE, _plan_params),
+    }
+)
 
 
 def _operations() -> list[tuple[str, str]]:
