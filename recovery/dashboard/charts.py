@@ -16,7 +16,7 @@ from html import escape
 WIDTH = 640
 HEIGHT = 260
 MARGIN_LEFT = 48
-MARGIN_RIGHT = 16
+MARGIN_RIGHT = 36
 MARGIN_TOP = 28
 MARGIN_BOTTOM = 40
 
@@ -199,10 +199,7 @@ def _axes(frame: _Frame) -> list[str]:
         f'y="{_num(frame.height - 6)}" text-anchor="middle" fill="#222222">'
         f"{_e(frame.x.label)}</text>"
     )
-    parts.append(
-        f'<text class="axis-label" x="12" y="{_num(frame.top - 10)}" fill="#222222">'
-        f"{_e(frame.y.label)}</text>"
-    )
+    parts.append(f'<text class="axis-label" x="8" y="16" fill="#222222">{_e(frame.y.label)}</text>')
     return parts
 
 
@@ -250,7 +247,8 @@ def _line(frame: _Frame, name: str, coords: list[tuple[float, float, str]], **st
 
 def _legend(frame: _Frame, entries: Sequence[tuple[str, str, str, bool]]) -> list[str]:
     parts = ['<g class="legend">']
-    x = frame.left + 8
+    # Starts after the y-axis label, which shares the top line.
+    x = 24 + 7 * len(frame.y.label)
     for name, colour, marker, dashed in entries:
         dash = ' stroke-dasharray="6 4"' if dashed else ""
         parts.append(

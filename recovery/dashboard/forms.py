@@ -8,7 +8,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from recovery.dashboard.timezones import known_zones
-from recovery.models import CareTeam
+from recovery.models import CareTeam, Flag
 from recovery.selectors import is_clinician
 from recovery.triage.spec import CATEGORIES, SEVERITIES
 
@@ -31,7 +31,19 @@ CODE_LABELS = {
     "pseudarthrosis": "Fusion not healing",
     "adjacent_segment": "Adjacent level problem",
     "silence": "No check-ins",
+    # Flag outcomes
+    "seen_in_clinic": "Seen in clinic",
+    "advice_given": "Advice given",
+    "imaging_ordered": "Imaging ordered",
+    "antibiotics_started": "Antibiotics started",
+    "readmitted": "Readmitted",
+    "reoperation": "Reoperation",
+    "no_problem": "No problem found",
 }
+
+
+def outcome_choices() -> list[tuple[str, str]]:
+    return [(value, label_for(value)) for value in Flag.Outcome.values]
 
 
 class ClinicianLoginForm(AuthenticationForm):
@@ -49,21 +61,18 @@ class ClinicianLoginForm(AuthenticationForm):
 
 
 class WorklistFilterForm(forms.Form):
-    team = forms.ModelChoiceField(
-        queryset=CareTeam.objects.none(),
-        required=False,
-        empty_label="All my teams",
-        to_field_name="id",
-    )
+    team = forms.ChoiceField(required=False)
     severity = forms.ChoiceField(required=False)
     category = forms.ChoiceField(required=False)
 
     def __init__(self, *args: Any, teams: list[CareTeam], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        team_field = self.fields["team"]
-        assert isinstance(team_field, forms.ModelChoiceField)
-        # The clinician's own teams only: another team's id fails validation like a typo.
-        team_field.queryset = CareTeam.objects.filter(id__in=[t.id for t in teams])
+        # The clinician's own teams only, from the list the page already has (no extra query):
+        # another team's id fails validation like a typo and is ignored.
+        self.teams = {str(team.id): team for team in teams}
+        self.fields["team"].choices = [("", "All my teams")] + [
+            (key, team.name) for key, team in self.teams.items()
+        ]
         self.fields["severity"].choices = [("", "Any severity")] + [
             (s, s.capitalize()) for s in reversed(SEVERITIES)
         ]
@@ -72,14 +81,11 @@ class WorklistFilterForm(forms.Form):
         ]
 
     def cleaned(self) -> dict[str, Any]:
-        """Valid filters; an invalid filter is ignored instead of failing the page."""
-        if not self.is_valid():
-            return {
-                name: self.cleaned_data.get(name) or None
-                for name in self.fields
-                if name not in self.errors
-            }
-        return {name: value or None for name, value in self.cleaned_data.items()}
+        """Valid filters, the team as an object; an invalid filter is ignored, not an error."""
+        self.is_valid()
+        values = {name: self.cleaned_data.get(name) or None for name in self.fields}
+        values["team"] = self.teams.get(values["team"] or "")
+        return values
 
 
 class TimeZoneForm(forms.Form):
@@ -90,3 +96,8 @@ class TimeZoneForm(forms.Form):
         self.fields["zone"].choices = [("", "My browser's time zone")] + [
             (z, z) for z in sorted(known_zones())
         ]
+
+
+class FlagResolveForm(forms.Form):
+    outcome = forms.ChoiceField(choices=outcome_choices)
+    note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea)

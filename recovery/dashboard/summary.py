@@ -67,7 +67,7 @@ def risk_factors(patient: Patient) -> list[RiskFactor]:
 
 
 def phase_markers(technique: str) -> list[tuple[int, str]]:
-    """(first post-operative day, title) of each recovery phase after day 0, for chart markers.
+    """(first post-operative day, title) of each recovery phase, day 0 first.
 
     Phase boundaries come from the reviewed pathway template for the technique; an unknown
     technique gives no markers rather than an error on the page.
@@ -78,4 +78,28 @@ def phase_markers(technique: str) -> list[tuple[int, str]]:
         template = pathway_for_technique(technique)
     except UnknownTechniqueError:
         return []
-    return [(phase.start_day, phase.title) for phase in template.phases if phase.start_day > 0]
+    return [(phase.start_day, phase.title) for phase in template.phases]
+
+
+def mcid_target(baseline: float, *, measure: str = "odi") -> float | None:
+    """The follow-up score at which the MCID is reached from `baseline`, for the chart line.
+
+    The MCID is reached when ANY criterion is met (thresholds.yaml, e.g. ODI "10 points or 30%"
+    [R150]), so the line sits at the most lenient of the point and percent targets. Criteria on
+    the final score (SCB only) do not apply. None when no criterion gives a target.
+    """
+    from recovery.instruments import load_thresholds
+
+    spec = load_thresholds().by_code[measure]
+    lower_is_better = spec.direction == "lower_is_better"
+    targets = []
+    for rule in spec.mcid.any_of:
+        value = float(rule.value)
+        if rule.kind == "improvement_points":
+            targets.append(baseline - value if lower_is_better else baseline + value)
+        elif rule.kind == "improvement_percent" and baseline:
+            change = abs(baseline) * value / 100
+            targets.append(baseline - change if lower_is_better else baseline + change)
+    if not targets:
+        return None
+    return max(targets) if lower_is_better else min(targets)

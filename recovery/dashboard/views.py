@@ -11,20 +11,30 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.views import LoginView, LogoutView, redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
+from backend.exceptions import ApplicationError
 from recovery.dashboard import selectors
-from recovery.dashboard.forms import ClinicianLoginForm, TimeZoneForm, WorklistFilterForm
+from recovery.dashboard.forms import (
+    ClinicianLoginForm,
+    FlagResolveForm,
+    TimeZoneForm,
+    WorklistFilterForm,
+    outcome_choices,
+)
 from recovery.dashboard.timezones import SESSION_KEY, zone_for, zone_name_for
 from recovery.models import AccessEvent
 from recovery.selectors import is_clinician, patient_get_for_clinician
 from recovery.services.audit import access_event_record, access_events_record_list
+from recovery.services.flags import flag_acknowledge, flag_resolve
 
 View = Callable[..., HttpResponse]
 
@@ -77,6 +87,7 @@ def _worklist_context(request: HttpRequest) -> dict[str, Any]:
         "data": data,
         "query": request.GET.urlencode(),
         "refresh_ms": 1000 * getattr(settings, "DASHBOARD_REFRESH_SECONDS", 30),
+        "outcome_choices": outcome_choices(),
     }
 
 
@@ -128,8 +139,7 @@ def patient_detail(request: HttpRequest, patient_id: str) -> HttpResponse:
 @require_http_methods(["GET"])
 @clinician_required
 def outcomes(request: HttpRequest) -> HttpResponse:
-    teams = selectors.teams_for(clinician=request.user)
-    return render(request, "dashboard/outcomes.html", {"nav": "outcomes", "teams": teams})
+    return render(request, "dashboard/outcomes.html", {"nav": "outcomes"})
 
 
 @require_http_methods(["GET", "POST"])
@@ -147,3 +157,58 @@ def time_zone(request: HttpRequest) -> HttpResponse:
     else:
         form = TimeZoneForm(initial={"zone": name if source == "chosen" else ""})
     return render(request, "dashboard/time_zone.html", {"form": form})
+
+
+def _back(request: HttpRequest, default: str) -> HttpResponseRedirect:
+    """Back to the page the form was on (with its filters); only ever a local URL."""
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = default
+    return HttpResponseRedirect(target)
+
+
+@require_http_methods(["GET"])
+@clinician_required
+def flag_detail(request: HttpRequest, flag_id: str) -> HttpResponse:
+    """Links in care-team alerts point here; the flag lives on its patient's page."""
+    flag = selectors.flag_get_for_clinician(clinician=request.user, flag_id=flag_id)
+    return redirect(f"{reverse('dashboard:patient', args=[flag.patient_id])}#flag-{flag.id}")
+
+
+@require_http_methods(["POST"])
+@clinician_required
+def flag_acknowledge_view(request: HttpRequest, flag_id: str) -> HttpResponse:
+    flag = selectors.flag_get_for_clinician(clinician=request.user, flag_id=flag_id)
+    try:
+        flag_acknowledge(flag=flag, actor=request.user, now=timezone.now(), request=request)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Flag acknowledged.")
+    return _back(request, reverse("dashboard:worklist"))
+
+
+@require_http_methods(["POST"])
+@clinician_required
+def flag_resolve_view(request: HttpRequest, flag_id: str) -> HttpResponse:
+    flag = selectors.flag_get_for_clinician(clinician=request.user, flag_id=flag_id)
+    form = FlagResolveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose an outcome to resolve the flag.")
+        return _back(request, reverse("dashboard:worklist"))
+    try:
+        flag_resolve(
+            flag=flag,
+            actor=request.user,
+            outcome=form.cleaned_data["outcome"],
+            note=form.cleaned_data["note"],
+            now=timezone.now(),
+            request=request,
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Flag resolved.")
+    return _back(request, reverse("dashboard:worklist"))

@@ -1,8 +1,10 @@
 """Dashboard fixtures: a signed-in browser-less client, and Debian's chromium for Playwright."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from django.test import Client
 
 # Debian's chromium, headless; `playwright install` cannot download browsers here.
@@ -35,3 +37,11 @@ def web() -> Callable[..., Client]:
         return client
 
     return _as
+
+
+@pytest.fixture
+def frozen() -> Iterator[datetime]:
+    """Midday UTC on a fixed date, so day counts do not depend on when the suite runs."""
+    moment = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
+    with time_machine.travel(moment, tick=False):
+        yield moment

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from recovery.dashboard.summary import age_on, phase_markers, risk_factors
+from recovery.dashboard.summary import age_on, mcid_target, phase_markers, risk_factors
 from recovery.models import Patient
 
 
@@ -42,8 +42,20 @@ def test_it_summarises_risk_factors_in_plain_words(fields, expected):
 def test_it_takes_phase_boundaries_from_the_pathway_template():
     markers = phase_markers("tlif")
 
-    assert [day for day, _ in markers] == [15, 43, 91, 181, 366]
+    assert [day for day, _ in markers] == [0, 15, 43, 91, 181, 366]
 
 
 def test_it_has_no_phase_markers_for_an_unknown_technique():
     assert phase_markers("unknown") == []
+
+
+@pytest.mark.parametrize(
+    ("baseline", "target"),
+    [
+        (50, 40),  # 10 points (40) is easier than 30% (35)
+        (20, 14),  # 30% (14) is easier than 10 points (10)
+        (0, -10),  # no relative target from zero
+    ],
+)
+def test_it_places_the_odi_mcid_line_at_the_most_lenient_target(baseline, target):
+    assert mcid_target(baseline) == pytest.approx(target)

@@ -41,3 +41,46 @@ def zone_note(context: dict[str, Any]) -> str:
     name, source = zone_name_for(request)
     how = {"chosen": "your choice", "browser": "from your browser", "default": "default"}[source]
     return f"{name} ({how})"
+
+
+@register.filter
+def timepoint(code: str) -> str:
+    return {
+        "baseline": "Before surgery",
+        "6w": "6 weeks",
+        "3m": "3 months",
+        "6m": "6 months",
+        "12m": "12 months",
+        "24m": "24 months",
+    }.get(code, code)
+
+
+def _hidden() -> SafeString:
+    return format_html(
+        '<span class="suppressed" title="Fewer patients than the minimum">{}</span>', "hidden"
+    )
+
+
+@register.simple_tag
+def count_cell(cell: dict[str, Any] | None) -> SafeString | str:
+    if not cell:
+        return "—"
+    return _hidden() if cell.get("suppressed") else str(cell["n"])
+
+
+@register.simple_tag
+def share_cell(cell: dict[str, Any] | None) -> SafeString | str:
+    if not cell:
+        return "—"
+    if cell.get("suppressed"):
+        return _hidden()
+    return f"{round(cell['share'] * 100)}% of {cell['n']}"
+
+
+@register.simple_tag
+def score_cell(cell: dict[str, Any] | None) -> SafeString | str:
+    if not cell:
+        return "—"
+    if cell.get("suppressed"):
+        return _hidden()
+    return f"{cell['median']:g} ({cell['p25']:g} to {cell['p75']:g})"
