@@ -9,8 +9,9 @@ from django.contrib.auth.forms import AuthenticationForm
 
 from recovery.dashboard.timezones import known_zones
 from recovery.models import CareTeam, Flag
+from recovery.models.flags import FLAG_CATEGORIES
 from recovery.selectors import is_clinician
-from recovery.triage.spec import CATEGORIES, SEVERITIES
+from recovery.triage.spec import SEVERITIES
 
 
 def label_for(code: str) -> str:
@@ -31,6 +32,7 @@ CODE_LABELS = {
     "pseudarthrosis": "Fusion not healing",
     "adjacent_segment": "Adjacent level problem",
     "silence": "No check-ins",
+    "outcome_worse": "Worse than before surgery",
     # Flag outcomes
     "seen_in_clinic": "Seen in clinic",
     "advice_given": "Advice given",
@@ -77,7 +79,7 @@ class WorklistFilterForm(forms.Form):
             (s, s.capitalize()) for s in reversed(SEVERITIES)
         ]
         self.fields["category"].choices = [("", "Any category")] + [
-            (c, label_for(c)) for c in CATEGORIES
+            (c, label_for(c)) for c in FLAG_CATEGORIES
         ]
 
     def cleaned(self) -> dict[str, Any]:

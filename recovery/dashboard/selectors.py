@@ -13,7 +13,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, F, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.safestring import SafeString, mark_safe
 
@@ -21,6 +21,7 @@ from recovery.dashboard import charts
 from recovery.dashboard.summary import (
     RiskFactor,
     age_on,
+    mcid_target,
     phase_markers,
     risk_factors,
 )
@@ -33,6 +34,7 @@ from recovery.models import (
     Milestone,
     Patient,
     PatientPlan,
+    QuestionnaireResponse,
     Surgery,
 )
 from recovery.pathways.adherence import DayRecord, adherence
@@ -212,6 +214,34 @@ def _silent(*, team_ids: Any, now: datetime, silence_days: int) -> dict[Any, tup
     return found
 
 
+def _worse_than_baseline(*, team_ids: Any) -> dict[Any, tuple]:
+    """Patients whose latest follow-up ODI is worse than their baseline (one query)."""
+    answers = QuestionnaireResponse.objects.filter(instrument="odi", valid=True)
+    baseline = answers.filter(patient=OuterRef("patient_id"), timepoint="baseline").values("score")[
+        :1
+    ]
+    latest = (
+        answers.filter(patient=OuterRef("patient_id"))
+        .exclude(timepoint="baseline")
+        .order_by("-submitted_at")
+        .values("id")[:1]
+    )
+    rows = (
+        answers.filter(patient__care_team_id__in=team_ids, id=Subquery(latest))
+        .annotate(baseline=Subquery(baseline))
+        .filter(score__gt=F("baseline"))
+        .select_related("patient__care_team")[:WORKLIST_FLAG_LIMIT]
+    )
+    return {
+        row.patient_id: (
+            row.patient,
+            "Disability score (ODI) worse than before surgery: "
+            f"{float(row.score):g} vs {float(row.baseline):g} at {row.get_timepoint_display()}",
+        )
+        for row in rows
+    }
+
+
 def _low_adherence(*, team_ids: Any, now: datetime) -> dict[Any, tuple]:
     """Kept share of answered checklist items over the last 7 days under the threshold.
 
@@ -263,7 +293,7 @@ def _attention(*, clinician: Any, team: CareTeam | None, now: datetime) -> tuple
     """Patients who may need a call, with the reasons: one aggregate query per signal.
 
     Signals: silence (no check-in for the triage rule set's `silence_days`, during follow-up),
-    low checklist adherence, overdue milestones.
+    low checklist adherence, overdue milestones, a latest ODI worse than baseline.
     """
     silence_days = int(triage_ruleset().param("silence_days"))
     teams = care_teams_for_clinician(clinician=clinician)
@@ -275,14 +305,15 @@ def _attention(*, clinician: Any, team: CareTeam | None, now: datetime) -> tuple
         _silent(team_ids=team_ids, now=now, silence_days=silence_days),
         _low_adherence(team_ids=team_ids, now=now),
         _overdue_milestones(team_ids=team_ids, now=now),
+        _worse_than_baseline(team_ids=team_ids),
     ):
         for patient_id, (patient, reason) in signal.items():
             item = merged.setdefault(patient_id, Attention(patient=patient, reasons=[]))
             item.reasons.append(reason)
     note = (
         f"Listed: no check-in for {silence_days} or more days (triage rule set); checklist kept "
-        f"under {round(adherence_threshold() * 100)}% over 7 days; or a milestone past its target "
-        "window."
+        f"under {round(adherence_threshold() * 100)}% over 7 days; a milestone past its target "
+        "window; or a latest ODI worse than before surgery."
     )
     return list(merged.values()), note
 
@@ -376,6 +407,62 @@ def _temperature_chart(checkins: list[CheckIn], day: int) -> Chart:
         headers=("Day", "°C"),
         rows=rows,
     )
+
+
+TIMEPOINT_ORDER = ("baseline", "6w", "3m", "6m", "12m", "24m")
+
+
+def _odi_chart(responses: list[QuestionnaireResponse]) -> Chart:
+    odi = {r.timepoint: r for r in responses if r.instrument == "odi" and r.valid}
+    labels = dict(QuestionnaireResponse.Timepoint.choices)
+    points = [
+        charts.Point(i, float(odi[code].score), f"{labels[code]}: ODI {float(odi[code].score):g}")
+        for i, code in enumerate(TIMEPOINT_ORDER)
+        if code in odi and odi[code].score is not None
+    ]
+    thresholds = []
+    baseline = odi.get("baseline")
+    if baseline is not None and baseline.score is not None:
+        target = mcid_target(float(baseline.score))
+        if target is not None:
+            thresholds.append(charts.Threshold(max(target, 0), f"MCID target {max(target, 0):g}"))
+    ticks = [(float(i), labels[code]) for i, code in enumerate(TIMEPOINT_ORDER)]
+    svg = charts.line_chart(
+        chart_id="chart-odi-svg",
+        title="Disability (ODI) at each follow-up",
+        x_axis=charts.Axis(0, len(TIMEPOINT_ORDER) - 1, "Follow-up", ticks=ticks),
+        y_axis=charts.Axis(0, 100, "ODI (0-100, lower is better)"),
+        series=[charts.Series("ODI", points, colour=charts.PURPLE, marker="triangle")],
+        thresholds=thresholds,
+    )
+    rows = [
+        (labels[code], f"{float(odi[code].score):g}")
+        for code in TIMEPOINT_ORDER
+        if code in odi and odi[code].score is not None
+    ]
+    return Chart(
+        "odi",
+        "Disability (ODI)",
+        mark_safe(svg),  # noqa: S308
+        note="At or below the dashed line, the change from baseline is meaningful "
+        "(MCID: 10 points or 30%, sources: R150).",
+        headers=("Follow-up", "ODI"),
+        rows=rows,
+    )
+
+
+def _score(value: object) -> str:
+    return "—" if value is None else f"{float(value):g}"  # type: ignore[arg-type]
+
+
+def _questionnaire_text(r: QuestionnaireResponse) -> str:
+    when = r.get_timepoint_display()
+    if not r.valid:
+        return f"{r.instrument.upper()} ({when}): not scorable"
+    if r.instrument == "nrs_pain":
+        back, leg = (r.scores.get(k) for k in ("back", "leg"))
+        return f"Pain ({when}): back {_score(back)}/10, leg {_score(leg)}/10"
+    return f"{r.instrument.upper()} ({when}): {float(r.score or 0):g}"
 
 
 def _dash(value: object) -> object:
@@ -525,9 +612,18 @@ def patient_page(*, patient: Patient, now: datetime) -> PatientPage:
         .select_related("acknowledged_by", "resolved_by", "dismissed_by")
         .order_by("-severity_rank", "opened_at")
     )
+    responses = list(
+        QuestionnaireResponse.objects.filter(patient=patient)
+        .only("id", "instrument", "timepoint", "score", "scores", "valid", "submitted_at")
+        .order_by("submitted_at")
+    )
     timeline = [
         TimelineEvent(c.recorded_at, "checkin", "Check-in", _checkin_text(c)) for c in checkins
     ]
+    timeline.extend(
+        TimelineEvent(r.submitted_at, "questionnaire", "Questionnaire", _questionnaire_text(r))
+        for r in responses
+    )
     for flag in flags:
         timeline.extend(_flag_events(flag))
     plan = _plan_data(patient, patient.local_date(now))
@@ -548,6 +644,7 @@ def patient_page(*, patient: Patient, now: datetime) -> PatientPage:
             _pain_chart(checkins, phases, day or 0),
             _temperature_chart(checkins, day or 0),
             _adherence_chart(plan.heat),
+            _odi_chart(responses),
         ],
         overdue_milestones=plan.overdue,
         timeline=timeline[:TIMELINE_LIMIT],

@@ -12,6 +12,7 @@ urlpatterns = [
     path("time-zone/", views.time_zone, name="time-zone"),
     path("patients/<uuid:patient_id>/", views.patient_detail, name="patient"),
     path("outcomes/", views.outcomes, name="outcomes"),
+    path("outcomes/export.csv", views.outcomes_csv, name="outcomes-csv"),
     path("flags/<uuid:flag_id>/", views.flag_detail, name="flag"),
     path("flags/<uuid:flag_id>/acknowledge/", views.flag_acknowledge_view, name="flag-acknowledge"),
     path("flags/<uuid:flag_id>/resolve/", views.flag_resolve_view, name="flag-resolve"),

@@ -22,6 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from backend.exceptions import ApplicationError
+from recovery.dashboard import outcomes as outcomes_view
 from recovery.dashboard import selectors
 from recovery.dashboard.forms import (
     ClinicianLoginForm,
@@ -136,10 +137,53 @@ def patient_detail(request: HttpRequest, patient_id: str) -> HttpResponse:
     return render(request, "dashboard/patient.html", {"patient": patient, "page": page})
 
 
+def _compare_by(request: HttpRequest) -> str:
+    value = request.GET.get("compare", "approach")
+    return value if value in outcomes_view.GROUPINGS else "approach"
+
+
 @require_http_methods(["GET"])
 @clinician_required
 def outcomes(request: HttpRequest) -> HttpResponse:
-    return render(request, "dashboard/outcomes.html", {"nav": "outcomes"})
+    compare_by = _compare_by(request)
+    page = outcomes_view.outcomes_page(
+        clinician=request.user, compare_by=compare_by, today=timezone.now().date()
+    )
+    access_event_record(
+        actor=request.user,
+        action=AccessEvent.Action.VIEW,
+        object_type="cohort_outcomes",
+        object_id=request.get_full_path()[:64],
+        request=request,
+    )
+    context = {
+        "nav": "outcomes",
+        "page": page,
+        "groupings": [(code, label) for code, (label, _) in outcomes_view.GROUPINGS.items()],
+        "grouping_label": outcomes_view.GROUPINGS[compare_by][0],
+    }
+    return render(request, "dashboard/outcomes.html", context)
+
+
+@require_http_methods(["GET"])
+@clinician_required
+def outcomes_csv(request: HttpRequest) -> HttpResponse:
+    compare_by = _compare_by(request)
+    groups = outcomes_view.cohort_groups(
+        clinician=request.user, compare_by=compare_by, today=timezone.now().date()
+    )
+    access_event_record(
+        actor=request.user,
+        action=AccessEvent.Action.EXPORT,
+        object_type="cohort_outcomes",
+        object_id=request.get_full_path()[:64],
+        request=request,
+    )
+    response = HttpResponse(
+        outcomes_view.csv_rows(groups, compare_by), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="outcomes-by-{compare_by}.csv"'
+    return response
 
 
 @require_http_methods(["GET", "POST"])

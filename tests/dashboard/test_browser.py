@@ -13,6 +13,7 @@ from playwright.sync_api import ConsoleMessage, Page, expect
 
 from recovery.models import Flag
 from tests.dashboard.factories import make_checkin, make_flag
+from tests.dashboard.world import seed_cohort
 from tests.factories import PASSWORD, PatientFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -102,3 +103,20 @@ def test_it_refuses_another_teams_patient(
 
     assert response is not None and response.status == 404
     assert Flag.objects.filter(patient=other_patient, status="open").exists()
+
+
+def test_it_downloads_the_outcomes_csv(
+    page: Page, live_server, settings, clinician, patient, csp_violations
+):
+    seed_cohort(patient.care_team)
+    _sign_in(page, live_server.url, clinician.username)
+    page.get_by_role("link", name="Outcomes").click()
+    expect(page.locator("#chart-odi-trajectory .point")).to_have_count(6)  # 3 timepoints x 2
+
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Download CSV").click()
+
+    download = info.value
+    assert download.suggested_filename == "outcomes-by-approach.csv"
+    header = download.path().read_text(encoding="utf-8").splitlines()[0]
+    assert header.startswith("approach,timepoint,")

@@ -6,6 +6,7 @@ from recovery.models import AccessEvent, ChecklistEntry
 from tests.dashboard.factories import make_checkin, make_flag
 from tests.factories import PatientFactory
 from tests.factories.plans import plan_of, planned_patient
+from tests.factories.questionnaires import record_scores
 
 pytestmark = pytest.mark.django_db
 
@@ -120,8 +121,8 @@ def test_it_uses_a_constant_number_of_queries(
     client = web(clinician)
 
     # session, user, membership check, patient, surgeries, access event, check-ins, flags,
-    # plan, adjustments, plan items, milestones, checklist entries
-    with django_assert_num_queries(13):
+    # questionnaires, plan, adjustments, plan items, milestones, checklist entries
+    with django_assert_num_queries(14):
         client.get(_url(planned))
 
 
@@ -136,3 +137,12 @@ def test_it_shows_daily_adherence_as_a_heat_strip(frozen, web, clinician, patien
     strip = html[start : html.index("</svg>", start)]
     assert strip.count('class="cell"') == 6  # days 0 to 5
     assert "not answered" in strip
+
+
+def test_it_plots_odi_against_the_mcid_line(web, clinician, patient):
+    record_scores(patient, {"baseline": {"odi": 50}, "6w": {"odi": 44}, "3m": {"odi": 36}})
+
+    html = web(clinician).get(_url(patient)).content.decode()
+
+    assert _chart_points(html, "odi") == 3
+    assert "MCID target 40" in html  # 50 - 10 points beats 30% (35)

@@ -8,6 +8,7 @@ from recovery.models import AccessEvent, ChecklistEntry, Flag
 from tests.dashboard.factories import make_checkin, make_flag
 from tests.factories import ClinicianFactory, PatientFactory
 from tests.factories.plans import plan_of, planned_patient
+from tests.factories.questionnaires import record_scores
 
 pytestmark = pytest.mark.django_db
 
@@ -152,8 +153,8 @@ def test_it_uses_a_constant_number_of_queries(
     client = web(clinician)
 
     # session, user, membership check, teams, flags, their surgeries, one query per attention
-    # signal (silence, adherence, overdue milestones), the access-event insert
-    with django_assert_num_queries(10):
+    # signal (silence, adherence, overdue milestones, worse than baseline), access-event insert
+    with django_assert_num_queries(11):
         response = client.get("/dashboard/")
     assert len(response.context["data"].flags) == size
 
@@ -255,6 +256,16 @@ def test_it_sends_flag_links_to_the_patient_page(web, clinician, patient):
     response = web(clinician).get(f"/dashboard/flags/{flag.id}/")
 
     assert response["Location"] == f"/dashboard/patients/{patient.id}/#flag-{flag.id}"
+
+
+def test_it_lists_patients_worse_than_baseline(web, clinician, patient):
+    make_checkin(patient, day=10)
+    record_scores(patient, {"baseline": {"odi": 30}, "6w": {"odi": 42}})
+
+    response = web(clinician).get("/dashboard/")
+
+    (item,) = response.context["data"].attention
+    assert item.reasons == ["Disability score (ODI) worse than before surgery: 42 vs 30 at 6 weeks"]
 
 
 def test_it_lists_patients_with_low_adherence_and_overdue_milestones(frozen, web, patient):
