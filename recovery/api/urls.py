@@ -1,6 +1,6 @@
 from django.urls import path
 
-from recovery.api import auth, careteam, patient
+from recovery.api import auth, careteam, fhir, patient
 
 urlpatterns = [
     # Authentication
@@ -16,5 +16,15 @@ urlpatterns = [
         "care/patients/<uuid:patient_id>/",
         careteam.PatientDetailApi.as_view(),
         name="care-patient-detail",
+    ),
+]
+
+# FHIR R4 export (issue 10)
+urlpatterns += [
+    path("me/fhir/", fhir.MeFhirExportApi.as_view(), name="me-fhir"),
+    path(
+        "care/patients/<uuid:patient_id>/fhir/",
+        fhir.CarePatientFhirExportApi.as_view(),
+        name="care-patient-fhir",
     ),
 ]

@@ -1,0 +1,105 @@
+"""Read one patient's record and stream it as a FHIR R4 `collection` Bundle.
+
+The number of queries is fixed (it does not grow with the history): small relations are
+prefetched, and the long ones (check-ins, questionnaire responses) are read with a
+server-side cursor in chunks and turned into entries one row at a time. The JSON text is
+produced as a generator of chunks, so neither the rows nor the document are ever held in
+memory whole.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Prefetch
+
+from recovery.fhir import resources as fr
+from recovery.models import CareTeamMembership, Patient, Surgery
+
+CHUNK_ROWS = 500  # rows fetched per round trip from a server-side cursor
+CHUNK_BYTES = 64 * 1024  # text handed to the server per yield
+
+
+def _load_patient(patient_id: uuid.UUID | str) -> Patient:
+    return (
+        Patient.objects.select_related("care_team")
+        .prefetch_related(
+            Prefetch("surgeries", queryset=Surgery.objects.order_by("date", "created_at")),
+            Prefetch(
+                "care_team__memberships",
+                queryset=CareTeamMembership.objects.select_related("user").order_by(
+                    "created_at", "id"
+                ),
+            ),
+        )
+        .get(id=patient_id)
+    )
+
+
+def _practitioners(memberships: list[CareTeamMembership], extra_user_ids: set[Any]) -> list[Any]:
+    """The team's members, plus users named elsewhere in the record (who resolved a flag)."""
+    users = {m.user_id: m.user for m in memberships}
+    missing = extra_user_ids - set(users)
+    if missing:
+        users.update((u.pk, u) for u in get_user_model().objects.filter(pk__in=missing))
+    return sorted(users.values(), key=lambda user: user.pk)
+
+
+def bundle_resources(patient_id: uuid.UUID | str, *, now: datetime) -> Iterator[dict[str, Any]]:
+    """Every resource of the patient's record, in a stable order (patient first)."""
+    patient = _load_patient(patient_id)
+    today = patient.local_date(now)
+    team = patient.care_team
+    memberships = list(team.memberships.all())
+    surgeries = list(patient.surgeries.all())
+
+    practitioners = _practitioners(memberships, set())
+    yield fr.patient_resource(patient)
+    for user in practitioners:
+        yield fr.practitioner_resource(user)
+    yield fr.care_team_resource(patient, team, memberships)
+
+    for surgery in surgeries:
+        yield fr.encounter_resource(patient, surgery, today)
+        yield fr.procedure_resource(patient, surgery, today)
+        yield from fr.device_resources(patient, surgery)
+
+
+def bundle_json_chunks(
+    resources: Iterable[dict[str, Any]], *, bundle_id: uuid.UUID | str, timestamp: datetime
+) -> Iterator[str]:
+    """The Bundle as JSON text, a few kilobytes at a time; the output parses as one document."""
+    header = {
+        "resourceType": "Bundle",
+        "id": str(bundle_id),
+        "meta": {"lastUpdated": fr.instant(timestamp)},
+        "type": "collection",
+        "timestamp": fr.instant(timestamp),
+    }
+    # The header is complete JSON; reopen it to append the entry array.
+    buffer = [json.dumps(header, ensure_ascii=False)[:-1], ', "entry": [']
+    size = 0
+    separator = ""
+    for resource in resources:
+        text = separator + json.dumps(fr.entry(resource), ensure_ascii=False)
+        separator = ","
+        buffer.append(text)
+        size += len(text)
+        if size >= CHUNK_BYTES:
+            yield "".join(buffer)
+            buffer, size = [], 0
+    buffer.append("]}")
+    yield "".join(buffer)
+
+
+def bundle_stream(
+    patient_id: uuid.UUID | str, *, now: datetime, bundle_id: uuid.UUID | str
+) -> Iterator[str]:
+    return bundle_json_chunks(
+        bundle_resources(patient_id, now=now), bundle_id=bundle_id, timestamp=now
+    )
