@@ -211,7 +211,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "backend.pagination.CreatedCursorPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "backend.exceptions.api_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "backend.schema.ProjectAutoSchema",
     "DEFAULT_THROTTLE_RATES": {
         "activation": env_str("THROTTLE_ACTIVATION", "10/hour"),
         "checkin": env_str("THROTTLE_CHECKIN", "120/hour"),

@@ -31,3 +31,4 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0
 AXES_FAILURE_LIMIT = 5
 # Live-server tests serve static files through Django's staticfiles handler instead.
 MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405
+ALLOWED_HOSTS = ["localhost", "127.0.0.1"]  # pytest-django adds "testserver"

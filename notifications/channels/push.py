@@ -7,6 +7,7 @@ for a provider; the suite's privacy guard taps it.
 
 import logging
 import threading
+import warnings
 from collections.abc import Mapping
 from functools import cache
 from typing import Protocol
@@ -55,11 +56,15 @@ class FcmTransport:
     def send(self, token: str, title: str, body: str, data: Mapping[str, str]) -> None:
         from firebase_admin import exceptions, messaging
 
-        message = messaging.Message(
-            token=token,
-            notification=messaging.Notification(title=title, body=body),
-            data=dict(data),
-        )
+        with warnings.catch_warnings():
+            # firebase-admin 7.7 deprecates `token` in favour of installation ids (`fid`), but
+            # FCM's v1 API still takes registration tokens, which is what the apps register.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            message = messaging.Message(
+                token=token,
+                notification=messaging.Notification(title=title, body=body),
+                data=dict(data),
+            )
         try:
             messaging.send(message, app=self._firebase_app())
         except (

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
@@ -62,6 +63,22 @@ def published(monkeypatch: pytest.MonkeyPatch) -> Iterator[Published]:
 
     monkeypatch.setattr(deliver_batch, "apply_async", _apply_async)
     yield record
+
+
+@pytest.fixture
+def sweep(published: Published, django_capture_on_commit_callbacks: Any) -> Callable[..., int]:
+    """Run the outbox sweep as beat would, then (by default) the tasks it published."""
+    from notifications.sweep import outbox_sweep
+
+    def _sweep(*, deliver: bool = True) -> int:
+        published.batches.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            count = outbox_sweep()
+        if deliver:
+            published.deliver_all()
+        return count
+
+    return _sweep
 
 
 def rows(**filters: object) -> list[Notification]:

@@ -65,9 +65,7 @@ def _ops(*audiences: str, with_object: bool = False) -> list[tuple[str, str]]:
     return [
         op
         for op in OPERATIONS
-        if op in RULES
-        and RULES[op].audience in audiences
-        and (not with_object or "{" in op[0])
+        if op in RULES and RULES[op].audience in audiences and (not with_object or "{" in op[0])
     ]
 
 
