@@ -84,9 +84,7 @@ def _walk(node: Any) -> Iterator[dict[str, Any]]:
 
 
 def references(bundle: dict[str, Any]) -> list[str]:
-    return [
-        n["reference"] for n in _walk(bundle["entry"]) if isinstance(n.get("reference"), str)
-    ]
+    return [n["reference"] for n in _walk(bundle["entry"]) if isinstance(n.get("reference"), str)]
 
 
 def assert_valid_r4(bundle: dict[str, Any]) -> None:
