@@ -1,6 +1,6 @@
 from django.urls import path
 
-from recovery.api import auth, careteam, fhir, patient
+from recovery.api import access_log, auth, careteam, fhir, patient
 
 urlpatterns = [
     # Authentication
@@ -10,12 +10,18 @@ urlpatterns = [
     path("auth/activate/", auth.ActivateApi.as_view(), name="auth-activate"),
     # Patient (mobile)
     path("me/", patient.MeApi.as_view(), name="me"),
+    path("me/access-log/", access_log.MyAccessLogApi.as_view(), name="me-access-log"),
     # Care team
     path("care/patients/", careteam.PatientListCreateApi.as_view(), name="care-patients"),
     path(
         "care/patients/<uuid:patient_id>/",
         careteam.PatientDetailApi.as_view(),
         name="care-patient-detail",
+    ),
+    path(
+        "care/patients/<uuid:patient_id>/access-log/",
+        access_log.PatientAccessLogApi.as_view(),
+        name="care-patient-access-log",
     ),
 ]
 

@@ -45,6 +45,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("/api/v1/care/patients/", "get"): Rule(CARE),
     ("/api/v1/care/patients/", "post"): Rule(CARE),
     ("/api/v1/care/patients/{patient_id}/", "get"): Rule(CARE, _patient_params),
+    ("/api/v1/care/patients/{patient_id}/access-log/", "get"): Rule(CARE, _patient_params),
+    ("/api/v1/me/access-log/", "get"): Rule(PATIENT),
     ("/api/v1/me/fhir/", "get"): Rule(PATIENT),
     ("/api/v1/care/patients/{patient_id}/fhir/", "get"): Rule(CARE, _patient_params),
 }

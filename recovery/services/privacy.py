@@ -1,0 +1,97 @@
+"""Subject-access export and erasure (pseudonymisation) of one patient.
+
+Export walks every row that belongs to the patient (everything a deletion would cascade to,
+found through the model graph, so new models are included without code here) plus the access
+trail. Erasure keeps the clinical record for outcomes research but removes what identifies the
+person: names, contact details, exact birth date, free-text notes, sign-in ability. The audit
+trail is kept, and the erasure itself is audited.
+"""
+
+import uuid
+from collections import defaultdict
+from typing import Any
+
+from django.contrib.admin.utils import NestedObjects
+from django.core import serializers
+from django.db import models, transaction
+from django.utils import timezone
+
+from recovery.models import AccessEvent, Patient
+
+ERASED = "erased"
+
+
+def _owned_rows(patient: Patient) -> list[models.Model]:
+    collector = NestedObjects(using="default")
+    collector.collect([patient])
+    rows: list[models.Model] = []
+    for model_rows in collector.data.values():
+        rows.extend(model_rows)
+    return rows
+
+
+def patient_export(*, patient: Patient) -> dict[str, Any]:
+    """Everything stored about a patient, grouped by model label (DjangoJSONEncoder-ready)."""
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in _owned_rows(patient):
+        [serialised] = serializers.serialize("python", [row])
+        grouped[row._meta.label].append({"pk": str(row.pk), **serialised["fields"]})
+    grouped["recovery.AccessEvent"] = [
+        {"pk": str(e.pk), **serializers.serialize("python", [e])[0]["fields"]}
+        for e in AccessEvent.objects.filter(patient=patient)
+    ]
+    user = patient.user
+    grouped["auth.User"] = [
+        {"username": user.username, "email": user.email, "date_joined": user.date_joined}
+    ]
+    return {
+        "patient": str(patient.id),
+        "exported_at": timezone.now().isoformat(),
+        "records": dict(sorted(grouped.items())),
+    }
+
+
+def _is_free_text(field: models.Field) -> bool:
+    return isinstance(field, models.CharField | models.TextField) and "note" in field.name
+
+
+@transaction.atomic
+def patient_erase(*, patient: Patient, actor: Any) -> None:
+    """Pseudonymise a patient in place. Irreversible; the access trail is kept."""
+    patient.first_name = ERASED
+    patient.last_name = ERASED
+    patient.email = ""
+    patient.phone = ""
+    # Keep the birth year: age bands in the outcome analytics still work.
+    patient.date_of_birth = patient.date_of_birth.replace(month=1, day=1)
+    patient.save()
+
+    for row in _owned_rows(patient):
+        text_fields = [f for f in row._meta.concrete_fields if _is_free_text(f)]
+        if text_fields:
+            type(row).objects.filter(pk=row.pk).update(**{f.name: "" for f in text_fields})
+
+    user = patient.user
+    user.username = f"{ERASED}-{uuid.uuid4().hex}"
+    user.first_name = user.last_name = user.email = ""
+    user.is_active = False
+    user.set_unusable_password()
+    user.save()
+    _revoke_tokens(user)
+
+    AccessEvent.objects.create(
+        actor=actor,
+        patient=patient,
+        action=AccessEvent.Action.UPDATE,
+        object_type="patient_erasure",
+        object_id=str(patient.id),
+    )
+
+
+def _revoke_tokens(user: Any) -> None:
+    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+    BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=t) for t in OutstandingToken.objects.filter(user=user)],
+        ignore_conflicts=True,
+    )
