@@ -129,6 +129,14 @@ PROHIBITED_ACTIVITIES = {
     "no_bath_swim": "Baths, hot tubs, pools or swimming",
     "bath_swim_when_healed": "Baths, hot tubs, pools or swimming",
 }
+# Labels for triage facts whose field names do not read well on their own.
+FACT_LABELS = {
+    "temperature_c": "Temperature (°C)",
+    "postop_day": "Post-operative day",
+    "opioid_doses_24h": "Opioid doses in 24 h",
+    "back_pain": "Back pain (0-10)",
+    "leg_pain": "Leg pain (0-10)",
+}
 PROHIBITION_PREFIXES = ("No ", "Don't ", "Do not ", "Never ")
 
 # Candidate standard codes that are NOT emitted until verified (listed in docs/fhir.md).

@@ -537,6 +537,18 @@ def flag_resource(patient: Any, flag: Any) -> Resource:
     }
 
 
+def _finding(key: str, value: Any) -> dict[str, Any] | None:
+    """One fact the rule relied on: a symptom that was present, or a reported number."""
+    label = codes.FACT_LABELS.get(key, _humanise(key))
+    if value is True:
+        text = label
+    elif isinstance(value, int | float | str) and not isinstance(value, bool):
+        text = f"{label}: {value}"
+    else:
+        return None  # absent symptoms and structured values say nothing on their own
+    return concept(local_coding("checkin-finding", key, label), text=text)
+
+
 def _mitigations(flag: Any, practitioners: set[str]) -> list[dict[str, Any]]:
     steps = []
     if flag.acknowledged_at:
@@ -580,11 +592,8 @@ def detected_issue_resource(
         "detail": f"{flag.rationale} (rule {flag.rule_id} v{flag.rule_version})".strip(),
     }
     evidence: list[dict[str, Any]] = []
-    findings = [
-        concept(local_coding("checkin-finding", key, _humanise(key)), text=_humanise(key))
-        for key, value in sorted((flag.facts or {}).items())
-        if value is True
-    ]
+    findings = [_finding(key, value) for key, value in sorted((flag.facts or {}).items())]
+    findings = [finding for finding in findings if finding]
     if findings:
         evidence.append({"code": findings})
     if evidence_ids:
