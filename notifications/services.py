@@ -17,7 +17,7 @@ from django.utils import timezone
 from notifications.catalogue import context_validate, link_validate, template_get
 from notifications.conf import conf
 from notifications.models import Endpoint, Notification, Preference
-from notifications.selectors import notification_get_for_user
+from notifications.selectors import inbox_queryset, notification_get_for_user
 
 __all__ = [
     "Message",
@@ -275,8 +275,6 @@ def notification_mark_read(*, user_id: int, notification_id: Any) -> Notificatio
 
 
 def notifications_mark_all_read(*, user_id: int, now: datetime | None = None) -> int:
-    from notifications.selectors import inbox_queryset
-
     return (
         inbox_queryset(user_id=user_id)
         .filter(read_at__isnull=True)

@@ -16,6 +16,8 @@ from rest_framework.test import APIClient
 from recovery.models import CareTeamMembership, Patient
 from tests.factories import ClinicianFactory, PatientFactory, UserFactory
 
+pytest_plugins = ["tests.privacy_guard"]
+
 # Playwright's sync API runs an event loop in the test thread; Django's async-safety guard
 # would otherwise refuse ORM calls made by the live server fixtures in that thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

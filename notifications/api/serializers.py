@@ -3,11 +3,21 @@
 import zoneinfo
 from functools import cache
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from notifications.models import Endpoint, Notification, Preference
 
-HHMM = {"format": "%H:%M", "input_formats": ["%H:%M"]}
+
+@extend_schema_field(
+    {"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "09:00"}
+)
+class HourMinuteField(serializers.TimeField):
+    """A local wall-clock time as "HH:MM" (24-hour), in and out."""
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("error_messages", {"invalid": "Use 24-hour HH:MM, e.g. '09:00'."})
+        super().__init__(format="%H:%M", input_formats=["%H:%M"], **kwargs)
 
 
 @cache
@@ -27,9 +37,9 @@ class DeviceOutputSerializer(serializers.ModelSerializer):
 
 
 class PreferenceOutputSerializer(serializers.ModelSerializer):
-    checkin_reminder_time = serializers.TimeField(**HHMM)
-    quiet_hours_start = serializers.TimeField(**HHMM)
-    quiet_hours_end = serializers.TimeField(**HHMM)
+    checkin_reminder_time = HourMinuteField()
+    quiet_hours_start = HourMinuteField()
+    quiet_hours_end = HourMinuteField()
 
     class Meta:
         model = Preference
@@ -45,15 +55,9 @@ class PreferenceOutputSerializer(serializers.ModelSerializer):
 
 class PreferenceUpdateInputSerializer(serializers.Serializer):
     timezone = serializers.CharField(max_length=64, required=False)
-    checkin_reminder_time = serializers.TimeField(
-        required=False, **HHMM, error_messages={"invalid": "Use 24-hour HH:MM, e.g. '09:00'."}
-    )
-    quiet_hours_start = serializers.TimeField(
-        required=False, **HHMM, error_messages={"invalid": "Use 24-hour HH:MM, e.g. '21:00'."}
-    )
-    quiet_hours_end = serializers.TimeField(
-        required=False, **HHMM, error_messages={"invalid": "Use 24-hour HH:MM, e.g. '08:00'."}
-    )
+    checkin_reminder_time = HourMinuteField(required=False)
+    quiet_hours_start = HourMinuteField(required=False)
+    quiet_hours_end = HourMinuteField(required=False)
     push_enabled = serializers.BooleanField(required=False)
     email_enabled = serializers.BooleanField(required=False)
 

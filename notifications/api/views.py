@@ -5,7 +5,12 @@ Each query is scoped to request.user: another user's device or notification is a
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
@@ -82,6 +87,19 @@ class PreferenceApi(APIView):
         return Response(PreferenceOutputSerializer(pref).data)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                UNREAD_HEADER,
+                int,
+                OpenApiParameter.HEADER,
+                response=True,
+                description="Unread in-app notifications of the caller.",
+            )
+        ]
+    )
+)
 class InboxListApi(ListAPIView):
     """The caller's in-app notifications, newest first; `X-Unread-Count` carries the badge."""
 

@@ -35,6 +35,24 @@ def _patient_params(world: dict[str, Any]) -> dict[str, str]:
     return {"patient_id": str(world["patient"].id)}
 
 
+def _device_params(world: dict[str, Any]) -> dict[str, str]:
+    from tests.factories.notifications import DeviceFactory
+
+    return {"device_id": str(DeviceFactory(user=world["patient"].user).id)}
+
+
+def _inbox_params(world: dict[str, Any]) -> dict[str, str]:
+    from notifications.dispatch import notification_deliver
+    from notifications.models import Notification
+    from notifications.services import Message, notify
+
+    user = world["patient"].user
+    notify([Message(user.id, "checkin_due", "sweep:inbox")])
+    row = Notification.objects.get(recipient=user, channel="inapp", idempotency_key="sweep:inbox")
+    notification_deliver(row.id)
+    return {"notification_id": str(row.id)}
+
+
 # (path, method) -> Rule. Every operation in the schema must be listed.
 RULES: dict[tuple[str, str], Rule] = {
     ("/api/v1/auth/token/", "post"): Rule(PUBLIC),
@@ -47,6 +65,15 @@ RULES: dict[tuple[str, str], Rule] = {
     ("/api/v1/care/patients/{patient_id}/", "get"): Rule(CARE, _patient_params),
     ("/api/v1/care/patients/{patient_id}/access-log/", "get"): Rule(CARE, _patient_params),
     ("/api/v1/me/access-log/", "get"): Rule(PATIENT),
+    ("/api/v1/me/devices/", "get"): Rule(ANY_USER),
+    ("/api/v1/me/devices/", "post"): Rule(ANY_USER),
+    ("/api/v1/me/devices/{device_id}/", "delete"): Rule(ANY_USER, _device_params),
+    ("/api/v1/me/preferences/", "get"): Rule(ANY_USER),
+    ("/api/v1/me/preferences/", "patch"): Rule(ANY_USER),
+    ("/api/v1/me/notifications/", "get"): Rule(ANY_USER),
+    ("/api/v1/me/notifications/unread-count/", "get"): Rule(ANY_USER),
+    ("/api/v1/me/notifications/read-all/", "post"): Rule(ANY_USER),
+    ("/api/v1/me/notifications/{notification_id}/read/", "post"): Rule(ANY_USER, _inbox_params),
     ("/api/v1/me/fhir/", "get"): Rule(PATIENT),
     ("/api/v1/care/patients/{patient_id}/fhir/", "get"): Rule(CARE, _patient_params),
 }
