@@ -18,6 +18,7 @@ from notifications.catalogue import context_validate, link_validate, template_ge
 from notifications.conf import conf
 from notifications.models import Endpoint, Notification, Preference
 from notifications.selectors import inbox_queryset, notification_get_for_user
+from notifications.signals import preference_changed
 
 __all__ = [
     "Message",
@@ -210,6 +211,10 @@ def preference_update(
         setattr(pref, name, changes[name])
     if changed:
         pref.save(update_fields=[*changed, "updated_at"])
+        # recovery re-times the patient's reminders (and clock) when these change.
+        preference_changed.send(
+            sender=Preference, user_id=user_id, changed=changed, preference=pref
+        )
     return pref
 
 

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from backend.exceptions import ApplicationError
+from notifications.services import preference_set_timezone
 from recovery.models import CareTeam, Patient, Surgery
 from recovery.selectors import care_teams_for_clinician
 from recovery.services.activation import activation_code_issue
@@ -99,5 +100,7 @@ def patient_enroll(
     surgery.full_clean()
     surgery.save()
 
+    # Delivery (quiet hours, reminder clock) runs on the patient's own time zone.
+    preference_set_timezone(user_id=user.id, timezone=patient.timezone)
     code = activation_code_issue(patient=patient, created_by=clinician)
     return Enrollment(patient=patient, surgery=surgery, activation_code=code)

@@ -190,3 +190,11 @@ def test_the_postoperative_day_follows_the_patients_calendar(api) -> None:
     # 12:00 UTC on 1 March is already 2 March (01:00) in Auckland.
     with time_machine.travel("2026-03-01T12:00:00Z"):
         assert api(patient.user).get("/api/v1/me/").data["postop_day"] == 1
+
+
+def test_enrollment_sets_the_patients_delivery_clock(api, clinician) -> None:
+    from notifications.models import Preference
+
+    response = api(clinician).post(URL, _body(timezone="Europe/London"))
+    patient = Patient.objects.get(id=response.data["id"])
+    assert Preference.objects.get(user=patient.user).timezone == "Europe/London"
