@@ -5,7 +5,13 @@ from recovery.models import (
     ActivationCode,
     CareTeam,
     CareTeamMembership,
+    ChecklistEntry,
+    ClinicianAdjustment,
+    ImagingResult,
+    Milestone,
     Patient,
+    PatientPlan,
+    PlanItem,
     Surgery,
 )
 
@@ -76,3 +82,65 @@ class AccessEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: object, obj: object = None) -> bool:
         return False
+
+
+# Recovery plans: plan rows are read-only here (they change through services that record who
+# and why); adjustments and checklist entries are history.
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
+class PlanItemInline(admin.TabularInline):
+    model = PlanItem
+    extra = 0
+    fields = ["position", "phase_code", "code", "kind", "start_day", "end_day", "adjusted_end_day"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(PatientPlan)
+class PatientPlanAdmin(_ReadOnlyAdmin):
+    list_display = ["id", "patient", "template_code", "template_version", "created_at"]
+    list_filter = ["template_code", "template_version"]
+    raw_id_fields = ["patient", "surgery"]
+    inlines = [PlanItemInline]
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(_ReadOnlyAdmin):
+    list_display = ["code", "occurrence", "plan", "status", "target_date_min", "target_date_max"]
+    list_filter = ["status", "kind", "template_code"]
+    raw_id_fields = ["plan", "recorded_by"]
+
+
+@admin.register(ChecklistEntry)
+class ChecklistEntryAdmin(_ReadOnlyAdmin):
+    list_display = ["patient", "item", "date", "kept", "updated_at"]
+    list_filter = ["kept"]
+    list_select_related = ["item"]
+    raw_id_fields = ["patient", "item"]
+
+
+@admin.register(ClinicianAdjustment)
+class ClinicianAdjustmentAdmin(_ReadOnlyAdmin):
+    list_display = ["created_at", "patient", "kind", "actor"]
+    list_filter = ["kind"]
+    list_select_related = ["actor"]
+    raw_id_fields = ["patient", "actor", "item", "milestone", "imaging_result"]
+
+
+@admin.register(ImagingResult)
+class ImagingResultAdmin(_ReadOnlyAdmin):
+    list_display = ["date", "patient", "modality", "finding", "recorded_by"]
+    list_filter = ["modality", "finding"]
+    raw_id_fields = ["patient", "recorded_by"]

@@ -230,7 +230,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {},
+    # Distinct enum components for choice sets that share a field name.
+    "ENUM_NAME_OVERRIDES": {
+        "AccessEventActionEnum": "recovery.models.audit.AccessEvent.Action",
+        "PlanItemKindEnum": "recovery.models.plans.PlanItem.Kind",
+        "MilestoneKindEnum": "recovery.models.plans.Milestone.Kind",
+        "AdjustmentKindEnum": "recovery.models.plans.ClinicianAdjustment.Kind",
+        "PlanItemAdjustActionEnum": ["lift", "extend"],
+    },
 }
 
 # CELERY
@@ -300,6 +307,8 @@ PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://localhost:8000")
 # DOMAIN
 # ------------------------------------------------------------------------------
 ACTIVATION_CODE_TTL_HOURS = env_int("ACTIVATION_CODE_TTL_HOURS", 72)
+# Days in the past a patient may still fill in a daily checklist (their own calendar).
+CHECKLIST_GRACE_DAYS = env_int("CHECKLIST_GRACE_DAYS", 3)
 
 # LOGGING: structured enough to grep, and never a patient's health data (see docs/security.md).
 # ------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from recovery.api import access_log, auth, careteam, fhir, patient
+from recovery.api import access_log, auth, careteam, fhir, patient, plans
 
 urlpatterns = [
     # Authentication
@@ -22,6 +22,56 @@ urlpatterns = [
         "care/patients/<uuid:patient_id>/access-log/",
         access_log.PatientAccessLogApi.as_view(),
         name="care-patient-access-log",
+    ),
+    # Recovery plans (issue 3)
+    path("me/plan/", plans.MePlanApi.as_view(), name="me-plan"),
+    path("me/checklist/", plans.MeChecklistApi.as_view(), name="me-checklist"),
+    path("me/milestones/", plans.MeMilestoneListApi.as_view(), name="me-milestones"),
+    path("me/adherence/", plans.MeAdherenceApi.as_view(), name="me-adherence"),
+    path(
+        "care/patients/<uuid:patient_id>/plan/",
+        plans.CarePlanApi.as_view(),
+        name="care-patient-plan",
+    ),
+    path(
+        "care/patients/<uuid:patient_id>/plan/items/<uuid:item_id>/adjust/",
+        plans.PlanItemAdjustApi.as_view(),
+        name="care-patient-plan-item-adjust",
+    ),
+    path(
+        "care/patients/<uuid:patient_id>/checklist/",
+        plans.CareChecklistApi.as_view(),
+        name="care-patient-checklist",
+    ),
+    path(
+        "care/patients/<uuid:patient_id>/milestones/",
+        plans.CareMilestoneListApi.as_view(),
+        name="care-patient-milestones",
+    ),
+    path(
+        "care/patients/<uuid:patient_id>/milestones/<uuid:milestone_id>/",
+        plans.MilestoneStatusApi.as_view(),
+        name="care-patient-milestone-status",
+    ),
+    path(
+        "care/patients/<uuid:patient_id>/adherence/",
+        plans.CareAdherenceApi.as_view(),
+        name="care-patient-adherence",
+    ),
+    path(
+        "care/patients/<uuid:patient_id>/imaging/",
+        plans.ImagingResultCreateApi.as_view(),
+        name="care-patient-imaging",
+    ),
+    path(
+        "care/patients/<uuid:patient_id>/adjustments/",
+        plans.CareAdjustmentListApi.as_view(),
+        name="care-patient-adjustments",
+    ),
+    path(
+        "care/patients/<uuid:patient_id>/surgery/",
+        plans.SurgeryUpdateApi.as_view(),
+        name="care-patient-surgery",
     ),
 ]
 

@@ -1,5 +1,13 @@
 from recovery.models.audit import AccessEvent
 from recovery.models.patients import ActivationCode, Patient
+from recovery.models.plans import (
+    ChecklistEntry,
+    ClinicianAdjustment,
+    ImagingResult,
+    Milestone,
+    PatientPlan,
+    PlanItem,
+)
 from recovery.models.surgeries import Surgery
 from recovery.models.teams import CareTeam, CareTeamMembership
 
@@ -8,6 +16,12 @@ __all__ = [
     "ActivationCode",
     "CareTeam",
     "CareTeamMembership",
+    "ChecklistEntry",
+    "ClinicianAdjustment",
+    "ImagingResult",
+    "Milestone",
     "Patient",
+    "PatientPlan",
+    "PlanItem",
     "Surgery",
 ]

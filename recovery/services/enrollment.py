@@ -14,6 +14,7 @@ from notifications.services import preference_set_timezone
 from recovery.models import CareTeam, Patient, Surgery
 from recovery.selectors import care_teams_for_clinician
 from recovery.services.activation import activation_code_issue
+from recovery.services.plans import plan_instantiate
 
 User = get_user_model()
 
@@ -103,4 +104,5 @@ def patient_enroll(
     # Delivery (quiet hours, reminder clock) runs on the patient's own time zone.
     preference_set_timezone(user_id=user.id, timezone=patient.timezone)
     code = activation_code_issue(patient=patient, created_by=clinician)
+    plan_instantiate(surgery=surgery)
     return Enrollment(patient=patient, surgery=surgery, activation_code=code)

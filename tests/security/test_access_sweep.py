@@ -79,6 +79,62 @@ RULES: dict[tuple[str, str], Rule] = {
 }
 
 
+# --- Recovery plans (issue 3) ---------------------------------------------------------------
+# The persona patient comes from PatientFactory, which builds no plan (enrollment does): these
+# resolvers build it first, as patient_enroll would have.
+
+
+def _with_plan(world: dict[str, Any]) -> dict[str, str]:
+    from recovery.services.plans import plan_instantiate
+
+    plan_instantiate(surgery=world["patient"].surgeries.get())
+    return {}
+
+
+def _plan_params(world: dict[str, Any]) -> dict[str, str]:
+    return {**_with_plan(world), **_patient_params(world)}
+
+
+def _plan_item_params(world: dict[str, Any]) -> dict[str, str]:
+    from recovery.models import PlanItem
+
+    params = _plan_params(world)
+    item = PlanItem.objects.filter(plan__patient=world["patient"], end_day__isnull=False).first()
+    return {**params, "item_id": str(item.id)}
+
+
+def _milestone_params(world: dict[str, Any]) -> dict[str, str]:
+    from recovery.models import Milestone
+
+    params = _plan_params(world)
+    milestone = Milestone.objects.filter(plan__patient=world["patient"]).first()
+    return {**params, "milestone_id": str(milestone.id)}
+
+
+RULES.update(
+    {
+        ("/api/v1/me/plan/", "get"): Rule(PATIENT, _with_plan),
+        ("/api/v1/me/checklist/", "get"): Rule(PATIENT, _with_plan),
+        ("/api/v1/me/checklist/", "post"): Rule(PATIENT, _with_plan),
+        ("/api/v1/me/milestones/", "get"): Rule(PATIENT, _with_plan),
+        ("/api/v1/me/adherence/", "get"): Rule(PATIENT, _with_plan),
+        ("/api/v1/care/patients/{patient_id}/plan/", "get"): Rule(CARE, _plan_params),
+        ("/api/v1/care/patients/{patient_id}/plan/items/{item_id}/adjust/", "post"): Rule(
+            CARE, _plan_item_params
+        ),
+        ("/api/v1/care/patients/{patient_id}/checklist/", "get"): Rule(CARE, _plan_params),
+        ("/api/v1/care/patients/{patient_id}/milestones/", "get"): Rule(CARE, _plan_params),
+        ("/api/v1/care/patients/{patient_id}/milestones/{milestone_id}/", "post"): Rule(
+            CARE, _milestone_params
+        ),
+        ("/api/v1/care/patients/{patient_id}/adherence/", "get"): Rule(CARE, _plan_params),
+        ("/api/v1/care/patients/{patient_id}/imaging/", "post"): Rule(CARE, _plan_params),
+        ("/api/v1/care/patients/{patient_id}/adjustments/", "get"): Rule(CARE, _plan_params),
+        ("/api/v1/care/patients/{patient_id}/surgery/", "patch"): Rule(CARE, _plan_params),
+    }
+)
+
+
 def _operations() -> list[tuple[str, str]]:
     schema = SchemaGenerator().get_schema(request=None, public=True)
     return sorted(

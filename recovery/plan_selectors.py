@@ -1,0 +1,213 @@
+"""Reads of a patient's recovery plan: what is in force, what is due, how well it is kept.
+
+Every function loads a fixed number of queries whatever the plan's size (plan, items,
+milestones, entries), then works in memory: a plan holds about a hundred items, and the
+day-by-day arithmetic is done by the pure `recovery.pathways` functions.
+
+Days are post-operative days on the patient's own calendar (the surgery date is day 0); the
+caller passes `today` (the patient's local date), never the clock.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from backend.exceptions import ApplicationError
+from recovery.models import (
+    ChecklistEntry,
+    ClinicianAdjustment,
+    Milestone,
+    Patient,
+    PatientPlan,
+    PlanItem,
+)
+from recovery.pathways import PathwayTemplate, load_pathways
+from recovery.pathways.adherence import Adherence, DayRecord, adherence_between
+
+NO_PLAN = "This patient has no recovery plan yet."
+
+
+@dataclass(frozen=True)
+class PhaseInfo:
+    code: str
+    title: str
+    start_day: int
+    end_day: int | None
+
+
+@dataclass
+class PlanSnapshot:
+    """A plan with its items and milestones loaded, seen from the patient's `today`."""
+
+    plan: PatientPlan
+    items: list[PlanItem]
+    milestones: list[Milestone]
+    today: datetime.date
+    surgery_date: datetime.date = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.surgery_date = self.plan.surgery.date
+
+    @property
+    def postop_day(self) -> int:
+        return self.day_of(self.today)
+
+    def day_of(self, day: datetime.date) -> int:
+        return (day - self.surgery_date).days
+
+    def date_of(self, postop_day: int) -> datetime.date:
+        return self.surgery_date + datetime.timedelta(days=postop_day)
+
+
+def pathway_directory() -> Path | None:
+    """Where the pathway templates live: settings.PATHWAY_TEMPLATES_DIR, else the package."""
+    configured = getattr(settings, "PATHWAY_TEMPLATES_DIR", None)
+    return Path(configured) if configured else None
+
+
+def pathway_templates() -> dict[str, PathwayTemplate]:
+    """The loaded templates (cached by the loader). Raises PathwayError."""
+    return load_pathways(pathway_directory())
+
+
+def patient_today(patient: Patient, *, now: datetime.datetime | None = None) -> datetime.date:
+    """The patient's calendar date: their time zone decides when a day starts."""
+    return patient.local_date(now or timezone.now())
+
+
+def plan_current(*, patient: Patient) -> PatientPlan | None:
+    """The plan of the patient's latest surgery (same order as selectors.current_surgery)."""
+    return (
+        PatientPlan.objects.select_related("surgery", "patient")
+        .filter(patient=patient)
+        .order_by("-surgery__date", "-surgery__created_at")
+        .first()
+    )
+
+
+def plan_snapshot(*, patient: Patient, today: datetime.date) -> PlanSnapshot:
+    """Three queries. Raises ApplicationError (404, code no_plan) when there is no plan."""
+    plan = plan_current(patient=patient)
+    if plan is None:
+        raise ApplicationError(NO_PLAN, code="no_plan", status_code=404)
+    items = list(plan.items.filter(retired_at__isnull=True).order_by("position"))
+    milestones = list(plan.milestones.order_by("day_min", "day_max", "code", "occurrence"))
+    return PlanSnapshot(plan=plan, items=items, milestones=milestones, today=today)
+
+
+def items_in_force(
+    items: Iterable[PlanItem], postop_day: int, *, daily_only: bool = False
+) -> list[PlanItem]:
+    """Items whose window contains the day, one per code, in plan order.
+
+    Two items share a code on one day only when a clinician extended a restriction past its
+    phase: the extension is the clinician's explicit decision, so it wins over the next
+    phase's version of the same item until its new end day.
+    """
+    chosen: dict[str, PlanItem] = {}
+    for item in items:
+        if not item.in_force_on(postop_day) or (daily_only and not item.daily_check):
+            continue
+        current = chosen.get(item.code)
+        if current is None or _precedence(item) > _precedence(current):
+            chosen[item.code] = item
+    picked = {item.pk for item in chosen.values()}
+    return [item for item in items if item.pk in picked]
+
+
+def _precedence(item: PlanItem) -> tuple[bool, int]:
+    return (item.is_extended, item.start_day)
+
+
+def phase_on(items: Sequence[PlanItem], postop_day: int) -> PhaseInfo | None:
+    """The template phase containing the day (None before surgery)."""
+    for item in items:
+        end = item.phase_end_day
+        if item.phase_start_day <= postop_day and (end is None or postop_day <= end):
+            return PhaseInfo(item.phase_code, item.phase_title, item.phase_start_day, end)
+    return None
+
+
+def checklist_for_date(
+    *, patient: Patient, day: datetime.date, today: datetime.date
+) -> tuple[PlanSnapshot, list[PlanItem], dict[object, ChecklistEntry]]:
+    """(snapshot, items due that day, entries by item id): four queries."""
+    snapshot = plan_snapshot(patient=patient, today=today)
+    due = items_in_force(snapshot.items, snapshot.day_of(day), daily_only=True)
+    entries = {
+        entry.item_id: entry
+        for entry in ChecklistEntry.objects.filter(patient=patient, date=day, item__in=due)
+    }
+    return snapshot, due, entries
+
+
+def milestones_for_patient(*, patient: Patient, status: str | None = None) -> QuerySet[Milestone]:
+    """The current plan's milestones; paginate with MilestoneCursorPagination."""
+    plan = plan_current(patient=patient)
+    if plan is None:
+        raise ApplicationError(NO_PLAN, code="no_plan", status_code=404)
+    queryset = Milestone.objects.filter(plan=plan)
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset
+
+
+def adjustments_for_patient(*, patient: Patient) -> QuerySet[ClinicianAdjustment]:
+    return ClinicianAdjustment.objects.filter(patient=patient).select_related("actor")
+
+
+@dataclass(frozen=True)
+class AdherenceWindow:
+    start: datetime.date
+    end: datetime.date
+    result: Adherence
+
+
+@dataclass(frozen=True)
+class AdherenceReport:
+    last_7_days: AdherenceWindow
+    since_surgery: AdherenceWindow
+    titles: dict[str, str]  # item code -> the title of its latest version
+
+
+def adherence_report(*, snapshot: PlanSnapshot) -> AdherenceReport:
+    """Adherence over the last 7 days and since surgery, both ending today (one query).
+
+    What was due on each date is recomputed from the plan as it stands (items in force on
+    that date with a daily check); answers are the patient's entries by item code.
+    """
+    today = snapshot.today
+    start = max(snapshot.surgery_date, today - datetime.timedelta(days=6))
+    first = snapshot.surgery_date
+    entries: dict[datetime.date, dict[str, bool]] = {}
+    rows = ChecklistEntry.objects.filter(
+        patient_id=snapshot.plan.patient_id, date__gte=first, date__lte=today
+    ).values_list("date", "item__code", "kept")
+    for day, code, kept in rows:
+        entries.setdefault(day, {})[code] = kept
+
+    days: dict[datetime.date, DayRecord] = {}
+    day = first
+    while day <= today:
+        due = items_in_force(snapshot.items, snapshot.day_of(day), daily_only=True)
+        days[day] = DayRecord(due=frozenset(i.code for i in due), entries=entries.get(day, {}))
+        day += datetime.timedelta(days=1)
+
+    # Name each item by the version in force today, else by its latest version.
+    titles = {item.code: item.title for item in snapshot.items if item.daily_check}
+    titles.update(
+        (item.code, item.title)
+        for item in items_in_force(snapshot.items, snapshot.postop_day, daily_only=True)
+    )
+    return AdherenceReport(
+        last_7_days=AdherenceWindow(start, today, adherence_between(days, start, today)),
+        since_surgery=AdherenceWindow(first, today, adherence_between(days, first, today)),
+        titles=titles,
+    )

@@ -1,0 +1,1 @@
+"""When to remind whom: clinical scheduling that asks `notifications` to deliver."""
