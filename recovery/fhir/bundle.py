@@ -19,7 +19,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Prefetch
 
 from recovery.fhir import resources as fr
-from recovery.models import CareTeamMembership, Patient, Surgery
+from recovery.models import CareTeamMembership, Milestone, Patient, PatientPlan, PlanItem, Surgery
 
 CHUNK_ROWS = 500  # rows fetched per round trip from a server-side cursor
 CHUNK_BYTES = 64 * 1024  # text handed to the server per yield
@@ -38,6 +38,24 @@ def _load_patient(patient_id: uuid.UUID | str) -> Patient:
             ),
         )
         .get(id=patient_id)
+    )
+
+
+def _plans(patient: Patient) -> list[PatientPlan]:
+    # Retired items were replaced by a rebuild; they stay in the database for the checklist
+    # history but are no longer part of the plan.
+    return list(
+        PatientPlan.objects.filter(patient=patient)
+        .order_by("created_at", "id")
+        .prefetch_related(
+            Prefetch(
+                "items",
+                queryset=PlanItem.objects.filter(retired_at__isnull=True).order_by("position"),
+            ),
+            Prefetch(
+                "milestones", queryset=Milestone.objects.order_by("day_min", "code", "occurrence")
+            ),
+        )
     )
 
 
@@ -68,6 +86,23 @@ def bundle_resources(patient_id: uuid.UUID | str, *, now: datetime) -> Iterator[
         yield fr.encounter_resource(patient, surgery, today)
         yield fr.procedure_resource(patient, surgery, today)
         yield from fr.device_resources(patient, surgery)
+
+    surgeries_by_id = {surgery.id: surgery for surgery in surgeries}
+    current = surgeries[-1].id if surgeries else None
+    for plan in _plans(patient):
+        milestones = list(plan.milestones.all())
+        yield fr.care_plan_resource(
+            patient,
+            plan,
+            surgeries_by_id[plan.surgery_id],
+            list(plan.items.all()),
+            [str(m.id) for m in milestones],
+            team.id,
+            today,
+            current=plan.surgery_id == current,
+        )
+        for milestone in milestones:
+            yield fr.goal_resource(patient, milestone)
 
 
 def bundle_json_chunks(

@@ -301,7 +301,10 @@ def care_plan_resource(
     goal_ids: Sequence[str],
     care_team_id: object,
     today: date,
+    *,
+    current: bool = True,
 ) -> Resource:
+    """The plan of one surgery; a plan of an earlier surgery is `completed`."""
     postop_day = (today - surgery.date).days
     resource: Resource = {
         "resourceType": "CarePlan",
@@ -309,7 +312,7 @@ def care_plan_resource(
         "instantiatesUri": [
             f"{codes.system_base()}/pathway/{plan.template_code}|{plan.template_version}"
         ],
-        "status": "active",
+        "status": "active" if current else "completed",
         "intent": "plan",
         "title": f"Recovery after {surgery.get_technique_display()} {surgery.levels}",
         "subject": ref(patient.id),

@@ -3,6 +3,7 @@ from datetime import UTC, datetime
 import pytest
 
 from recovery.models import Patient
+from recovery.services.plans import plan_instantiate
 
 IMPLANTS = [
     {"type": "pedicle_screw", "manufacturer": "Acme Spine", "size": "6.5 x 45 mm"},
@@ -24,4 +25,5 @@ def operated_patient(patient: Patient) -> Patient:
     surgery.graft = "Local autograft"
     surgery.brace_prescribed = True
     surgery.save()
+    plan_instantiate(surgery=surgery)
     return patient
