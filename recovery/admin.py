@@ -5,8 +5,10 @@ from recovery.models import (
     ActivationCode,
     CareTeam,
     CareTeamMembership,
+    CheckIn,
     ChecklistEntry,
     ClinicianAdjustment,
+    Flag,
     ImagingResult,
     Milestone,
     Patient,
@@ -86,6 +88,8 @@ class AccessEventAdmin(admin.ModelAdmin):
 
 # Recovery plans: plan rows are read-only here (they change through services that record who
 # and why); adjustments and checklist entries are history.
+# Check-ins and flags (issue 4) are read-only too: flags change through the care-team API,
+# which audits every action.
 class _ReadOnlyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: object) -> bool:
         return False
@@ -144,3 +148,29 @@ class ImagingResultAdmin(_ReadOnlyAdmin):
     list_display = ["date", "patient", "modality", "finding", "recorded_by"]
     list_filter = ["modality", "finding"]
     raw_id_fields = ["patient", "recorded_by"]
+
+
+@admin.register(CheckIn)
+class CheckInAdmin(_ReadOnlyAdmin):
+    list_display = ["id", "patient", "recorded_at", "postop_day", "received_at"]
+    list_filter = ["recorded_at"]
+    search_fields = ["id", "patient__id"]
+    raw_id_fields = ["patient", "surgery"]
+    date_hierarchy = "recorded_at"
+
+
+@admin.register(Flag)
+class FlagAdmin(_ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "patient",
+        "category",
+        "severity",
+        "status",
+        "escalation_level",
+        "opened_at",
+        "rule_id",
+    ]
+    list_filter = ["status", "severity", "category", "origin"]
+    search_fields = ["id", "patient__id", "rule_id"]
+    raw_id_fields = ["patient", "acknowledged_by", "resolved_by", "dismissed_by", "checkins"]

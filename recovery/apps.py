@@ -7,4 +7,12 @@ class RecoveryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from celery.schedules import crontab
+
+        from backend.celery import register_beat
         from recovery import checks  # noqa: F401  (registers system checks)
+
+        register_beat("recovery-escalate-flags", "recovery.tasks.escalate_flags", 60.0)
+        register_beat(
+            "recovery-evaluate-trends", "recovery.tasks.evaluate_trends", crontab(minute=7)
+        )

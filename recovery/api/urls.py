@@ -1,6 +1,6 @@
 from django.urls import path
 
-from recovery.api import access_log, auth, careteam, fhir, patient, plans
+from recovery.api import access_log, auth, careteam, checkins, fhir, flags, patient, plans
 
 urlpatterns = [
     # Authentication
@@ -72,6 +72,26 @@ urlpatterns = [
         "care/patients/<uuid:patient_id>/surgery/",
         plans.SurgeryUpdateApi.as_view(),
         name="care-patient-surgery",
+    ),
+    # Check-ins (patient) and flags (care team): issue 4
+    path("me/check-ins/", checkins.CheckInListCreateApi.as_view(), name="me-checkins"),
+    path("me/check-ins/batch/", checkins.CheckInBatchApi.as_view(), name="me-checkins-batch"),
+    path("care/flags/", flags.FlagListApi.as_view(), name="care-flags"),
+    path("care/flags/<uuid:flag_id>/", flags.FlagDetailApi.as_view(), name="care-flag-detail"),
+    path(
+        "care/flags/<uuid:flag_id>/acknowledge/",
+        flags.FlagAcknowledgeApi.as_view(),
+        name="care-flag-acknowledge",
+    ),
+    path(
+        "care/flags/<uuid:flag_id>/resolve/",
+        flags.FlagResolveApi.as_view(),
+        name="care-flag-resolve",
+    ),
+    path(
+        "care/flags/<uuid:flag_id>/dismiss/",
+        flags.FlagDismissApi.as_view(),
+        name="care-flag-dismiss",
     ),
 ]
 

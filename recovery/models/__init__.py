@@ -1,4 +1,6 @@
 from recovery.models.audit import AccessEvent
+from recovery.models.checkins import CheckIn
+from recovery.models.flags import Flag
 from recovery.models.patients import ActivationCode, Patient
 from recovery.models.plans import (
     ChecklistEntry,
@@ -16,8 +18,10 @@ __all__ = [
     "ActivationCode",
     "CareTeam",
     "CareTeamMembership",
+    "CheckIn",
     "ChecklistEntry",
     "ClinicianAdjustment",
+    "Flag",
     "ImagingResult",
     "Milestone",
     "Patient",

@@ -53,6 +53,14 @@ def _inbox_params(world: dict[str, Any]) -> dict[str, str]:
     return {"notification_id": str(row.id)}
 
 
+def _flag_params(world: dict[str, Any]) -> dict[str, str]:
+    from tests.factories.checkins import FlagFactory
+
+    if "flag" not in world:
+        world["flag"] = FlagFactory(patient=world["patient"])
+    return {"flag_id": str(world["flag"].id)}
+
+
 # (path, method) -> Rule. Every operation in the schema must be listed.
 RULES: dict[tuple[str, str], Rule] = {
     ("/api/v1/auth/token/", "post"): Rule(PUBLIC),
@@ -74,6 +82,14 @@ RULES: dict[tuple[str, str], Rule] = {
     ("/api/v1/me/notifications/unread-count/", "get"): Rule(ANY_USER),
     ("/api/v1/me/notifications/read-all/", "post"): Rule(ANY_USER),
     ("/api/v1/me/notifications/{notification_id}/read/", "post"): Rule(ANY_USER, _inbox_params),
+    ("/api/v1/me/check-ins/", "get"): Rule(PATIENT),
+    ("/api/v1/me/check-ins/", "post"): Rule(PATIENT),
+    ("/api/v1/me/check-ins/batch/", "post"): Rule(PATIENT),
+    ("/api/v1/care/flags/", "get"): Rule(CARE),
+    ("/api/v1/care/flags/{flag_id}/", "get"): Rule(CARE, _flag_params),
+    ("/api/v1/care/flags/{flag_id}/acknowledge/", "post"): Rule(CARE, _flag_params),
+    ("/api/v1/care/flags/{flag_id}/resolve/", "post"): Rule(CARE, _flag_params),
+    ("/api/v1/care/flags/{flag_id}/dismiss/", "post"): Rule(CARE, _flag_params),
     ("/api/v1/me/fhir/", "get"): Rule(PATIENT),
     ("/api/v1/care/patients/{patient_id}/fhir/", "get"): Rule(CARE, _patient_params),
 }

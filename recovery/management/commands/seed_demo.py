@@ -4,6 +4,7 @@ Idempotent: running it again changes nothing. The credentials are printed and li
 README; they exist only in the demo database.
 """
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -12,7 +13,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from recovery.models import Patient
 from recovery.services.activation import patient_activate
+from recovery.services.checkins import checkin_create
 from recovery.services.enrollment import PatientData, SurgeryData, patient_enroll
 from recovery.services.teams import care_team_create, clinician_create
 
@@ -34,6 +37,29 @@ PATIENTS = [
     ("chloe.demo", "Chloe", "Nguyen", "Australia/Sydney", 5, "llif", "mis", "never", False),
     ("dev.demo", "Dev", "Patel", "America/Chicago", 45, "alif", "open", "never", True),
 ]
+
+# Check-ins for the triage demo (issue 4): Ana's ordinary days, then one that raises an open
+# emergency flag (saddle numbness: cauda equina) for the dashboard's worklist.
+# (username, hours ago, symptoms)
+DEMO_CHECKINS = [
+    ("ana.demo", 72, {"back_pain": 5, "leg_pain": 3, "temperature_c": 37.2, "walking_minutes": 10}),
+    ("ana.demo", 48, {"back_pain": 4, "leg_pain": 2, "temperature_c": 37.0, "walking_minutes": 15}),
+    ("ana.demo", 24, {"back_pain": 4, "leg_pain": 2, "wound_drainage": "none"}),
+    ("ana.demo", 1, {"back_pain": 4, "leg_pain": 3, "saddle_numbness": True}),
+]
+# Fixed ids: re-running the command replays the same check-ins instead of adding more.
+_CHECKIN_NAMESPACE = uuid.UUID("0b6e7b8e-2f0e-4f39-9a57-3c1d2f6c4e10")
+
+
+def _seed_checkins(now: Any) -> None:
+    for index, (username, hours_ago, symptoms) in enumerate(DEMO_CHECKINS):
+        patient = Patient.objects.get(user__username=username)
+        checkin_create(
+            patient=patient,
+            checkin_id=uuid.uuid5(_CHECKIN_NAMESPACE, f"{username}:{index}"),
+            data={"recorded_at": now - timedelta(hours=hours_ago), **symptoms},
+            now=now,
+        )
 
 
 class Command(BaseCommand):
@@ -75,6 +101,7 @@ class Command(BaseCommand):
             patient_activate(
                 code=enrollment.activation_code, username=username, password=DEMO_PASSWORD
             )
+        _seed_checkins(timezone.now())
         self.stdout.write(
             self.style.SUCCESS("Demo data ready. Password for every demo account: ") + DEMO_PASSWORD
         )

@@ -1,0 +1,344 @@
+"""Care-team flag endpoints: the worklist and the acknowledge/resolve/dismiss actions.
+
+Every flag is looked up through the caller's teams: another team's flag is a 404, exactly like
+a missing one. Every action and every page of the list is written to the access log.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.generics import ListAPIView
+from rest_framework.pagination import BasePagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+from rest_framework.views import APIView
+
+from recovery.api.permissions import IsClinician
+from recovery.models import AccessEvent, Flag, Patient
+from recovery.selectors import care_teams_for_clinician
+from recovery.services.audit import access_event_record, access_events_record_list
+from recovery.services.flags import flag_acknowledge, flag_dismiss, flag_resolve
+
+
+def flag_list_for_clinician(*, clinician: Any) -> QuerySet[Flag]:
+    team_ids = care_teams_for_clinician(clinician=clinician).values("id")
+    return Flag.objects.filter(patient__care_team_id__in=team_ids).prefetch_related("checkins")
+
+
+def flag_get_for_clinician(*, clinician: Any, flag_id: UUID | str) -> Flag:
+    """Another team's flag is indistinguishable from a missing one (404, not 403)."""
+    try:
+        return flag_list_for_clinician(clinician=clinician).get(id=flag_id)
+    except (Flag.DoesNotExist, ValueError) as exc:
+        raise Http404("No such flag.") from exc
+
+
+class FlagOutputSerializer(serializers.ModelSerializer):
+    patient = serializers.UUIDField(source="patient_id")
+    checkins = serializers.SerializerMethodField()
+    acknowledged_by = serializers.IntegerField(source="acknowledged_by_id", allow_null=True)
+    resolved_by = serializers.IntegerField(source="resolved_by_id", allow_null=True)
+    dismissed_by = serializers.IntegerField(source="dismissed_by_id", allow_null=True)
+    # Blank until resolved; a plain string keeps one enum (the resolve input's) in the schema.
+    resolution_outcome = serializers.CharField(
+        help_text="One of the resolve outcomes, or blank while the flag is not resolved."
+    )
+
+    class Meta:
+        model = Flag
+        fields = [
+            "id",
+            "patient",
+            "category",
+            "severity",
+            "status",
+            "origin",
+            "rule_id",
+            "rule_version",
+            "ruleset_version",
+            "advice",
+            "rationale",
+            "sources",
+            "facts",
+            "checkins",
+            "opened_at",
+            "updated_at",
+            "alerted_at",
+            "escalation_level",
+            "escalated_at",
+            "acknowledged_by",
+            "acknowledged_at",
+            "resolved_by",
+            "resolved_at",
+            "resolution_outcome",
+            "resolution_note",
+            "dismissed_by",
+            "dismissed_at",
+            "dismiss_reason",
+        ]
+
+    def get_checkins(self, flag: Flag) -> list[str]:
+        # Ordered in Python: the prefetch cache serves .all() without another query.
+        rows = sorted(flag.checkins.all(), key=lambda row: row.recorded_at, reverse=True)
+        return [str(row.id) for row in rows]
+
+
+def _choices(allowed: list[str]) -> serializers.CharField:
+    return serializers.CharField(
+        required=False, help_text=f"One or more of {', '.join(allowed)}, comma-separated."
+    )
+
+
+class FlagFilterSerializer(serializers.Serializer):
+    status = _choices(Flag.Status.values)
+    severity = _choices(Flag.Severity.values)
+    category = _choices(Flag.Category.values)
+    patient = serializers.UUIDField(required=False)
+
+    ALLOWED = {
+        "status": Flag.Status.values,
+        "severity": Flag.Severity.values,
+        "category": Flag.Category.values,
+    }
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        errors = {}
+        for name, allowed in self.ALLOWED.items():
+            if name not in attrs:
+                continue
+            values = [value.strip() for value in attrs[name].split(",") if value.strip()]
+            wrong = [value for value in values if value not in allowed]
+            if wrong or not values:
+                errors[name] = [f"Choose from: {', '.join(allowed)}."]
+            attrs[name] = values
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class WorklistPagination(BasePagination):
+    """Keyset pagination on (severity desc, opened_at, id): stable while flags arrive.
+
+    DRF's CursorPagination keys on the first ordering field only and falls back to offsets,
+    which breaks down on a column with three values such as severity.
+    """
+
+    page_size = 50
+    max_page_size = 200
+    cursor_query_param = "cursor"
+    page_size_query_param = "page_size"
+
+    def _page_size(self, request: Request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            size = 0
+        if not 1 <= size <= self.max_page_size:
+            raise ValidationError(
+                {"page_size": [f"A whole number from 1 to {self.max_page_size}."]}
+            )
+        return size
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": "The pagination cursor value.",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": "Number of results to return per page.",
+                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
+            },
+        ]
+
+    @staticmethod
+    def _decode(raw: str) -> tuple[int, datetime, UUID]:
+        try:
+            rank, opened, flag_id = json.loads(base64.urlsafe_b64decode(raw.encode()))
+            return int(rank), datetime.fromisoformat(opened), UUID(flag_id)
+        except (ValueError, TypeError) as exc:
+            raise NotFound("Invalid cursor.") from exc
+
+    @staticmethod
+    def _encode(flag: Flag) -> str:
+        key = [flag.severity_rank, flag.opened_at.isoformat(), str(flag.id)]
+        return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
+
+    def paginate_queryset(
+        self, queryset: QuerySet[Flag], request: Request, view: Any = None
+    ) -> list[Flag]:
+        self.request = request
+        queryset = queryset.order_by("-severity_rank", "opened_at", "id")
+        if raw := request.query_params.get(self.cursor_query_param):
+            rank, opened, flag_id = self._decode(raw)
+            queryset = queryset.filter(
+                Q(severity_rank__lt=rank)
+                | Q(severity_rank=rank, opened_at__gt=opened)
+                | Q(severity_rank=rank, opened_at=opened, id__gt=flag_id)
+            )
+        size = self._page_size(request)
+        rows = list(queryset[: size + 1])
+        self.has_next = len(rows) > size
+        self.page = rows[:size]
+        return self.page
+
+    def get_paginated_response(self, data: Any) -> Response:
+        next_url = None
+        if self.has_next:
+            next_url = replace_query_param(
+                self.request.build_absolute_uri(),
+                self.cursor_query_param,
+                self._encode(self.page[-1]),
+            )
+        return Response({"next": next_url, "previous": None, "results": data})
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "required": ["results"],
+            "properties": {
+                "next": {"type": "string", "nullable": True, "format": "uri"},
+                "previous": {"type": "string", "nullable": True, "format": "uri"},
+                "results": schema,
+            },
+        }
+
+
+class FlagListApi(ListAPIView):
+    """The caller's teams' flags, most severe first, then oldest first."""
+
+    permission_classes = [IsClinician]
+    serializer_class = FlagOutputSerializer
+    pagination_class = WorklistPagination
+
+    def get_queryset(self) -> QuerySet[Flag]:
+        filters = FlagFilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        wanted = filters.validated_data
+        queryset = flag_list_for_clinician(clinician=self.request.user)
+        for name in ("status", "severity", "category"):
+            if name in wanted:
+                queryset = queryset.filter(**{f"{name}__in": wanted[name]})
+        if "patient" in wanted:
+            queryset = queryset.filter(patient_id=wanted["patient"])
+        return queryset
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, description="open, acknowledged, resolved, dismissed"),
+            OpenApiParameter("severity", str, description="routine, urgent, emergency"),
+            OpenApiParameter("category", str),
+            OpenApiParameter("patient", UUID),
+        ]
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = self.list(request, *args, **kwargs)
+        shown = list(dict.fromkeys(row["patient"] for row in response.data["results"]))
+        access_events_record_list(
+            actor=request.user,
+            patients=[Patient(id=pid) for pid in shown],
+            object_type="flag",
+            request=request,
+        )
+        return response
+
+
+class FlagDetailApi(APIView):
+    permission_classes = [IsClinician]
+
+    @extend_schema(responses=FlagOutputSerializer)
+    def get(self, request: Request, flag_id: UUID) -> Response:
+        flag = flag_get_for_clinician(clinician=request.user, flag_id=flag_id)
+        access_event_record(
+            actor=request.user,
+            patient=Patient(id=flag.patient_id),
+            action=AccessEvent.Action.VIEW,
+            object_type="flag",
+            object_id=flag.id,
+            request=request,
+        )
+        return Response(FlagOutputSerializer(flag).data)
+
+
+def _flag_response(request: Request, flag: Flag) -> Response:
+    # Re-read through the scoped selector so the body matches the list's shape.
+    return Response(
+        FlagOutputSerializer(flag_get_for_clinician(clinician=request.user, flag_id=flag.id)).data
+    )
+
+
+class FlagAcknowledgeApi(APIView):
+    permission_classes = [IsClinician]
+
+    @extend_schema(request=None, responses=FlagOutputSerializer)
+    def post(self, request: Request, flag_id: UUID) -> Response:
+        flag = flag_get_for_clinician(clinician=request.user, flag_id=flag_id)
+        flag = flag_acknowledge(flag=flag, actor=request.user, now=timezone.now(), request=request)
+        return _flag_response(request, flag)
+
+
+class FlagResolveInputSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Flag.Outcome.choices)
+    note = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+
+
+class FlagResolveApi(APIView):
+    permission_classes = [IsClinician]
+
+    @extend_schema(request=FlagResolveInputSerializer, responses=FlagOutputSerializer)
+    def post(self, request: Request, flag_id: UUID) -> Response:
+        flag = flag_get_for_clinician(clinician=request.user, flag_id=flag_id)
+        serializer = FlagResolveInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        flag = flag_resolve(
+            flag=flag,
+            actor=request.user,
+            outcome=serializer.validated_data["outcome"],
+            note=serializer.validated_data["note"],
+            now=timezone.now(),
+            request=request,
+        )
+        return _flag_response(request, flag)
+
+
+class FlagDismissInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=4000)
+
+
+class FlagDismissApi(APIView):
+    permission_classes = [IsClinician]
+
+    @extend_schema(request=FlagDismissInputSerializer, responses=FlagOutputSerializer)
+    def post(self, request: Request, flag_id: UUID) -> Response:
+        flag = flag_get_for_clinician(clinician=request.user, flag_id=flag_id)
+        serializer = FlagDismissInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        flag = flag_dismiss(
+            flag=flag,
+            actor=request.user,
+            reason=serializer.validated_data["reason"],
+            now=timezone.now(),
+            request=request,
+        )
+        return _flag_response(request, flag)

@@ -1,0 +1,137 @@
+"""Storing a check-in and triaging it, in one transaction.
+
+The patient gets advice from the same transaction that stores the report and raises the flags;
+the care-team alert is an outbox row written alongside (notifications delivers it after commit,
+and re-drives it if the broker was down). A replayed id returns the stored answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from django.db import IntegrityError, transaction
+
+from backend.exceptions import ApplicationError
+from recovery.models import CheckIn, Flag, Patient
+from recovery.models.checkins import SYMPTOM_FIELDS
+from recovery.selectors import current_surgery, postop_day
+from recovery.services.flags import flags_apply_findings, patient_lock
+from recovery.services.triage_facts import (
+    checkin_history,
+    history_limit,
+    triage_context,
+    triage_ruleset,
+)
+from recovery.triage import evaluate
+
+# Phones' clocks drift; a check-in "from the future" beyond this is refused.
+CLOCK_SKEW = timedelta(minutes=5)
+# Check-ins may start the day before the operation (pre-operative baseline), not earlier.
+EARLIEST_DAY = -1
+
+ID_IN_USE = "This check-in id is already in use."
+
+
+@dataclass(frozen=True)
+class CheckInResult:
+    checkin: CheckIn
+    created: bool  # False: a replay of an id this patient already sent
+
+
+def _id_conflict() -> ApplicationError:
+    # Never say whose it is: the id belongs to someone else's record.
+    return ApplicationError(ID_IN_USE, code="conflict", fields={"id": [ID_IN_USE]}, status_code=409)
+
+
+def checkin_get_for_replay(*, patient: Patient, checkin_id: UUID) -> CheckIn | None:
+    """The patient's own check-in with this id, None if new; 409 if another patient's."""
+    existing = CheckIn.objects.filter(id=checkin_id).first()
+    if existing is None:
+        return None
+    if existing.patient_id != patient.id:
+        raise _id_conflict()
+    return existing
+
+
+def _check_recorded_at(
+    *, patient: Patient, surgery_date: Any, recorded_at: datetime, now: datetime
+) -> None:
+    if recorded_at > now + CLOCK_SKEW:
+        raise ApplicationError(
+            "The check-in time is in the future.",
+            fields={"recorded_at": ["Cannot be in the future; check the phone's clock."]},
+        )
+    if (patient.local_date(recorded_at) - surgery_date).days < EARLIEST_DAY:
+        raise ApplicationError(
+            "The check-in time is before the operation.",
+            fields={"recorded_at": ["Cannot be more than a day before the operation."]},
+        )
+
+
+@transaction.atomic
+def checkin_create(
+    *, patient: Patient, checkin_id: UUID, data: Mapping[str, Any], now: datetime
+) -> CheckInResult:
+    """Store a check-in, triage it and raise/update flags; replay-safe on `checkin_id`.
+
+    `data` holds `recorded_at`, any of the symptom fields (Celsius) and `notes`, already
+    validated for type and range. Check-in rules run as of `recorded_at` (a check-in queued
+    offline is judged against what came before it); flags are stamped with `now`.
+    """
+    patient = patient_lock(patient_id=patient.id)
+    existing = checkin_get_for_replay(patient=patient, checkin_id=checkin_id)
+    if existing is not None:
+        return CheckInResult(checkin=existing, created=False)
+
+    surgery = current_surgery(patient)
+    if surgery is None:
+        raise ApplicationError(
+            "There is no operation on record yet; ask your care team.", code="no_surgery"
+        )
+    recorded_at: datetime = data["recorded_at"]
+    _check_recorded_at(patient=patient, surgery_date=surgery.date, recorded_at=recorded_at, now=now)
+    checkin = CheckIn(
+        id=checkin_id,
+        patient=patient,
+        surgery=surgery,
+        recorded_at=recorded_at,
+        received_at=now,
+        postop_day=postop_day(patient=patient, surgery=surgery, at=recorded_at),
+        notes=data.get("notes", ""),
+        **{name: data.get(name) for name in SYMPTOM_FIELDS},
+    )
+    try:
+        with transaction.atomic():
+            checkin.save(force_insert=True)
+    except IntegrityError as exc:
+        # Another patient sent the same id at the same moment (this patient's own replays
+        # are serialised by the patient lock and answered above).
+        raise _id_conflict() from exc
+
+    ruleset = triage_ruleset()
+    findings = evaluate(
+        ruleset,
+        checkin=checkin.facts(),
+        context=triage_context(patient=patient, surgery=surgery, at=recorded_at),
+        history=checkin_history(patient=patient, before=recorded_at, limit=history_limit(ruleset)),
+        now=recorded_at,
+    )
+    raised = flags_apply_findings(
+        patient=patient, findings=findings, now=now, checkin=checkin, origin=Flag.Origin.CHECKIN
+    )
+    # What the patient must see now: this report's most severe finding per category.
+    checkin.flags = [
+        {
+            "id": str(item.flag.id),
+            "category": item.finding.category,
+            "severity": item.finding.severity,
+            "advice": item.finding.advice,
+        }
+        for item in raised
+    ]
+    checkin.save(update_fields=["flags"])
+    return CheckInResult(checkin=checkin, created=True)

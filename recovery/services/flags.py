@@ -1,0 +1,437 @@
+"""Flags: raising them from triage findings, alerting the care team, acting on them, escalating.
+
+Writers hold the patient's row lock (`patient_lock`) while they upsert, so the partial unique
+constraint (one live flag per patient and category) is never raced into an IntegrityError.
+Alerts go through `notifications.notify`, which writes outbox rows inside our transaction and
+delivers after commit; its idempotency keys make every re-alert below happen at most once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max, Q
+from django.http import HttpRequest
+
+from backend.exceptions import ApplicationError
+from notifications.services import Message, notify
+from recovery.models import AccessEvent, CareTeamMembership, CheckIn, Flag, Patient
+from recovery.selectors import current_surgery
+from recovery.services.audit import access_event_record
+from recovery.services.triage_facts import (
+    checkin_history,
+    history_limit,
+    triage_context,
+    triage_ruleset,
+)
+from recovery.triage import Finding, evaluate_trends, most_severe_per_category, severity_rank
+
+logger = logging.getLogger(__name__)
+
+TEMPLATE_FLAG = "careteam_flag"
+TEMPLATE_ESCALATED = "careteam_flag_escalated"
+
+# Defaults for settings.TRIAGE_ESCALATION; a deployment overrides any subset of the keys.
+# The issue's targets: an unacknowledged urgent flag is escalated after 2 hours, an emergency
+# one after 15 minutes; the coordinator is reached after the same delay again.
+ESCALATION_DEFAULTS: dict[str, timedelta] = {
+    "urgent_after": timedelta(hours=2),
+    "emergency_after": timedelta(minutes=15),
+    "urgent_coordinator_after": timedelta(hours=2),
+    "emergency_coordinator_after": timedelta(minutes=15),
+}
+
+
+@dataclass(frozen=True)
+class RaisedFlag:
+    """A flag touched by one evaluation, and the finding the patient is shown for it."""
+
+    flag: Flag
+    finding: Finding
+
+
+def patient_lock(*, patient_id: UUID) -> Patient:
+    """Serialise a patient's writers (check-ins and trend runs) for this transaction."""
+    return Patient.objects.select_for_update().get(id=patient_id)
+
+
+def flag_link(flag: Flag) -> str:
+    return f"/dashboard/flags/{flag.id}/"
+
+
+def _alert_context(flag: Flag) -> dict[str, str | int]:
+    # Opaque ids only: the message body never names a symptom (notifications.catalogue).
+    return {"flag_id": str(flag.id), "patient_id": str(flag.patient_id)}
+
+
+# ----------------------------------------------------------------------------------- alerts
+
+
+def _team_members(patient: Patient) -> list[CareTeamMembership]:
+    return list(CareTeamMembership.objects.filter(team_id=patient.care_team_id).order_by("id"))
+
+
+def _alert_team(*, flags: Sequence[Flag], patient: Patient) -> int:
+    """Tell every member of the patient's team; the key carries the severity, so a later rise
+    in severity alerts again, once."""
+    if not flags:
+        return 0
+    members = _team_members(patient)
+    messages = [
+        Message(
+            recipient_id=member.user_id,
+            template=TEMPLATE_FLAG,
+            idempotency_key=f"flag:{flag.id}:{flag.severity}:{member.user_id}",
+            context=_alert_context(flag),
+            urgent=flag.severity_rank >= severity_rank(Flag.Severity.URGENT),
+            link=flag_link(flag),
+        )
+        for flag in flags
+        for member in members
+    ]
+    if not messages:
+        logger.warning("flag raised for a patient whose care team has no members")
+        return 0
+    return notify(messages)
+
+
+# ----------------------------------------------------------------------------------- upsert
+
+
+def _evidence_closed(*, patient: Patient, category: str) -> bool:
+    """A trend flag of this category was closed after the patient's latest check-in.
+
+    Trend rules see the same history every hour: without this, dismissing a silence or
+    persistent-fever flag would open a fresh one at the next run, with no new evidence.
+    """
+    last_received = CheckIn.objects.filter(patient=patient).aggregate(last=Max("received_at"))[
+        "last"
+    ]
+    closed = Flag.objects.filter(
+        patient=patient,
+        category=category,
+        status__in=[Flag.Status.RESOLVED, Flag.Status.DISMISSED],
+    )
+    if last_received is not None:
+        closed = closed.filter(
+            Q(resolved_at__gte=last_received) | Q(dismissed_at__gte=last_received)
+        )
+    return closed.exists()
+
+
+def _take_finding(flag: Flag, finding: Finding) -> None:
+    flag.set_severity(finding.severity)
+    flag.rule_id = finding.rule_id
+    flag.rule_version = finding.rule_version
+    flag.ruleset_version = finding.ruleset_version
+    flag.facts = finding.facts
+    flag.advice = finding.advice
+    flag.rationale = finding.rationale
+    flag.sources = list(finding.sources)
+
+
+def flags_apply_findings(
+    *,
+    patient: Patient,
+    findings: Iterable[Finding],
+    now: datetime,
+    checkin: CheckIn | None = None,
+    origin: str = Flag.Origin.CHECKIN,
+) -> list[RaisedFlag]:
+    """Upsert one flag per category from the most severe finding of each, then alert.
+
+    - no live flag in the category: open one (a trend finding is skipped when a flag of that
+      category was closed since the latest check-in);
+    - a live flag of lower severity: take the new finding, reopen it if it was acknowledged,
+      restart its escalation, and alert again;
+    - otherwise: keep the flag as it is (highest severity wins) and link the check-in.
+    The caller holds `patient_lock`.
+    """
+    best = most_severe_per_category(findings)
+    if not best:
+        return []
+    live = {
+        flag.category: flag
+        for flag in Flag.objects.select_for_update().filter(
+            patient=patient,
+            status__in=Flag.LIVE_STATUSES,
+            category__in=[finding.category for finding in best],
+        )
+    }
+    raised: list[RaisedFlag] = []
+    to_alert: list[Flag] = []
+    for finding in best:
+        flag = live.get(finding.category)
+        if flag is None:
+            if origin == Flag.Origin.TREND and _evidence_closed(
+                patient=patient, category=finding.category
+            ):
+                continue
+            flag = Flag(
+                patient=patient,
+                category=finding.category,
+                origin=origin,
+                opened_at=now,
+                updated_at=now,
+                alerted_at=now,
+            )
+            _take_finding(flag, finding)
+            flag.save(force_insert=True)
+            to_alert.append(flag)
+        elif severity_rank(finding.severity) > flag.severity_rank:
+            _take_finding(flag, finding)
+            # A worse problem needs fresh eyes even if the milder one was acknowledged.
+            flag.status = Flag.Status.OPEN
+            flag.acknowledged_by = None
+            flag.acknowledged_at = None
+            flag.escalation_level = 0
+            flag.escalated_at = None
+            flag.alerted_at = now
+            flag.updated_at = now
+            flag.save()
+            to_alert.append(flag)
+        elif checkin is not None:
+            flag.updated_at = now
+            flag.save(update_fields=["updated_at"])
+        if checkin is not None:
+            flag.checkins.add(checkin)
+        raised.append(RaisedFlag(flag=flag, finding=finding))
+    _alert_team(flags=to_alert, patient=patient)
+    return raised
+
+
+# ------------------------------------------------------------------------------ transitions
+
+
+def _transition_error(flag: Flag, verb: str) -> ApplicationError:
+    if flag.status == Flag.Status.ACKNOWLEDGED and verb == "acknowledged":
+        message = "This flag is already acknowledged."
+    elif flag.status in (Flag.Status.RESOLVED, Flag.Status.DISMISSED):
+        message = f"This flag is already {flag.status}; a {flag.status} flag cannot be {verb}."
+    else:
+        message = f"A flag that is {flag.status} cannot be {verb}."
+    return ApplicationError(message, code="invalid_transition")
+
+
+def _lock_flag(flag: Flag) -> Flag:
+    return Flag.objects.select_for_update().get(id=flag.id)
+
+
+def _audit(*, actor: Any, flag: Flag, action: str, request: HttpRequest | None) -> None:
+    access_event_record(
+        actor=actor,
+        patient=Patient(id=flag.patient_id),
+        action=action,
+        object_type="flag",
+        object_id=flag.id,
+        request=request,
+    )
+
+
+@transaction.atomic
+def flag_acknowledge(
+    *, flag: Flag, actor: Any, now: datetime, request: HttpRequest | None = None
+) -> Flag:
+    flag = _lock_flag(flag)
+    if flag.status != Flag.Status.OPEN:
+        raise _transition_error(flag, "acknowledged")
+    flag.status = Flag.Status.ACKNOWLEDGED
+    flag.acknowledged_by = actor
+    flag.acknowledged_at = now
+    flag.updated_at = now
+    flag.save(update_fields=["status", "acknowledged_by", "acknowledged_at", "updated_at"])
+    _audit(actor=actor, flag=flag, action=AccessEvent.Action.FLAG_ACKNOWLEDGE, request=request)
+    return flag
+
+
+@transaction.atomic
+def flag_resolve(
+    *,
+    flag: Flag,
+    actor: Any,
+    outcome: str,
+    note: str = "",
+    now: datetime,
+    request: HttpRequest | None = None,
+) -> Flag:
+    if outcome not in Flag.Outcome.values:
+        raise ApplicationError(
+            "Unknown outcome.",
+            fields={"outcome": [f"Choose one of: {', '.join(Flag.Outcome.values)}."]},
+        )
+    flag = _lock_flag(flag)
+    if not flag.is_live:
+        raise _transition_error(flag, "resolved")
+    flag.status = Flag.Status.RESOLVED
+    flag.resolved_by = actor
+    flag.resolved_at = now
+    flag.resolution_outcome = outcome
+    flag.resolution_note = note
+    flag.updated_at = now
+    flag.save(
+        update_fields=[
+            "status",
+            "resolved_by",
+            "resolved_at",
+            "resolution_outcome",
+            "resolution_note",
+            "updated_at",
+        ]
+    )
+    _audit(actor=actor, flag=flag, action=AccessEvent.Action.FLAG_RESOLVE, request=request)
+    return flag
+
+
+@transaction.atomic
+def flag_dismiss(
+    *, flag: Flag, actor: Any, reason: str, now: datetime, request: HttpRequest | None = None
+) -> Flag:
+    if not reason.strip():
+        raise ApplicationError(
+            "A dismissal needs a reason.", fields={"reason": ["This field may not be blank."]}
+        )
+    flag = _lock_flag(flag)
+    if not flag.is_live:
+        raise _transition_error(flag, "dismissed")
+    flag.status = Flag.Status.DISMISSED
+    flag.dismissed_by = actor
+    flag.dismissed_at = now
+    flag.dismiss_reason = reason
+    flag.updated_at = now
+    flag.save(
+        update_fields=["status", "dismissed_by", "dismissed_at", "dismiss_reason", "updated_at"]
+    )
+    _audit(actor=actor, flag=flag, action=AccessEvent.Action.FLAG_DISMISS, request=request)
+    return flag
+
+
+# ------------------------------------------------------------------------------- escalation
+
+
+def escalation_delays() -> dict[str, timedelta]:
+    """settings.TRIAGE_ESCALATION merged over ESCALATION_DEFAULTS (read at call time)."""
+    return {**ESCALATION_DEFAULTS, **getattr(settings, "TRIAGE_ESCALATION", {})}
+
+
+def _escalation_recipients(*, patient: Patient, level: int) -> list[CareTeamMembership]:
+    members = _team_members(patient)
+    coordinators = [m for m in members if m.role == CareTeamMembership.Role.COORDINATOR]
+    if level == 1:
+        # Level 1 re-alerts the clinical members; a team of coordinators only gets them now.
+        return [m for m in members if m.role != CareTeamMembership.Role.COORDINATOR] or members
+    return coordinators
+
+
+@transaction.atomic
+def flag_escalate(*, flag_id: UUID, from_level: int, now: datetime) -> bool:
+    """Move an unacknowledged flag one escalation level up and alert that level, exactly once.
+
+    The conditional update is the claim: a second sweep (or a racing acknowledgement) finds
+    the row no longer matching and does nothing.
+    """
+    claimed = Flag.objects.filter(
+        id=flag_id, status=Flag.Status.OPEN, escalation_level=from_level
+    ).update(escalation_level=from_level + 1, escalated_at=now, updated_at=now)
+    if not claimed:
+        return False
+    flag = Flag.objects.select_related("patient").get(id=flag_id)
+    level = from_level + 1
+    recipients = _escalation_recipients(patient=flag.patient, level=level)
+    if not recipients:
+        logger.warning("flag %s escalation level %s has nobody to alert", flag.id, level)
+    notify(
+        Message(
+            recipient_id=member.user_id,
+            template=TEMPLATE_ESCALATED,
+            idempotency_key=f"flag:{flag.id}:{flag.severity}:escalation{level}:{member.user_id}",
+            context=_alert_context(flag),
+            urgent=True,
+            link=flag_link(flag),
+        )
+        for member in recipients
+    )
+    return True
+
+
+def flags_due_for_escalation(*, now: datetime, limit: int = 500) -> list[tuple[UUID, int]]:
+    """(flag id, current level) for every open urgent/emergency flag whose delay has passed."""
+    delays = escalation_delays()
+    due = Q()
+    for severity in (Flag.Severity.URGENT, Flag.Severity.EMERGENCY):
+        due |= Q(
+            severity=severity,
+            escalation_level=0,
+            alerted_at__lte=now - delays[f"{severity}_after"],
+        )
+        due |= Q(
+            severity=severity,
+            escalation_level=1,
+            escalated_at__lte=now - delays[f"{severity}_coordinator_after"],
+        )
+    rows = (
+        # severity_rank >= 1 lets the planner use the partial index flag_escalation_due.
+        Flag.objects.filter(due, status=Flag.Status.OPEN, severity_rank__gte=1)
+        .order_by("-severity_rank", "alerted_at")
+        .values_list("id", "escalation_level")[:limit]
+    )
+    return list(rows)
+
+
+def flags_escalate_due(*, now: datetime) -> int:
+    """Escalate every due flag by one level; returns how many moved."""
+    return sum(
+        flag_escalate(flag_id=flag_id, from_level=level, now=now)
+        for flag_id, level in flags_due_for_escalation(now=now)
+    )
+
+
+# ----------------------------------------------------------------------------------- trends
+
+
+@transaction.atomic
+def patient_trends_evaluate(*, patient_id: UUID, now: datetime) -> list[RaisedFlag]:
+    """Run the periodic trend rules for one patient and upsert their flags."""
+    patient = patient_lock(patient_id=patient_id)
+    surgery = current_surgery(patient)
+    if surgery is None:
+        return []
+    ruleset = triage_ruleset()
+    history = checkin_history(patient=patient, limit=history_limit(ruleset))
+    findings = evaluate_trends(
+        ruleset,
+        context=triage_context(patient=patient, surgery=surgery, at=now),
+        history=[entry for entry in history if entry["recorded_at"] <= now],
+        now=now,
+        last_checkin_at=history[0]["recorded_at"] if history else None,
+    )
+    return flags_apply_findings(
+        patient=patient, findings=findings, now=now, origin=Flag.Origin.TREND
+    )
+
+
+def patients_for_trend_evaluation(*, now: datetime) -> list[UUID]:
+    """Patients who checked in recently, or are in the first weeks (where silence matters)."""
+    ruleset = triage_ruleset()
+    watch = ruleset.parameters.get("silence_watch_days")
+    watch_days = int(watch.value) if watch else 42
+    lookback = getattr(settings, "TRIAGE_TREND_LOOKBACK", timedelta(days=7))
+    recent = Q(checkins__received_at__gte=now - lookback)
+    # A day of slack: the surgery date is on the patient's calendar, `now` is UTC.
+    early = Q(
+        surgeries__date__gte=(now - timedelta(days=watch_days + 1)).date(),
+        surgeries__date__lte=now.date(),
+    )
+    # Only activated accounts: a patient who never installed the app is not "silent".
+    ids = (
+        Patient.objects.filter(recent | early, user__is_active=True)
+        .values_list("id", flat=True)
+        .distinct()
+    )
+    return sorted(ids)

@@ -1,0 +1,60 @@
+"""The bridge from the database to the pure triage engine: plain data in, nothing else.
+
+The engine never sees a model instance. This module turns a patient, their operation and their
+recent check-ins into the mappings and `TriageContext` the engine reads.
+"""
+
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from recovery.models import CheckIn, Patient, Surgery
+from recovery.selectors import postop_day
+from recovery.triage import RuleSet, TriageContext, load_ruleset
+
+# A floor for the history window when the rule set names no check-in count; the real bound is
+# the largest `*_checkins` parameter (e.g. pain_history_checkins) so every trend sees its data.
+MIN_HISTORY_CHECKINS = 10
+
+
+def triage_ruleset() -> RuleSet:
+    """The rule set in force (settings.TRIAGE_RULES_PATH, default: the packaged rules.yaml)."""
+    path = getattr(settings, "TRIAGE_RULES_PATH", None)
+    return load_ruleset(Path(path) if path else None)
+
+
+def history_limit(ruleset: RuleSet) -> int:
+    counts = [
+        int(parameter.value)
+        for name, parameter in ruleset.parameters.items()
+        if name.endswith("_checkins")
+    ]
+    return max([MIN_HISTORY_CHECKINS, *counts])
+
+
+def triage_context(*, patient: Patient, surgery: Surgery, at: datetime) -> TriageContext:
+    return TriageContext(
+        # A check-in from the eve of the operation is stored with day -1; rules start at day 0.
+        postop_day=max(0, postop_day(patient=patient, surgery=surgery, at=at)),
+        approach=surgery.approach,
+        technique=surgery.technique,
+        smoking_status=patient.smoking_status,
+        diabetes=patient.diabetes,
+        bone_quality=patient.bone_quality,
+        steroid_use=patient.steroid_use,
+        brace_prescribed=surgery.brace_prescribed,
+    )
+
+
+def checkin_history(
+    *, patient: Patient, before: datetime | None = None, limit: int
+) -> list[dict[str, Any]]:
+    """The patient's most recent check-ins as engine mappings, newest first, at most `limit`."""
+    queryset = CheckIn.objects.filter(patient=patient)
+    if before is not None:
+        queryset = queryset.filter(recorded_at__lt=before)
+    rows: Sequence[CheckIn] = queryset.order_by("-recorded_at", "-id")[:limit]
+    return [row.facts() for row in rows]

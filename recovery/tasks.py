@@ -1,0 +1,71 @@
+"""Periodic triage work: escalation of unacknowledged flags and the trend rules.
+
+Both are sweeps over database state, safe to run twice or concurrently: escalation claims each
+flag by a conditional update on its level, and trend runs upsert flags under the patient lock.
+
+Settings (read at run time, all optional):
+    TRIAGE_ESCALATION = {
+        "urgent_after": timedelta(hours=2),                # open urgent -> other team members
+        "emergency_after": timedelta(minutes=15),          # open emergency -> other team members
+        "urgent_coordinator_after": timedelta(hours=2),    # then, after this, -> coordinator(s)
+        "emergency_coordinator_after": timedelta(minutes=15),
+    }
+    TRIAGE_TREND_LOOKBACK = timedelta(days=7)   # "recent check-ins" for the trend sweep
+    TRIAGE_TREND_BATCH = 100                    # patients per trend task
+"""
+
+import logging
+from uuid import UUID
+
+from celery import shared_task
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.utils import timezone
+
+from backend.celery import IDEMPOTENT
+from recovery.services.flags import (
+    flags_escalate_due,
+    patient_trends_evaluate,
+    patients_for_trend_evaluation,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="recovery.tasks.escalate_flags", **IDEMPOTENT)
+def escalate_flags() -> int:
+    moved = flags_escalate_due(now=timezone.now())
+    if moved:
+        logger.info("escalated %s flags", moved)
+    return moved
+
+
+@shared_task(name="recovery.tasks.evaluate_trends", **IDEMPOTENT)
+def evaluate_trends() -> int:
+    """Fan the candidate patients out to batch tasks (ids only)."""
+    size = getattr(settings, "TRIAGE_TREND_BATCH", 100)
+    ids = [str(pid) for pid in patients_for_trend_evaluation(now=timezone.now())]
+    for start in range(0, len(ids), size):
+        evaluate_trends_batch.delay(ids[start : start + size])
+    return len(ids)
+
+
+@shared_task(
+    name="recovery.tasks.evaluate_trends_batch",
+    autoretry_for=(OperationalError, InterfaceError),  # the database blinked; rerun is safe
+    max_retries=3,
+    retry_backoff=5,
+    **IDEMPOTENT,
+)
+def evaluate_trends_batch(patient_ids: list[str]) -> int:
+    now = timezone.now()
+    raised = 0
+    for patient_id in patient_ids:
+        try:
+            raised += len(patient_trends_evaluate(patient_id=UUID(patient_id), now=now))
+        except (OperationalError, InterfaceError):
+            raise
+        except Exception:
+            # One patient's bad data must not starve the rest of the batch.
+            logger.exception("trend evaluation failed for one patient")
+    return raised

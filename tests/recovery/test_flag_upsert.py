@@ -1,0 +1,165 @@
+"""Flags raised from check-ins: one live flag per problem, highest severity, alerts once."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from notifications.models import Notification
+from recovery.models import CheckIn, Flag
+from tests.factories import ClinicianFactory
+from tests.factories.checkins import FlagFactory, checkin_payload
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/me/check-ins/"
+
+
+def _report(api, patient, **symptoms):
+    response = api(patient.user).post(URL, checkin_payload(**symptoms), format="json")
+    assert response.status_code == 201, response.json()
+    return response.json()
+
+
+def _alerts(flag: Flag, template: str = "careteam_flag") -> list[Notification]:
+    return list(Notification.objects.filter(template=template, link=f"/dashboard/flags/{flag.id}/"))
+
+
+def test_it_opens_a_flag_with_the_rule_and_the_facts_it_saw(api, patient) -> None:
+    _report(api, patient, temperature_c=38.5)
+    flag = Flag.objects.get()
+    assert (flag.category, flag.severity, flag.status) == ("infection", "urgent", "open")
+    assert flag.rule_id == "infection.fever_in_monitoring_window"
+    assert flag.rule_version >= 1
+    assert flag.facts["temperature_c"] == 38.5
+    assert flag.sources
+    assert list(flag.checkins.all()) == [CheckIn.objects.get()]
+
+
+def test_it_updates_the_open_flag_when_the_problem_is_reported_again(api, patient) -> None:
+    _report(api, patient, wound_redness=True)
+    _report(api, patient, wound_redness=True)
+    flag = Flag.objects.get()
+    assert flag.checkins.count() == 2
+    assert flag.status == "open"
+
+
+def test_it_keeps_the_highest_severity_when_a_milder_report_follows(api, patient) -> None:
+    _report(api, patient, chest_pain=True)  # emergency dvt_pe
+    body = _report(api, patient, calf_pain_or_swelling=True)  # urgent dvt_pe
+    # The patient is told what this report calls for; the flag keeps the worst seen.
+    assert [(f["category"], f["severity"]) for f in body["flags"]] == [("dvt_pe", "urgent")]
+    flag = Flag.objects.get()
+    assert (flag.severity, flag.rule_id) == ("emergency", "dvt_pe.chest_pain")
+    assert flag.checkins.count() == 2
+
+
+def test_it_escalates_the_open_flag_when_the_severity_rises(api, patient) -> None:
+    _report(api, patient, sudden_pain_increase=True)  # routine hardware
+    first = Flag.objects.get()
+    assert first.severity == "routine"
+    _report(api, patient, sudden_pain_increase=True, pop_or_click=True)  # urgent hardware
+    flag = Flag.objects.get()
+    assert flag.id == first.id
+    assert flag.severity == "urgent"
+    assert flag.rule_id == "hardware_failure.sudden_pain_with_mechanical_sign"
+    assert flag.checkins.count() == 2
+
+
+def test_it_reopens_an_acknowledged_flag_whose_severity_rises(api, patient, clinician) -> None:
+    _report(api, patient, calf_pain_or_swelling=True)  # urgent dvt_pe
+    flag = Flag.objects.get()
+    api(clinician).post(f"/api/v1/care/flags/{flag.id}/acknowledge/")
+    _report(api, patient, chest_pain=True)  # emergency dvt_pe
+    flag.refresh_from_db()
+    assert (flag.severity, flag.status, flag.acknowledged_by) == ("emergency", "open", None)
+
+
+def test_it_opens_a_new_flag_after_the_last_one_was_resolved(api, patient, clinician) -> None:
+    _report(api, patient, wound_opening=True)
+    old = Flag.objects.get()
+    api(clinician).post(
+        f"/api/v1/care/flags/{old.id}/resolve/", {"outcome": "seen_in_clinic"}, format="json"
+    )
+    _report(api, patient, wound_opening=True)
+    assert Flag.objects.filter(status="open").exclude(id=old.id).count() == 1
+
+
+def test_it_opens_one_flag_per_category(api, patient) -> None:
+    body = _report(api, patient, chest_pain=True, saddle_numbness=True, temperature_c=38.9)
+    assert sorted(f["category"] for f in body["flags"]) == ["cauda_equina", "dvt_pe", "infection"]
+    assert Flag.objects.count() == 3
+    assert [f["severity"] for f in body["flags"]] == ["emergency", "emergency", "urgent"]
+
+
+def test_it_alerts_every_member_of_the_care_team_once(api, patient, clinician, coordinator) -> None:
+    surgeon = ClinicianFactory(care_teams=[patient.care_team])
+    _report(api, patient, chest_pain=True)
+    flag = Flag.objects.get()
+    alerts = _alerts(flag)
+    members = {clinician.id, coordinator.id, surgeon.id}
+    assert {a.recipient_id for a in alerts if a.channel == "inapp"} == members
+    assert all(a.urgent for a in alerts)
+    assert {a.idempotency_key for a in alerts} == {
+        f"flag:{flag.id}:emergency:{uid}" for uid in members
+    }
+
+
+def test_it_does_not_alert_again_for_a_repeat_of_the_same_severity(api, patient, clinician) -> None:
+    _report(api, patient, wound_redness=True)
+    _report(api, patient, wound_redness=True)
+    assert len(_alerts(Flag.objects.get())) == 1
+
+
+def test_it_alerts_once_more_when_the_severity_rises(api, patient, clinician) -> None:
+    _report(api, patient, calf_pain_or_swelling=True)
+    _report(api, patient, chest_pain=True)
+    _report(api, patient, chest_pain=True)
+    keys = sorted(a.idempotency_key.split(":")[2] for a in _alerts(Flag.objects.get()))
+    assert keys == ["emergency", "urgent"]
+
+
+def test_it_sends_routine_flags_without_the_urgent_mark(api, patient, clinician) -> None:
+    _report(api, patient, nicotine_use=True)
+    [alert] = _alerts(Flag.objects.get())
+    assert alert.urgent is False
+
+
+def test_it_keeps_health_data_out_of_the_alert(api, patient, clinician) -> None:
+    _report(api, patient, saddle_numbness=True, temperature_c=39.1)
+    for alert in Notification.objects.all():
+        text = str(alert.context) + alert.link + alert.template
+        assert "saddle" not in text and "39.1" not in text and "cauda" not in text
+
+
+def test_it_never_holds_two_live_flags_of_one_category(patient) -> None:
+    FlagFactory(patient=patient, category="ileus")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        FlagFactory(patient=patient, category="ileus", status="acknowledged")
+
+
+def test_it_allows_closed_flags_alongside_a_live_one(patient) -> None:
+    now = timezone.now()
+    FlagFactory(patient=patient, category="ileus", status="resolved", resolved_at=now)
+    FlagFactory(patient=patient, category="ileus", status="dismissed", dismissed_at=now)
+    FlagFactory(patient=patient, category="ileus")
+    assert Flag.objects.count() == 3
+
+
+def test_it_refuses_a_severity_rank_out_of_step(patient) -> None:
+    with pytest.raises(IntegrityError), transaction.atomic():
+        FlagFactory(patient=patient, severity="emergency", severity_rank=0)
+
+
+def test_it_stamps_flags_with_the_server_time_not_the_phones(api, patient) -> None:
+    with time_machine.travel(timezone.now(), tick=False):
+        recorded = timezone.now() - timedelta(hours=6)
+        api(patient.user).post(
+            URL,
+            checkin_payload(recorded_at=recorded.isoformat(), wound_warmth=True),
+            format="json",
+        )
+        flag = Flag.objects.get()
+        assert flag.opened_at == timezone.now()
