@@ -19,10 +19,21 @@ from django.contrib.auth import get_user_model
 from django.db.models import Prefetch
 
 from recovery.fhir import resources as fr
-from recovery.models import CareTeamMembership, Milestone, Patient, PatientPlan, PlanItem, Surgery
+from recovery.models import (
+    CareTeamMembership,
+    CheckIn,
+    Flag,
+    Milestone,
+    Patient,
+    PatientPlan,
+    PlanItem,
+    Surgery,
+)
 
 CHUNK_ROWS = 500  # rows fetched per round trip from a server-side cursor
 CHUNK_BYTES = 64 * 1024  # text handed to the server per yield
+# Only the check-in columns the export reads (a check-in row has some 40 symptom fields).
+CHECKIN_COLUMNS = ("id", "recorded_at", "received_at", *(m[0] for m in fr.CHECKIN_MEASURES))
 
 
 def _load_patient(patient_id: uuid.UUID | str) -> Patient:
@@ -59,6 +70,17 @@ def _plans(patient: Patient) -> list[PatientPlan]:
     )
 
 
+def _flags(patient: Patient) -> list[Flag]:
+    # Few per patient (at most one live per category), so loaded whole with their check-ins.
+    return list(
+        Flag.objects.filter(patient=patient)
+        .order_by("opened_at", "id")
+        .prefetch_related(
+            Prefetch("checkins", queryset=CheckIn.objects.only(*CHECKIN_COLUMNS).order_by("id"))
+        )
+    )
+
+
 def _practitioners(memberships: list[CareTeamMembership], extra_user_ids: set[Any]) -> list[Any]:
     """The team's members, plus users named elsewhere in the record (who resolved a flag)."""
     users = {m.user_id: m.user for m in memberships}
@@ -76,7 +98,15 @@ def bundle_resources(patient_id: uuid.UUID | str, *, now: datetime) -> Iterator[
     memberships = list(team.memberships.all())
     surgeries = list(patient.surgeries.all())
 
-    practitioners = _practitioners(memberships, set())
+    flags = _flags(patient)
+    actors = {
+        pk
+        for flag in flags
+        for pk in (flag.acknowledged_by_id, flag.resolved_by_id, flag.dismissed_by_id)
+        if pk is not None
+    }
+    practitioners = _practitioners(memberships, actors)
+    practitioner_ids = {fr.practitioner_id(user.pk) for user in practitioners}
     yield fr.patient_resource(patient)
     for user in practitioners:
         yield fr.practitioner_resource(user)
@@ -103,6 +133,17 @@ def bundle_resources(patient_id: uuid.UUID | str, *, now: datetime) -> Iterator[
         )
         for milestone in milestones:
             yield fr.goal_resource(patient, milestone)
+
+    for flag in flags:
+        evidence = [obs for c in flag.checkins.all() for obs in fr.checkin_observation_ids(c)]
+        yield fr.flag_resource(patient, flag)
+        yield fr.detected_issue_resource(patient, flag, evidence, practitioner_ids)
+
+    checkins = (
+        CheckIn.objects.filter(patient=patient).only(*CHECKIN_COLUMNS).order_by("recorded_at", "id")
+    )
+    for checkin in checkins.iterator(chunk_size=CHUNK_ROWS):
+        yield from fr.checkin_observations(patient, checkin)
 
 
 def bundle_json_chunks(
