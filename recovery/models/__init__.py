@@ -10,6 +10,7 @@ from recovery.models.plans import (
     PatientPlan,
     PlanItem,
 )
+from recovery.models.questionnaires import QuestionnaireResponse
 from recovery.models.surgeries import Surgery
 from recovery.models.teams import CareTeam, CareTeamMembership
 
@@ -27,5 +28,6 @@ __all__ = [
     "Patient",
     "PatientPlan",
     "PlanItem",
+    "QuestionnaireResponse",
     "Surgery",
 ]
