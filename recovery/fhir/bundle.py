@@ -19,6 +19,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Prefetch
 
 from recovery.fhir import resources as fr
+from recovery.instruments import load_instruments
 from recovery.models import (
     CareTeamMembership,
     CheckIn,
@@ -27,6 +28,7 @@ from recovery.models import (
     Patient,
     PatientPlan,
     PlanItem,
+    QuestionnaireResponse,
     Surgery,
 )
 
@@ -144,6 +146,22 @@ def bundle_resources(patient_id: uuid.UUID | str, *, now: datetime) -> Iterator[
     )
     for checkin in checkins.iterator(chunk_size=CHUNK_ROWS):
         yield from fr.checkin_observations(patient, checkin)
+
+    yield from _questionnaires(patient)
+
+
+def _questionnaires(patient: Patient) -> Iterator[dict[str, Any]]:
+    """Each response, then its score; an instrument no longer shipped still exports."""
+    instruments = load_instruments()  # reviewed data files, cached: no query
+    responses = QuestionnaireResponse.objects.filter(patient=patient).order_by("submitted_at", "id")
+    for response in responses.iterator(chunk_size=CHUNK_ROWS):
+        definition = instruments.get(response.instrument)
+        keys = definition.item_keys if definition else None
+        name = definition.name if definition else response.instrument
+        yield fr.questionnaire_response_resource(patient, response, keys)
+        score = fr.score_observation(patient, response, name)
+        if score is not None:
+            yield score
 
 
 def bundle_json_chunks(

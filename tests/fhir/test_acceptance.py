@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from recovery.models import AccessEvent, CheckIn
+from tests.factories.questionnaires import QuestionnaireResponseFactory, odi_answers
 from tests.fhir.conftest import CHECKIN_DAYS, add_checkins
 from tests.fhir.fhir_checks import assert_valid_r4, by_type, read_stream
 
@@ -24,12 +25,14 @@ RESOURCE_TYPES = {
     "Observation",
     "Flag",
     "DetectedIssue",
+    "QuestionnaireResponse",
 }
 
 
 @pytest.fixture
 def seeded(operated_patient, resolved_infection_flag):
-    """Surgery with implants and a plan, 30 check-ins in all, a resolved infection flag."""
+    """Surgery with implants and a plan, 30 check-ins in all, a resolved infection flag and
+    two questionnaires (baseline ODI and 6-week pain NRS)."""
     feverish = resolved_infection_flag.checkins.count()
     add_checkins(
         operated_patient,
@@ -37,6 +40,13 @@ def seeded(operated_patient, resolved_infection_flag):
         start=timezone.now() - timedelta(days=CHECKIN_DAYS),
     )
     assert CheckIn.objects.filter(patient=operated_patient).count() == CHECKIN_DAYS
+    QuestionnaireResponseFactory(patient=operated_patient, answers=odi_answers(48))
+    QuestionnaireResponseFactory(
+        patient=operated_patient,
+        instrument="nrs_pain",
+        timepoint="6w",
+        answers={"back": 3, "leg": 1},
+    )
     return operated_patient
 
 
@@ -98,7 +108,16 @@ def test_it_links_the_flag_to_its_issue_and_evidence(bundle, resolved_infection_
     assert all(m["author"] in practitioners for m in issue["mitigation"])
 
 
+def test_it_links_each_score_to_its_questionnaire_response(bundle) -> None:
+    responses = by_type(bundle, "QuestionnaireResponse")
+    scores = [o for o in by_type(bundle, "Observation") if "derivedFrom" in o]
+
+    assert len(responses) == 2
+    assert [s["derivedFrom"] for s in scores] == [[_ref(r)] for r in responses]
+
+
 def test_it_exports_every_check_in_measurement(bundle, seeded) -> None:
+    checkin_observations = [o for o in by_type(bundle, "Observation") if "derivedFrom" not in o]
     expected = sum(
         value is not None
         for row in CheckIn.objects.filter(patient=seeded).values_list(
@@ -107,7 +126,7 @@ def test_it_exports_every_check_in_measurement(bundle, seeded) -> None:
         for value in row
     )
 
-    assert len(by_type(bundle, "Observation")) == expected
+    assert len(checkin_observations) == expected
 
 
 def test_it_records_the_export_and_refuses_another_team(

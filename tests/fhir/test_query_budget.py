@@ -10,20 +10,25 @@ from django.utils import timezone
 
 from recovery.models import CareTeamMembership
 from tests.factories import ClinicianFactory
+from tests.factories.questionnaires import QuestionnaireResponseFactory
 from tests.fhir.conftest import add_checkins
 from tests.fhir.fhir_checks import by_type, read_stream
 
 pytestmark = pytest.mark.django_db
 
 # The record: patient, surgeries, team, plans, items, milestones, flags, flag check-ins,
-# check-ins = 9. The endpoint adds scope (3) and the audit row (1); the command its lookup.
-ENDPOINT_BUDGET = 13
-COMMAND_BUDGET = 10
+# check-ins, questionnaire responses = 10. The endpoint adds scope (3) and the audit row (1);
+# the command its patient lookup.
+ENDPOINT_BUDGET = 14
+COMMAND_BUDGET = 11
 
 
 def _grow(patient, size: int) -> None:
-    """A longer record: more check-ins, team members and implants."""
+    """A longer record: more check-ins, team members, implants and questionnaires."""
     add_checkins(patient, size, start=timezone.now() - timedelta(days=size))
+    timepoints = ["baseline", "6w", "3m", "6m", "12m", "24m"]
+    for timepoint in timepoints[: min(size, len(timepoints))]:
+        QuestionnaireResponseFactory(patient=patient, timepoint=timepoint)
     ClinicianFactory.create_batch(
         size, care_teams=[patient.care_team], care_teams__role=CareTeamMembership.Role.SURGEON
     )
