@@ -11,6 +11,7 @@ from recovery.models.plans import (
     PlanItem,
 )
 from recovery.models.questionnaires import QuestionnaireResponse
+from recovery.models.reminders import ReminderSchedule
 from recovery.models.surgeries import Surgery
 from recovery.models.teams import CareTeam, CareTeamMembership
 
@@ -29,5 +30,6 @@ __all__ = [
     "PatientPlan",
     "PlanItem",
     "QuestionnaireResponse",
+    "ReminderSchedule",
     "Surgery",
 ]
