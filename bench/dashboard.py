@@ -202,6 +202,13 @@ def main() -> None:
         measure(client, f"/api/v1/care/patients/{busiest}/questionnaires/", args.requests, token),
         measure(client, "/api/v1/care/outcomes/", max(5, args.requests // 4), token),
     ]
+    # The server-rendered dashboard (issue 8) uses a session login.
+    client.force_login(clinician)
+    rows += [
+        measure(client, "/dashboard/", args.requests, token),
+        measure(client, f"/dashboard/patients/{busiest}/", args.requests, token),
+        measure(client, "/dashboard/outcomes/", max(5, args.requests // 4), token),
+    ]
     print(table(["step", "value"], [
         ["simulate_cohort", f"{args.generated:,} patients x {args.days} days, --workers "
                             f"{args.workers}: {generated_s:.0f} s, {generated:,} check-ins"],

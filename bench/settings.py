@@ -10,3 +10,8 @@ ROOT_URLCONF = "bench.urls"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]  # testserver: in-process Client
 SECURE_SSL_REDIRECT = False
 NOTIFICATIONS = {"PUSH_TRANSPORT": "bench.transport.CountingTransport"}
+# No collectstatic in a benchmark run: plain storage instead of the hashed manifest.
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
