@@ -197,16 +197,7 @@ def _silent(*, team_ids: Any, now: datetime, silence_days: int) -> dict[Any, tup
             surgeries__date__gte=(now - timedelta(days=FOLLOW_UP_DAYS)).date(),
             surgeries__date__lte=cutoff.date(),
         )
-        # The latest check-in per patient through the (patient, -recorded_at) index: a MAX
-        # over the join read every check-in of the team (2-3 s at 1,000,000 check-ins,
-        # docs/benchmarks.md); this is one index probe per patient.
-        .annotate(
-            last_checkin=Subquery(
-                CheckIn.objects.filter(patient=OuterRef("pk"))
-                .order_by("-recorded_at")
-                .values("recorded_at")[:1]
-            )
-        )
+        .annotate(last_checkin=Max("checkins__recorded_at"))
         .filter(Q(last_checkin__lt=cutoff) | Q(last_checkin__isnull=True))
         .select_related("care_team")
         .distinct()
