@@ -14,6 +14,7 @@ from recovery.models import (
     Patient,
     PatientPlan,
     PlanItem,
+    QuestionnaireResponse,
     Surgery,
 )
 
@@ -174,3 +175,20 @@ class FlagAdmin(_ReadOnlyAdmin):
     list_filter = ["status", "severity", "category", "origin"]
     search_fields = ["id", "patient__id", "rule_id"]
     raw_id_fields = ["patient", "acknowledged_by", "resolved_by", "dismissed_by", "checkins"]
+
+
+@admin.register(QuestionnaireResponse)
+class QuestionnaireResponseAdmin(admin.ModelAdmin):
+    """Read-only: answers are scored on submission and are part of the clinical record."""
+
+    list_display = ["id", "patient", "instrument", "timepoint", "score", "valid", "submitted_at"]
+    list_filter = ["instrument", "timepoint", "valid"]
+    list_select_related = ["patient"]
+    search_fields = ["id", "patient__id"]
+    raw_id_fields = ["patient", "surgery"]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False

@@ -69,3 +69,11 @@ def evaluate_trends_batch(patient_ids: list[str]) -> int:
             # One patient's bad data must not starve the rest of the batch.
             logger.exception("trend evaluation failed for one patient")
     return raised
+
+
+@shared_task(name="recovery.tasks.send_due_reminders", **IDEMPOTENT)
+def send_due_reminders() -> int:
+    """Per-minute reminder sweep: claims due rows (SKIP LOCKED), so a second beat is harmless."""
+    from recovery.reminders.sweep import reminders_send_due
+
+    return reminders_send_due(now=timezone.now()).runs

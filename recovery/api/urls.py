@@ -1,6 +1,15 @@
 from django.urls import path
 
-from recovery.api import access_log, auth, careteam, checkins, flags, patient, plans
+from recovery.api import (
+    access_log,
+    auth,
+    careteam,
+    checkins,
+    flags,
+    outcomes,
+    patient,
+    plans,
+)
 
 urlpatterns = [
     # Authentication
@@ -93,4 +102,27 @@ urlpatterns = [
         flags.FlagDismissApi.as_view(),
         name="care-flag-dismiss",
     ),
+    # Questionnaires and outcomes (issue 6)
+    path(
+        "me/questionnaires/",
+        outcomes.MyQuestionnaireListCreateApi.as_view(),
+        name="me-questionnaires",
+    ),
+    path(
+        "me/questionnaires/due/",
+        outcomes.MyQuestionnairesDueApi.as_view(),
+        name="me-questionnaires-due",
+    ),
+    path("me/outcomes/", outcomes.MyOutcomesApi.as_view(), name="me-outcomes"),
+    path(
+        "care/patients/<uuid:patient_id>/questionnaires/",
+        outcomes.PatientQuestionnaireListApi.as_view(),
+        name="care-patient-questionnaires",
+    ),
+    path(
+        "care/patients/<uuid:patient_id>/outcomes/",
+        outcomes.PatientOutcomesApi.as_view(),
+        name="care-patient-outcomes",
+    ),
+    path("care/outcomes/", outcomes.CohortOutcomesApi.as_view(), name="care-outcomes"),
 ]

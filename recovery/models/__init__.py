@@ -10,6 +10,8 @@ from recovery.models.plans import (
     PatientPlan,
     PlanItem,
 )
+from recovery.models.questionnaires import QuestionnaireResponse
+from recovery.models.reminders import ReminderSchedule
 from recovery.models.surgeries import Surgery
 from recovery.models.teams import CareTeam, CareTeamMembership
 
@@ -27,5 +29,7 @@ __all__ = [
     "Patient",
     "PatientPlan",
     "PlanItem",
+    "QuestionnaireResponse",
+    "ReminderSchedule",
     "Surgery",
 ]

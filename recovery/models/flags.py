@@ -13,6 +13,12 @@ from django.db.models import Q
 
 from recovery.triage.spec import CATEGORIES, SEVERITIES
 
+# Raised outside the check-in rule engine, by a questionnaire answer worse than the pre-op
+# baseline (recovery.services.outcomes). Like "silence", not a complication.
+OUTCOME_CATEGORY = "outcome_worse"
+FLAG_CATEGORIES = (*CATEGORIES, OUTCOME_CATEGORY)
+NOT_COMPLICATIONS = ("silence", OUTCOME_CATEGORY)
+
 
 class Flag(models.Model):
     class Status(models.TextChoices):
@@ -39,9 +45,10 @@ class Flag(models.Model):
     class Origin(models.TextChoices):
         CHECKIN = "checkin"  # raised while the patient's check-in was being stored
         TREND = "trend"  # raised by the periodic trend evaluation
+        PROM = "prom"  # raised when a patient-reported outcome questionnaire was stored
 
     LIVE_STATUSES = (Status.OPEN, Status.ACKNOWLEDGED)
-    Category = models.TextChoices("Category", [(c.upper(), c) for c in CATEGORIES])
+    Category = models.TextChoices("Category", [(c.upper(), c) for c in FLAG_CATEGORIES])
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     patient = models.ForeignKey("recovery.Patient", on_delete=models.CASCADE, related_name="flags")
@@ -119,7 +126,7 @@ class Flag(models.Model):
                 name="flag_status_valid",
             ),
             models.CheckConstraint(
-                condition=Q(category__in=list(CATEGORIES)), name="flag_category_valid"
+                condition=Q(category__in=list(FLAG_CATEGORIES)), name="flag_category_valid"
             ),
             models.CheckConstraint(
                 condition=~Q(status="resolved") | Q(resolved_at__isnull=False),

@@ -8,10 +8,12 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from backend.exceptions import ApplicationError
 from notifications.services import preference_set_timezone
 from recovery.models import CareTeam, Patient, Surgery
+from recovery.reminders.schedule import reminder_schedules_sync
 from recovery.selectors import care_teams_for_clinician
 from recovery.services.activation import activation_code_issue
 from recovery.services.plans import plan_instantiate
@@ -105,4 +107,5 @@ def patient_enroll(
     preference_set_timezone(user_id=user.id, timezone=patient.timezone)
     code = activation_code_issue(patient=patient, created_by=clinician)
     plan_instantiate(surgery=surgery)
+    reminder_schedules_sync(patient=patient, now=timezone.now())
     return Enrollment(patient=patient, surgery=surgery, activation_code=code)

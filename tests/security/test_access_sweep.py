@@ -90,6 +90,14 @@ RULES: dict[tuple[str, str], Rule] = {
     ("/api/v1/care/flags/{flag_id}/acknowledge/", "post"): Rule(CARE, _flag_params),
     ("/api/v1/care/flags/{flag_id}/resolve/", "post"): Rule(CARE, _flag_params),
     ("/api/v1/care/flags/{flag_id}/dismiss/", "post"): Rule(CARE, _flag_params),
+    # Questionnaires and outcomes (issue 6)
+    ("/api/v1/me/questionnaires/", "get"): Rule(PATIENT),
+    ("/api/v1/me/questionnaires/", "post"): Rule(PATIENT),
+    ("/api/v1/me/questionnaires/due/", "get"): Rule(PATIENT),
+    ("/api/v1/me/outcomes/", "get"): Rule(PATIENT),
+    ("/api/v1/care/patients/{patient_id}/questionnaires/", "get"): Rule(CARE, _patient_params),
+    ("/api/v1/care/patients/{patient_id}/outcomes/", "get"): Rule(CARE, _patient_params),
+    ("/api/v1/care/outcomes/", "get"): Rule(CARE),
 }
 
 

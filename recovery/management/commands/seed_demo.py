@@ -5,7 +5,7 @@ README; they exist only in the demo database.
 """
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from recovery.models import Patient
+from recovery.models import Patient, ReminderSchedule
 from recovery.services.activation import patient_activate
 from recovery.services.checkins import checkin_create
 from recovery.services.enrollment import PatientData, SurgeryData, patient_enroll
@@ -62,6 +62,16 @@ def _seed_checkins(now: Any) -> None:
         )
 
 
+def _first_reminders_now(now: datetime) -> None:
+    """Demo patients get their first morning run at once, so `make run` shows a reminder
+    arriving in their inbox within a minute instead of at 09:00 on their clock."""
+    ReminderSchedule.objects.filter(
+        patient__user__username__in=[p[0] for p in PATIENTS],
+        kind=ReminderSchedule.Kind.MORNING,
+        last_run_at__isnull=True,
+    ).update(next_due_at=now)
+
+
 class Command(BaseCommand):
     help = "Seed demo care teams, clinicians and patients (idempotent)."
 
@@ -102,6 +112,7 @@ class Command(BaseCommand):
                 code=enrollment.activation_code, username=username, password=DEMO_PASSWORD
             )
         _seed_checkins(timezone.now())
+        _first_reminders_now(timezone.now())
         self.stdout.write(
             self.style.SUCCESS("Demo data ready. Password for every demo account: ") + DEMO_PASSWORD
         )

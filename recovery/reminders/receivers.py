@@ -1,0 +1,24 @@
+"""Follow the patient's delivery preferences (set through notifications' API)."""
+
+from typing import Any
+
+from django.dispatch import receiver
+from django.utils import timezone
+
+from notifications.signals import preference_changed
+from recovery.models import Patient
+from recovery.reminders.schedule import reminder_schedules_sync
+
+
+@receiver(preference_changed, dispatch_uid="recovery.reminders.preference_changed")
+def _preference_changed(sender: Any, user_id: int, changed: list[str], **kwargs: Any) -> None:
+    if not {"timezone", "checkin_reminder_time"} & set(changed):
+        return
+    patient = Patient.objects.filter(user_id=user_id).first()
+    if patient is None:
+        return  # a clinician: nothing clinical to re-time
+    if "timezone" in changed:
+        # The patient moved: their calendar (postoperative day, checklist dates) follows.
+        patient.timezone = kwargs["preference"].timezone
+        patient.save(update_fields=["timezone", "updated_at"])
+    reminder_schedules_sync(patient=patient, now=timezone.now())

@@ -1,0 +1,241 @@
+"""The reminder sweep: claim due rows in batches, decide in bulk, hand messages to notifications.
+
+Per batch the work is a fixed handful of queries whatever its size: claim the rows (FOR UPDATE
+SKIP LOCKED, so two sweeps or two beats never take the same row), load what the decisions
+need for all its patients at once, one bulk insert of outbox rows with conflict-ignore on the
+idempotency key, one bulk update of the next due times. A row that raises is pushed an hour
+forward so it cannot wedge the queue (healthchecks' crash-loop protection).
+"""
+
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Max
+
+from notifications.services import Message, notify
+from recovery.instruments import due_timepoints
+from recovery.models import (
+    CareTeamMembership,
+    CheckIn,
+    ChecklistEntry,
+    Milestone,
+    Patient,
+    PlanItem,
+    QuestionnaireResponse,
+    ReminderSchedule,
+    Surgery,
+)
+from recovery.plan_selectors import items_in_force
+from recovery.reminders.timing import local_date_of, next_occurrence
+
+logger = logging.getLogger(__name__)
+
+DEFAULTS = {
+    "SILENCE_WINDOW_DAYS": 42,  # the first six weeks, when silence matters most
+    "SILENCE_PATIENT_DAYS": 2,  # a gentle nudge to the patient
+    "SILENCE_CARETEAM_DAYS": 3,  # the care team hears about it (matches the triage rule)
+    "BATCH_SIZE": 1000,
+}
+RETRY_AFTER_FAILURE = timedelta(hours=1)
+
+
+def _conf(name: str) -> int:
+    return int(getattr(settings, "REMINDERS", {}).get(name, DEFAULTS[name]))
+
+
+@dataclass
+class SweepResult:
+    runs: int = 0
+    sent: Counter[str] = field(default_factory=Counter)  # outbox rows created, by template
+
+    def add(self, other: "SweepResult") -> None:
+        self.runs += other.runs
+        self.sent.update(other.sent)
+
+
+@dataclass(frozen=True)
+class _PatientDay:
+    patient: Patient
+    surgery: Surgery | None
+    today: date  # the patient's local date for this run
+
+    @property
+    def postop_day(self) -> int | None:
+        return (self.today - self.surgery.date).days if self.surgery else None
+
+
+def reminders_send_due(*, now: datetime, max_batches: int | None = None) -> SweepResult:
+    """Run every due reminder row (in batches) and return what was sent."""
+    total = SweepResult()
+    batches = 0
+    while max_batches is None or batches < max_batches:
+        result = _run_one_batch(now=now)
+        if result.runs == 0:
+            break
+        total.add(result)
+        batches += 1
+    return total
+
+
+@transaction.atomic
+def _run_one_batch(*, now: datetime) -> SweepResult:
+    claim = ReminderSchedule.objects.filter(active=True, next_due_at__lte=now).order_by(
+        "next_due_at"
+    )
+    if connection.features.has_select_for_update_skip_locked:
+        claim = claim.select_for_update(skip_locked=True, of=("self",))
+    rows = list(claim.select_related("patient")[: _conf("BATCH_SIZE")])
+    if not rows:
+        return SweepResult()
+
+    patients = {row.patient_id: row.patient for row in rows}
+    surgeries = _current_surgeries(patients)
+    days = {
+        row.id: _PatientDay(
+            patient=row.patient,
+            surgery=surgeries.get(row.patient_id),
+            today=local_date_of(now, row.patient.tz),
+        )
+        for row in rows
+    }
+    morning = [days[r.id] for r in rows if r.kind == ReminderSchedule.Kind.MORNING]
+    evening = [days[r.id] for r in rows if r.kind == ReminderSchedule.Kind.EVENING]
+    failed: set[object] = set()
+    messages = _morning_messages(morning, failed) + _evening_messages(evening, failed)
+    notify(messages)
+
+    for row in rows:
+        if row.patient_id in failed:
+            row.next_due_at = now + RETRY_AFTER_FAILURE
+        else:
+            row.next_due_at = next_occurrence(row.wall_time, row.patient.tz, after=now)
+        row.last_run_at = now
+    ReminderSchedule.objects.bulk_update(rows, ["next_due_at", "last_run_at"])
+    return SweepResult(runs=len(rows), sent=Counter(m.template for m in messages))
+
+
+def _current_surgeries(patients: dict[object, Patient]) -> dict[object, Surgery]:
+    latest: dict[object, Surgery] = {}
+    for surgery in Surgery.objects.filter(patient_id__in=patients).order_by("date", "created_at"):
+        latest[surgery.patient_id] = surgery  # later rows win: the most recent surgery
+    return latest
+
+
+def _last_checkins(patient_ids: list[object]) -> dict[object, datetime]:
+    rows = (
+        CheckIn.objects.filter(patient_id__in=patient_ids)
+        .values("patient_id")
+        .annotate(last=Max("recorded_at"))
+    )
+    return {row["patient_id"]: row["last"] for row in rows}
+
+
+def _morning_messages(runs: list[_PatientDay], failed: set[object]) -> list[Message]:
+    if not runs:
+        return []
+    ids = [run.patient.id for run in runs]
+    last_checkin = _last_checkins(ids)
+    completed: dict[object, set[tuple[str, str]]] = defaultdict(set)
+    for pid, instrument, timepoint in QuestionnaireResponse.objects.filter(
+        patient_id__in=ids
+    ).values_list("patient_id", "instrument", "timepoint"):
+        completed[pid].add((instrument, timepoint))
+    upcoming = Milestone.objects.filter(
+        plan__patient_id__in=ids,
+        status=Milestone.Status.PENDING,
+        kind__in=[Milestone.Kind.VISIT, Milestone.Kind.IMAGING],
+    ).values_list("id", "plan__patient_id", "day_min")
+    milestones_by_patient: dict[object, list[tuple[object, int]]] = defaultdict(list)
+    for milestone_id, pid, day_min in upcoming:
+        milestones_by_patient[pid].append((milestone_id, day_min))
+
+    def decide(run: _PatientDay) -> list[Message]:
+        patient, user_id = run.patient, run.patient.user_id
+        out: list[Message] = []
+        last = last_checkin.get(patient.id)
+        if last is None or local_date_of(last, patient.tz) != run.today:
+            out.append(Message(user_id, "checkin_due", f"checkin:{patient.id}:{run.today}"))
+        if run.surgery is None:
+            return out
+        enrolled_on = patient.local_date(patient.created_at)
+        for due in due_timepoints(run.surgery.date, enrolled_on, run.today, completed[patient.id]):
+            if not due.overdue:
+                key = f"questionnaire:{patient.id}:{due.timepoint}:{due.instrument}"
+                out.append(Message(user_id, "questionnaire_due", key))
+        for milestone_id, day_min in milestones_by_patient[patient.id]:
+            if day_min == run.postop_day + 1:  # the appointment or scan is tomorrow
+                out.append(Message(user_id, "milestone_upcoming", f"milestone:{milestone_id}"))
+        return out
+
+    return _decide_each(runs, decide, failed)
+
+
+def _evening_messages(runs: list[_PatientDay], failed: set[object]) -> list[Message]:
+    if not runs:
+        return []
+    ids = [run.patient.id for run in runs]
+    items_by_patient: dict[object, list[PlanItem]] = defaultdict(list)
+    for item in (
+        PlanItem.objects.filter(plan__patient_id__in=ids, retired_at__isnull=True, daily_check=True)
+        .select_related("plan")
+        .order_by("position")
+    ):
+        items_by_patient[item.plan.patient_id].append(item)
+    answered: dict[tuple[object, date], set[object]] = defaultdict(set)
+    for pid, day, item_id in ChecklistEntry.objects.filter(
+        patient_id__in=ids, date__in={run.today for run in runs}
+    ).values_list("patient_id", "date", "item_id"):
+        answered[(pid, day)].add(item_id)
+    last_checkin = _last_checkins(ids)
+    team_members: dict[object, list[int]] = defaultdict(list)
+    for team_id, user_id in CareTeamMembership.objects.filter(
+        team_id__in={run.patient.care_team_id for run in runs}
+    ).values_list("team_id", "user_id"):
+        team_members[team_id].append(user_id)
+
+    def decide(run: _PatientDay) -> list[Message]:
+        patient, postop_day = run.patient, run.postop_day
+        out: list[Message] = []
+        if run.surgery is None or postop_day is None or postop_day < 0:
+            return out
+        due = items_in_force(items_by_patient[patient.id], postop_day, daily_only=True)
+        if due and {i.id for i in due} - answered[(patient.id, run.today)]:
+            key = f"checklist:{patient.id}:{run.today}"
+            out.append(Message(patient.user_id, "checklist_nudge", key))
+        if postop_day > _conf("SILENCE_WINDOW_DAYS"):
+            return out
+        last = last_checkin.get(patient.id)
+        quiet_since = local_date_of(last, patient.tz) if last else run.surgery.date
+        silent_days = (run.today - quiet_since).days
+        if silent_days >= _conf("SILENCE_PATIENT_DAYS"):
+            key = f"silence:{patient.id}:{run.today}"
+            out.append(Message(patient.user_id, "silence_patient", key))
+        if silent_days >= _conf("SILENCE_CARETEAM_DAYS"):
+            key = f"silence-team:{patient.id}:{run.today}"
+            link = f"/dashboard/patients/{patient.id}/"
+            out.extend(
+                Message(member, "silence_careteam", key, link=link)
+                for member in team_members[patient.care_team_id]
+            )
+        return out
+
+    return _decide_each(runs, decide, failed)
+
+
+def _decide_each(
+    runs: list[_PatientDay], decide: Callable[[_PatientDay], list[Message]], failed: set[object]
+) -> list[Message]:
+    messages: list[Message] = []
+    for run in runs:
+        try:
+            messages.extend(decide(run))
+        except Exception:
+            # One bad row must not block everyone else's reminders: log, retry it later.
+            logger.exception("reminder decision failed for patient %s", run.patient.id)
+            failed.add(run.patient.id)
+    return messages
