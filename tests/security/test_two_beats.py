@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -158,3 +159,39 @@ def test_it_sends_each_row_once_when_two_beats_sweep_and_two_workers_deliver(
     assert len(recorder.sent) == pushes == len(set(recorder.sent))
     # A third sweep, minutes later, finds nothing to re-drive.
     assert outbox_sweep(now=later + timedelta(minutes=5)) == 0
+
+
+# 2026-06-10 13:00 UTC is 09:00 in New York: every patient's morning run is due.
+NY_MORNING = datetime(2026, 6, 10, 13, 0, tzinfo=UTC)
+
+
+def test_it_reminds_each_patient_once_when_two_beats_run_the_reminder_sweep(published) -> None:
+    from recovery.reminders.schedule import reminder_schedules_sync
+    from recovery.reminders.sweep import reminders_send_due
+    from tests.factories.plans import planned_patient
+
+    setup_at = NY_MORNING - timedelta(hours=6)
+    with time_machine.travel(setup_at, tick=False):
+        patients = [
+            planned_patient(postop_day=10, timezone="America/New_York") for _ in range(RECIPIENTS)
+        ]
+        for patient in patients:
+            reminder_schedules_sync(patient=patient, now=setup_at)
+
+    with time_machine.travel(NY_MORNING, tick=False):
+        results = _twice(lambda: reminders_send_due(now=NY_MORNING))
+        # A beat that lags a minute behind finds the rows already moved to tomorrow.
+        late = _twice(lambda: reminders_send_due(now=NY_MORNING + timedelta(minutes=1)))
+
+    assert sum(r.runs for r in results) == len(patients)  # each due row claimed by one beat
+    assert sum(r.runs for r in late) == 0
+    assert not _duplicates()
+    for patient in patients:
+        keys = list(
+            Notification.objects.filter(recipient=patient.user, template="checkin_due").values_list(
+                "idempotency_key", flat=True
+            )
+        )
+        assert keys == [f"checkin:{patient.id}:2026-06-10"]
+    ids = [i for batch in published for i in batch]
+    assert len(ids) == len(set(ids)) == Notification.objects.count()
