@@ -5,7 +5,8 @@ with CONN_HEALTH_CHECKS) serving backend.settings.base with DEBUG=false, against
 PostgreSQL this test starts on a free loopback port. The suite's own database is not touched.
 
 While a client thread keeps sending a cycle of requests (a dangerous check-in and a profile
-read with a JWT, a care-team list with a session cookie, a JWT login), the test kills the
+read with a JWT, a care-team list with a session cookie, a JWT login, an admin page outside
+DRF with the same session), the test kills the
 database (`pg_ctl -m immediate`: a crash, not a polite shutdown), waits for two full cycles,
 starts it again and waits for two more. Expected:
 - while the database is down, every request gets 503 with Retry-After in the common error shape
@@ -41,7 +42,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 PASSWORD = "correct-horse-battery-staple"
-CYCLE = ("checkin", "me", "care_list", "login")
+CYCLE = ("checkin", "me", "care_list", "login", "admin")
 PHASE_TIMEOUT = 45.0  # seconds for each phase (two full request cycles) to complete
 REQUEST_TIMEOUT = 15.0
 
@@ -238,6 +239,8 @@ class Client:
             result = self.call(
                 "GET", "/api/v1/care/patients/", None, {"Cookie": f"sessionid={self.session}"}
             )
+        elif kind == "admin":  # a Django page outside DRF: the session is read in middleware
+            result = self.call("GET", "/admin/", None, {"Cookie": f"sessionid={self.session}"})
         else:
             result = self.login()
         return Outcome(kind, *result, started, time.monotonic(), checkin_id)
@@ -308,6 +311,8 @@ def stack() -> Iterator[tuple[PostgresServer, Client, dict[str, str]]]:
 
 
 def _is_unavailable(outcome: Outcome) -> bool:
+    if outcome.kind == "admin":  # a page, not the API: plain text
+        return outcome.status == 503 and outcome.headers.get("Retry-After", "").isdigit()
     return (
         outcome.status == 503
         and outcome.headers.get("Retry-After", "").isdigit()
@@ -351,7 +356,8 @@ def test_it_answers_503_while_postgres_is_down_and_recovers_without_a_restart(st
     after = [o for o in outcomes if o.started >= up_from]
     assert {o.kind for o in after} == set(CYCLE)
     for outcome in before + after:
-        assert outcome.status in (200, 201), (outcome.kind, outcome.status, outcome.body)
+        expected = (302,) if outcome.kind == "admin" else (200, 201)  # a nurse is not staff
+        assert outcome.status in expected, (outcome.kind, outcome.status, outcome.body)
 
     # Nothing half-written: every stored check-in carries the advice computed with it.
     stored = json.loads(_manage(env, "shell", "--no-imports", "-c", REPORT).strip())
@@ -377,3 +383,29 @@ def test_it_answers_503_while_postgres_is_down_and_recovers_without_a_restart(st
     final = json.loads(_manage(env, "shell", "--no-imports", "-c", REPORT).strip())
     sent = {o.checkin_id for o in outcomes if o.kind == "checkin" and o.status in (201, 503)}
     assert sent <= set(final["checkins"])
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [("/admin/", "text/plain"), ("/api/v1/me/", "application/json")],
+)
+def test_it_answers_503_when_the_session_store_is_unreachable(
+    path: str, content_type: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The in-process version of the outage, for paths inside and outside DRF."""
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import OperationalError
+    from django.test import Client
+
+    def _down(self: SessionStore) -> dict[str, Any]:
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(SessionStore, "load", _down)
+    client = Client(raise_request_exception=False)
+    client.cookies["sessionid"] = "a-session-key-that-needs-the-database"
+
+    response = client.get(path)
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert response["Content-Type"].startswith(content_type)
