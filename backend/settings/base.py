@@ -309,6 +309,27 @@ PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://localhost:8000")
 ACTIVATION_CODE_TTL_HOURS = env_int("ACTIVATION_CODE_TTL_HOURS", 72)
 # Days in the past a patient may still fill in a daily checklist (their own calendar).
 CHECKLIST_GRACE_DAYS = env_int("CHECKLIST_GRACE_DAYS", 3)
+# Unacknowledged flags escalate to the rest of the team, then to the coordinator(s).
+TRIAGE_ESCALATION = {
+    "urgent_after": timedelta(minutes=env_int("TRIAGE_URGENT_ESCALATION_MINUTES", 120)),
+    "emergency_after": timedelta(minutes=env_int("TRIAGE_EMERGENCY_ESCALATION_MINUTES", 15)),
+    "urgent_coordinator_after": timedelta(
+        minutes=env_int("TRIAGE_URGENT_ESCALATION_MINUTES", 120)
+    ),
+    "emergency_coordinator_after": timedelta(
+        minutes=env_int("TRIAGE_EMERGENCY_ESCALATION_MINUTES", 15)
+    ),
+}
+# Reminder runs on each patient's clock (the morning run uses their chosen check-in time).
+REMINDERS = {
+    "EVENING_TIME": env_str("REMINDER_EVENING_TIME", "19:00"),
+    "SILENCE_PATIENT_DAYS": env_int("REMINDER_SILENCE_PATIENT_DAYS", 2),
+    "SILENCE_CARETEAM_DAYS": env_int("REMINDER_SILENCE_CARETEAM_DAYS", 3),
+}
+# Cohort tables hide any cell describing fewer patients than this (re-identification).
+OUTCOMES_MIN_CELL = env_int("OUTCOMES_MIN_CELL", 5)
+# Directory holding licensed questionnaire wording (e.g. odi.yaml); never committed.
+INSTRUMENT_WORDING_DIR = env_str("INSTRUMENT_WORDING_DIR")
 
 # LOGGING: structured enough to grep, and never a patient's health data (see docs/security.md).
 # ------------------------------------------------------------------------------
