@@ -146,7 +146,30 @@ def _flow(api: Any, clinician: Any) -> None:
     assert flag is not None
     assert nurse.get(f"/api/v1/care/flags/{flag.id}/").status_code == 200
     nurse.post(f"/api/v1/care/flags/{flag.id}/acknowledge/", {"note": NOTE})
-    nurse.post(f"/api/v1/care/flags/{flag.id}/resolve/", {"note": NOTE})
+    resolved = nurse.post(
+        f"/api/v1/care/flags/{flag.id}/resolve/", {"outcome": "advice_given", "note": NOTE}
+    )
+    assert resolved.status_code == 200, resolved.content
+    _dashboard_reads(clinician, patient_id, flag)
+
+
+def _dashboard_reads(clinician: Any, patient_id: str, flag: Flag) -> None:
+    """The care team's web pages, once the dashboard is part of the project."""
+    from django.test import Client
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        pages = [
+            reverse("dashboard:worklist"),
+            reverse("dashboard:patient", args=[patient_id]),
+            reverse("dashboard:flag", args=[flag.id]),
+        ]
+    except NoReverseMatch:
+        return
+    browser = Client()
+    browser.force_login(clinician)
+    for page in pages:
+        assert browser.get(page).status_code in (200, 302), page
 
 
 def test_it_logs_no_name_contact_note_or_symptom_of_the_patient(api, clinician, captured) -> None:
@@ -180,3 +203,15 @@ def test_it_logs_where_a_database_error_happened_but_not_the_row_it_quotes(captu
     text = "\n".join(captured.lines)
     assert "IntegrityError" in text and "test_log_privacy.py" in text  # still debuggable
     assert not [secret for secret in SECRETS if secret in text]
+
+
+def test_it_logs_a_missing_template_variable_without_the_page_it_was_rendering(captured) -> None:
+    from django.template import engines
+
+    page = engines["django"].from_string("{{ nav }} {{ note }}")
+    rendered = page.render({"note": NOTE, "temperature": "38.9"})
+
+    assert NOTE in rendered
+    text = "\n".join(captured.lines)
+    assert "Exception while resolving variable 'nav'" in text  # the record is still there
+    assert NOTE not in text and "38.9" not in text
