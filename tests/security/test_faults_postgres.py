@@ -40,7 +40,20 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+def _pg_bin() -> Path:
+    """PG_BIN, else the newest installed server (as scripts/with-services.sh picks it)."""
+    if os.environ.get("PG_BIN"):
+        return Path(os.environ["PG_BIN"])
+    versions = sorted(
+        (p for p in Path("/usr/lib/postgresql").glob("*/bin") if p.parent.name.isdigit()),
+        key=lambda p: int(p.parent.name),
+    )
+    return versions[-1] if versions else Path("/usr/lib/postgresql/15/bin")
+
+
+PG_BIN = _pg_bin()
 PASSWORD = "correct-horse-battery-staple"
 CYCLE = ("checkin", "me", "care_list", "login", "admin")
 PHASE_TIMEOUT = 45.0  # seconds for each phase (two full request cycles) to complete
