@@ -15,4 +15,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("recovery.api.urls")),
     path("api/v1/", include("notifications.api.urls")),
+    path("dashboard/", include("recovery.dashboard.urls")),
 ]

@@ -1,0 +1,105 @@
+"""Plain-language summaries the dashboard shows about a patient (pure: no queries, no clock)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from recovery.models import Patient
+
+# Review thresholds for the risk profile shown on the patient header (REFERENCE.md section 7,
+# "Risk profile"). They adjust attention, never diagnosis.
+# HbA1c: sources put the risk step between 6.9% [R19] and 8.0% [R20]; 6.9 is the conservative
+# (earlier) cut-off. sources: [R19, R20]
+HBA1C_RAISED_PERCENT = Decimal("6.9")
+# BMI classes 30 / 35 / 40 as wound-complication predictors. sources: [R16, R21]
+BMI_CLASSES = (
+    (Decimal("40"), "class III obesity"),
+    (Decimal("35"), "class II obesity"),
+    (Decimal("30"), "obesity"),
+)
+
+
+@dataclass(frozen=True)
+class RiskFactor:
+    label: str
+    detail: str
+    sources: tuple[str, ...]
+
+
+def age_on(date_of_birth: date, on: date) -> int:
+    before_birthday = (on.month, on.day) < (date_of_birth.month, date_of_birth.day)
+    return on.year - date_of_birth.year - before_birthday
+
+
+def risk_factors(patient: Patient) -> list[RiskFactor]:
+    """The risk factors recorded for the patient, in plain words with their sources."""
+    factors: list[RiskFactor] = []
+    if patient.smoking_status == Patient.SmokingStatus.CURRENT:
+        factors.append(RiskFactor("Smokes", "", ("R95", "R96", "R16")))
+    elif patient.smoking_status == Patient.SmokingStatus.FORMER:
+        quit_text = (
+            f"quit {patient.smoking_quit_date:%d %b %Y}" if patient.smoking_quit_date else ""
+        )
+        factors.append(RiskFactor("Former smoker", quit_text, ("R99", "R100")))
+    if patient.diabetes:
+        detail = ""
+        if patient.hba1c is not None:
+            raised = " (raised)" if patient.hba1c >= HBA1C_RAISED_PERCENT else ""
+            detail = f"HbA1c {patient.hba1c}%{raised}"
+        factors.append(RiskFactor("Diabetes", detail, ("R17", "R19", "R20")))
+    if patient.bmi is not None:
+        for cut, name in BMI_CLASSES:
+            if patient.bmi >= cut:
+                factors.append(
+                    RiskFactor("High BMI", f"BMI {patient.bmi} ({name})", ("R16", "R21"))
+                )
+                break
+    if patient.bone_quality in (Patient.BoneQuality.OSTEOPENIA, Patient.BoneQuality.OSTEOPOROSIS):
+        t_score = f", T-score {patient.t_score}" if patient.t_score is not None else ""
+        factors.append(
+            RiskFactor("Low bone density", f"{patient.bone_quality}{t_score}", ("R132", "R133"))
+        )
+    if patient.steroid_use:
+        factors.append(RiskFactor("Long-term steroids", "", ("R16", "R135")))
+    return factors
+
+
+def phase_markers(technique: str) -> list[tuple[int, str]]:
+    """(first post-operative day, title) of each recovery phase, day 0 first.
+
+    Phase boundaries come from the reviewed pathway template for the technique; an unknown
+    technique gives no markers rather than an error on the page.
+    """
+    from recovery.pathways import UnknownTechniqueError, pathway_for_technique
+
+    try:
+        template = pathway_for_technique(technique)
+    except UnknownTechniqueError:
+        return []
+    return [(phase.start_day, phase.title) for phase in template.phases]
+
+
+def mcid_target(baseline: float, *, measure: str = "odi") -> float | None:
+    """The follow-up score at which the MCID is reached from `baseline`, for the chart line.
+
+    The MCID is reached when ANY criterion is met (thresholds.yaml, e.g. ODI "10 points or 30%"
+    [R150]), so the line sits at the most lenient of the point and percent targets. Criteria on
+    the final score (SCB only) do not apply. None when no criterion gives a target.
+    """
+    from recovery.instruments import load_thresholds
+
+    spec = load_thresholds().by_code[measure]
+    lower_is_better = spec.direction == "lower_is_better"
+    targets = []
+    for rule in spec.mcid.any_of:
+        value = float(rule.value)
+        if rule.kind == "improvement_points":
+            targets.append(baseline - value if lower_is_better else baseline + value)
+        elif rule.kind == "improvement_percent" and baseline:
+            change = abs(baseline) * value / 100
+            targets.append(baseline - change if lower_is_better else baseline + change)
+    if not targets:
+        return None
+    return max(targets) if lower_is_better else min(targets)

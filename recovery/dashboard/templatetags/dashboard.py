@@ -1,0 +1,86 @@
+"""Template helpers: plain-language labels, severity badges, time-zone note."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from recovery.dashboard.forms import label_for
+from recovery.dashboard.timezones import zone_name_for
+
+register = template.Library()
+
+# Shape and word as well as colour, so severity reads in grey-scale and to screen readers.
+SEVERITY_ICONS = {"emergency": "\u25b2", "urgent": "\u25c6", "routine": "\u25cf"}
+
+
+@register.filter
+def label(code: str) -> str:
+    return label_for(str(code))
+
+
+@register.simple_tag
+def severity_badge(severity: str) -> SafeString:
+    return format_html(
+        '<span class="severity severity-{0}"><span class="severity-icon" aria-hidden="true">'
+        "{1}</span> {2}</span>",
+        severity,
+        SEVERITY_ICONS.get(severity, "\u25cb"),
+        severity.capitalize(),
+    )
+
+
+@register.simple_tag(takes_context=True)
+def zone_note(context: dict[str, Any]) -> str:
+    request = context.get("request")
+    if request is None:
+        return ""
+    name, source = zone_name_for(request)
+    how = {"chosen": "your choice", "browser": "from your browser", "default": "default"}[source]
+    return f"{name} ({how})"
+
+
+@register.filter
+def timepoint(code: str) -> str:
+    return {
+        "baseline": "Before surgery",
+        "6w": "6 weeks",
+        "3m": "3 months",
+        "6m": "6 months",
+        "12m": "12 months",
+        "24m": "24 months",
+    }.get(code, code)
+
+
+def _hidden() -> SafeString:
+    return format_html(
+        '<span class="suppressed" title="Fewer patients than the minimum">{}</span>', "hidden"
+    )
+
+
+@register.simple_tag
+def count_cell(cell: dict[str, Any] | None) -> SafeString | str:
+    if not cell:
+        return "—"
+    return _hidden() if cell.get("suppressed") else str(cell["n"])
+
+
+@register.simple_tag
+def share_cell(cell: dict[str, Any] | None) -> SafeString | str:
+    if not cell:
+        return "—"
+    if cell.get("suppressed"):
+        return _hidden()
+    return f"{round(cell['share'] * 100)}% of {cell['n']}"
+
+
+@register.simple_tag
+def score_cell(cell: dict[str, Any] | None) -> SafeString | str:
+    if not cell:
+        return "—"
+    if cell.get("suppressed"):
+        return _hidden()
+    return f"{cell['median']:g} ({cell['p25']:g} to {cell['p75']:g})"

@@ -1,0 +1,258 @@
+"""Dashboard pages. Thin: scoping lives in selectors, writes in services, drawing in charts.
+
+Every view that shows a patient records an access event: one `view` row for a patient page,
+one `list` row per patient shown on the worklist (a single bulk INSERT).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import LoginView, LogoutView, redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+
+from backend.exceptions import ApplicationError
+from recovery.dashboard import outcomes as outcomes_view
+from recovery.dashboard import selectors
+from recovery.dashboard.forms import (
+    ClinicianLoginForm,
+    FlagResolveForm,
+    TimeZoneForm,
+    WorklistFilterForm,
+    outcome_choices,
+)
+from recovery.dashboard.timezones import SESSION_KEY, zone_for, zone_name_for
+from recovery.models import AccessEvent
+from recovery.selectors import is_clinician, patient_get_for_clinician
+from recovery.services.audit import access_event_record, access_events_record_list
+from recovery.services.flags import flag_acknowledge, flag_resolve
+
+View = Callable[..., HttpResponse]
+
+
+def clinician_required(view: View) -> View:
+    """Signed in (else to the login page) and on a care team (else 403); times in their zone.
+
+    The zone is activated around the view, and pages are rendered inside it (render(), not a
+    lazy TemplateResponse), so every datetime in a template shows in the clinician's zone.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not is_clinician(request.user):
+            raise PermissionDenied("The dashboard is for care-team members.")
+        with timezone.override(zone_for(request)):
+            return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+class DashboardLoginView(LoginView):
+    template_name = "dashboard/login.html"
+    authentication_form = ClinicianLoginForm
+    redirect_authenticated_user = True
+    next_page = reverse_lazy("dashboard:worklist")
+
+
+class DashboardLogoutView(LogoutView):
+    next_page = reverse_lazy("dashboard:login")
+
+
+def _worklist_context(request: HttpRequest) -> dict[str, Any]:
+    teams = selectors.teams_for(clinician=request.user)
+    form = WorklistFilterForm(request.GET or None, teams=teams)
+    filters = form.cleaned() if request.GET else {}
+    data = selectors.worklist(
+        clinician=request.user,
+        team=filters.get("team"),
+        severity=filters.get("severity"),
+        category=filters.get("category"),
+        now=timezone.now(),
+    )
+    return {
+        "nav": "worklist",
+        "form": form,
+        "teams": teams,
+        "data": data,
+        "query": request.GET.urlencode(),
+        "refresh_ms": 1000 * getattr(settings, "DASHBOARD_REFRESH_SECONDS", 30),
+        "outcome_choices": outcome_choices(),
+    }
+
+
+@require_http_methods(["GET"])
+@clinician_required
+def worklist(request: HttpRequest) -> HttpResponse:
+    context = _worklist_context(request)
+    access_events_record_list(
+        actor=request.user,
+        patients=context["data"].patients,
+        object_type="worklist",
+        request=request,
+    )
+    return render(request, "dashboard/worklist.html", context)
+
+
+@require_http_methods(["GET"])
+@clinician_required
+def worklist_live(request: HttpRequest) -> HttpResponse:
+    """The worklist's live region alone, fetched every ~30 s by dashboard.js."""
+    context = _worklist_context(request)
+    # A poll every 30 s would write a row per patient per poll; record a patient again only
+    # when this clinician has not had it listed within the dedupe window.
+    fresh = selectors.patients_not_recently_listed(
+        actor=request.user, patients=context["data"].patients
+    )
+    access_events_record_list(
+        actor=request.user, patients=fresh, object_type="worklist", request=request
+    )
+    return render(request, "dashboard/partials/worklist_live.html", context)
+
+
+@require_http_methods(["GET"])
+@clinician_required
+def patient_detail(request: HttpRequest, patient_id: str) -> HttpResponse:
+    patient = patient_get_for_clinician(clinician=request.user, patient_id=patient_id)
+    access_event_record(
+        actor=request.user,
+        action=AccessEvent.Action.VIEW,
+        object_type="patient",
+        patient=patient,
+        object_id=patient.id,
+        request=request,
+    )
+    page = selectors.patient_page(patient=patient, now=timezone.now())
+    return render(request, "dashboard/patient.html", {"patient": patient, "page": page})
+
+
+def _compare_by(request: HttpRequest) -> str:
+    value = request.GET.get("compare", "approach")
+    return value if value in outcomes_view.GROUPINGS else "approach"
+
+
+@require_http_methods(["GET"])
+@clinician_required
+def outcomes(request: HttpRequest) -> HttpResponse:
+    compare_by = _compare_by(request)
+    page = outcomes_view.outcomes_page(
+        clinician=request.user, compare_by=compare_by, today=timezone.now().date()
+    )
+    access_event_record(
+        actor=request.user,
+        action=AccessEvent.Action.VIEW,
+        object_type="cohort_outcomes",
+        object_id=request.get_full_path()[:64],
+        request=request,
+    )
+    context = {
+        "nav": "outcomes",
+        "page": page,
+        "groupings": [(code, label) for code, (label, _) in outcomes_view.GROUPINGS.items()],
+        "grouping_label": outcomes_view.GROUPINGS[compare_by][0],
+    }
+    return render(request, "dashboard/outcomes.html", context)
+
+
+@require_http_methods(["GET"])
+@clinician_required
+def outcomes_csv(request: HttpRequest) -> HttpResponse:
+    compare_by = _compare_by(request)
+    groups = outcomes_view.cohort_groups(
+        clinician=request.user, compare_by=compare_by, today=timezone.now().date()
+    )
+    access_event_record(
+        actor=request.user,
+        action=AccessEvent.Action.EXPORT,
+        object_type="cohort_outcomes",
+        object_id=request.get_full_path()[:64],
+        request=request,
+    )
+    response = HttpResponse(
+        outcomes_view.csv_rows(groups, compare_by), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="outcomes-by-{compare_by}.csv"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@clinician_required
+def time_zone(request: HttpRequest) -> HttpResponse:
+    name, source = zone_name_for(request)
+    if request.method == "POST":
+        form = TimeZoneForm(request.POST)
+        if form.is_valid():
+            if form.cleaned_data["zone"]:
+                request.session[SESSION_KEY] = form.cleaned_data["zone"]
+            else:
+                request.session.pop(SESSION_KEY, None)
+            return redirect("dashboard:worklist")
+    else:
+        form = TimeZoneForm(initial={"zone": name if source == "chosen" else ""})
+    return render(request, "dashboard/time_zone.html", {"form": form})
+
+
+def _back(request: HttpRequest, default: str) -> HttpResponseRedirect:
+    """Back to the page the form was on (with its filters); only ever a local URL."""
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = default
+    return HttpResponseRedirect(target)
+
+
+@require_http_methods(["GET"])
+@clinician_required
+def flag_detail(request: HttpRequest, flag_id: str) -> HttpResponse:
+    """Links in care-team alerts point here; the flag lives on its patient's page."""
+    flag = selectors.flag_get_for_clinician(clinician=request.user, flag_id=flag_id)
+    return redirect(f"{reverse('dashboard:patient', args=[flag.patient_id])}#flag-{flag.id}")
+
+
+@require_http_methods(["POST"])
+@clinician_required
+def flag_acknowledge_view(request: HttpRequest, flag_id: str) -> HttpResponse:
+    flag = selectors.flag_get_for_clinician(clinician=request.user, flag_id=flag_id)
+    try:
+        flag_acknowledge(flag=flag, actor=request.user, now=timezone.now(), request=request)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Flag acknowledged.")
+    return _back(request, reverse("dashboard:worklist"))
+
+
+@require_http_methods(["POST"])
+@clinician_required
+def flag_resolve_view(request: HttpRequest, flag_id: str) -> HttpResponse:
+    flag = selectors.flag_get_for_clinician(clinician=request.user, flag_id=flag_id)
+    form = FlagResolveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose an outcome to resolve the flag.")
+        return _back(request, reverse("dashboard:worklist"))
+    try:
+        flag_resolve(
+            flag=flag,
+            actor=request.user,
+            outcome=form.cleaned_data["outcome"],
+            note=form.cleaned_data["note"],
+            now=timezone.now(),
+            request=request,
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Flag resolved.")
+    return _back(request, reverse("dashboard:worklist"))

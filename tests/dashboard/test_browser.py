@@ -1,0 +1,122 @@
+"""The dashboard in a real headless chromium against the live server (pytest-playwright).
+
+Each test watches the console: a Content-Security-Policy violation (an inline script or style
+that slipped into a template) is logged there as an error and fails the test.
+"""
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import ConsoleMessage, Page, expect
+
+from recovery.models import Flag
+from tests.dashboard.factories import make_checkin, make_flag
+from tests.dashboard.world import seed_cohort
+from tests.factories import PASSWORD, PatientFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def csp_violations(page: Page) -> Iterator[list[str]]:
+    errors: list[str] = []
+
+    def _collect(message: ConsoleMessage) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            errors.append(message.text)
+
+    page.on("console", _collect)
+    yield errors
+    assert errors == []
+
+
+def _sign_in(page: Page, base: str, username: str) -> None:
+    page.goto(f"{base}/dashboard/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1, name="Worklist")).to_be_visible()
+
+
+def test_it_handles_an_emergency_flag_and_shows_the_patients_charts(
+    page: Page, live_server, clinician, patient, csp_violations
+):
+    now = timezone.now()
+    make_flag(
+        PatientFactory(care_team=patient.care_team),
+        severity="urgent",
+        opened_at=now - timedelta(days=1),
+    )
+    emergency = make_flag(patient, severity="emergency", category="cauda_equina", opened_at=now)
+    for day, (back, leg, temp) in enumerate([(8, 6, 37.9), (7, 6, 38.3), (6, 4, 37.4)], 1):
+        make_checkin(patient, day=day, back_pain=back, leg_pain=leg, temperature_c=temp)
+
+    _sign_in(page, live_server.url, clinician.username)
+
+    first = page.locator("tr.flag-row").first
+    expect(first).to_have_attribute("data-flag-id", str(emergency.id))
+    expect(first).to_contain_text("Emergency")
+    first.get_by_role("button", name="Acknowledge").click()
+    expect(page.get_by_text("Flag acknowledged.")).to_be_visible()
+
+    row = page.locator(f'tr[data-flag-id="{emergency.id}"]')
+    row.get_by_text("Resolve…").click()
+    row.get_by_label("Outcome").select_option("seen_in_clinic")
+    row.get_by_label("Note").fill("Seen the same day; MRI clear.")
+    row.get_by_role("button", name="Resolve flag").click()
+    expect(page.get_by_text("Flag resolved.")).to_be_visible()
+    expect(page.locator(f'tr[data-flag-id="{emergency.id}"]')).to_have_count(0)
+    emergency.refresh_from_db()
+    assert (emergency.status, emergency.acknowledged_by_id) == ("resolved", clinician.id)
+
+    page.goto(f"{live_server.url}/dashboard/patients/{patient.id}/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(patient.last_name)
+    expect(page.locator("#chart-pain svg .point")).to_have_count(6)
+    expect(page.locator("#chart-temperature svg .point")).to_have_count(3)
+    expect(page.locator("#chart-pain svg path.series-line")).to_have_count(2)
+    expect(page.locator(".timeline-item").first).to_contain_text("Flag resolved")
+
+
+def test_it_shows_a_new_flag_without_a_reload(
+    page: Page, live_server, settings, clinician, patient, csp_violations
+):
+    settings.DASHBOARD_REFRESH_SECONDS = 1
+    _sign_in(page, live_server.url, clinician.username)
+    expect(page.locator("tr.flag-row")).to_have_count(0)
+
+    flag = make_flag(patient, severity="emergency", category="dvt_pe")
+
+    expect(page.locator(f'tr[data-flag-id="{flag.id}"]')).to_be_visible(timeout=10_000)
+    expect(page.locator("#live-status")).to_contain_text("1 new flag")
+
+
+def test_it_refuses_another_teams_patient(
+    page: Page, live_server, clinician, other_patient, csp_violations
+):
+    make_flag(other_patient, severity="emergency")
+    _sign_in(page, live_server.url, clinician.username)
+    expect(page.locator("tr.flag-row")).to_have_count(0)
+
+    response = page.goto(f"{live_server.url}/dashboard/patients/{other_patient.id}/")
+
+    assert response is not None and response.status == 404
+    assert Flag.objects.filter(patient=other_patient, status="open").exists()
+
+
+def test_it_downloads_the_outcomes_csv(
+    page: Page, live_server, settings, clinician, patient, csp_violations
+):
+    seed_cohort(patient.care_team)
+    _sign_in(page, live_server.url, clinician.username)
+    page.get_by_role("link", name="Outcomes").click()
+    expect(page.locator("#chart-odi-trajectory .point")).to_have_count(6)  # 3 timepoints x 2
+
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Download CSV").click()
+
+    download = info.value
+    assert download.suggested_filename == "outcomes-by-approach.csv"
+    header = download.path().read_text(encoding="utf-8").splitlines()[0]
+    assert header.startswith("approach,timepoint,")

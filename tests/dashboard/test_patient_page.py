@@ -1,0 +1,148 @@
+from datetime import timedelta
+
+import pytest
+
+from recovery.models import AccessEvent, ChecklistEntry
+from tests.dashboard.factories import make_checkin, make_flag
+from tests.factories import PatientFactory
+from tests.factories.plans import plan_of, planned_patient
+from tests.factories.questionnaires import record_scores
+
+pytestmark = pytest.mark.django_db
+
+
+def _url(patient) -> str:
+    return f"/dashboard/patients/{patient.id}/"
+
+
+def test_it_shows_the_surgery_header(web, clinician, patient):
+    response = web(clinician).get(_url(patient))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    for text in ("L3-L4", "Open", "TLIF (open)", "Day 10", patient.last_name):
+        assert text in page
+
+
+def test_it_lists_recorded_risk_factors_with_sources(web, clinician, patient):
+    patient.smoking_status = "current"
+    patient.diabetes = True
+    patient.hba1c = 7.4
+    patient.save()
+
+    page = web(clinician).get(_url(patient)).content.decode()
+
+    assert "Smokes" in page
+    assert "HbA1c 7.4% (raised)" in page
+    assert "R19" in page
+
+
+def test_it_records_one_view_event(web, clinician, patient):
+    web(clinician).get(_url(patient))
+
+    (event,) = AccessEvent.objects.filter(patient=patient)
+    assert (event.actor, event.action, event.object_type) == (clinician, "view", "patient")
+
+
+def test_it_answers_404_for_another_teams_patient_and_records_nothing(
+    web, outsider_clinician, patient
+):
+    response = web(outsider_clinician).get(_url(patient))
+
+    assert response.status_code == 404
+    assert not AccessEvent.objects.filter(patient=patient).exists()
+
+
+def test_it_answers_404_for_an_unknown_patient(web, clinician):
+    response = web(clinician).get("/dashboard/patients/00000000-0000-0000-0000-000000000000/")
+
+    assert response.status_code == 404
+
+
+# ------------------------------------------------------------------ with check-ins and flags
+
+
+def _chart_points(html: str, chart_key: str) -> int:
+    start = html.index(f'id="chart-{chart_key}"')
+    end = html.index("</svg>", start)
+    return html[start:end].count('class="point"')
+
+
+def test_it_plots_each_reported_pain_score_and_temperature(web, clinician, patient):
+    make_checkin(patient, day=1, back_pain=7, leg_pain=5, temperature_c=37.8)
+    make_checkin(patient, day=2, back_pain=6, leg_pain=None, temperature_c=None)
+    make_checkin(patient, day=3, back_pain=5, leg_pain=3, temperature_c=38.4)
+
+    html = web(clinician).get(_url(patient)).content.decode()
+
+    assert _chart_points(html, "pain") == 5  # 3 back + 2 leg
+    assert _chart_points(html, "temperature") == 2
+    assert "Fever 38.0 °C" in html
+
+
+def test_it_marks_the_pathway_phases_on_the_pain_chart(frozen, web, clinician, patient):
+    surgery = patient.surgeries.get()
+    surgery.date = surgery.date - timedelta(days=40)  # day 50: the first two boundaries show
+    surgery.save()
+
+    html = web(clinician).get(_url(patient)).content.decode()
+
+    assert html.count('class="phase-marker"') == 2
+    assert "Weeks 3-6" in html or "weeks" in html.lower()
+
+
+def test_it_shows_flags_and_their_handling_on_the_timeline(web, clinician, patient):
+    flag = make_flag(patient, severity="emergency", category="cauda_equina")
+    web(clinician).post(f"/dashboard/flags/{flag.id}/acknowledge/")
+    web(clinician).post(
+        f"/dashboard/flags/{flag.id}/resolve/", {"outcome": "seen_in_clinic", "note": "Seen"}
+    )
+    make_checkin(patient, day=3)
+
+    page = web(clinician).get(_url(patient)).context["page"]
+
+    kinds = [event.kind_label for event in page.timeline]
+    assert kinds[:3] == ["Flag resolved", "Flag acknowledged", "Flag raised"]
+    assert "Check-in" in kinds
+    assert "Seen in clinic" in page.timeline[0].text
+
+
+@pytest.mark.parametrize("size", [1, 10, 100])
+def test_it_uses_a_constant_number_of_queries(
+    frozen, web, clinician, patient, size, django_assert_num_queries
+):
+    planned = planned_patient(care_team=patient.care_team, postop_day=30)
+    for day in range(min(size, 10)):
+        make_checkin(planned, day=day)
+    for _ in range(size):
+        make_flag(PatientFactory(care_team=patient.care_team))
+    for category in ["infection", "ileus", "dvt_pe"][: min(size, 3)]:
+        make_flag(planned, category=category)
+    client = web(clinician)
+
+    # session, user, membership check, patient, surgeries, access event, check-ins, flags,
+    # questionnaires, plan, adjustments, plan items, milestones, checklist entries
+    with django_assert_num_queries(14):
+        client.get(_url(planned))
+
+
+def test_it_shows_daily_adherence_as_a_heat_strip(frozen, web, clinician, patient):
+    planned = planned_patient(care_team=patient.care_team, postop_day=5)
+    item = plan_of(planned).items.filter(daily_check=True, start_day=0).first()
+    ChecklistEntry.objects.create(patient=planned, item=item, date=frozen.date(), kept=True)
+
+    html = web(clinician).get(_url(planned)).content.decode()
+
+    start = html.index('id="chart-adherence"')
+    strip = html[start : html.index("</svg>", start)]
+    assert strip.count('class="cell"') == 6  # days 0 to 5
+    assert "not answered" in strip
+
+
+def test_it_plots_odi_against_the_mcid_line(web, clinician, patient):
+    record_scores(patient, {"baseline": {"odi": 50}, "6w": {"odi": 44}, "3m": {"odi": 36}})
+
+    html = web(clinician).get(_url(patient)).content.decode()
+
+    assert _chart_points(html, "odi") == 3
+    assert "MCID target 40" in html  # 50 - 10 points beats 30% (35)

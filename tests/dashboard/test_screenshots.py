@@ -1,0 +1,56 @@
+"""Saves the README's dashboard screenshots: `make screenshots` (pytest -m screenshots).
+
+Not part of the default run (pyproject addopts deselect the marker); it drives the same live
+server and chromium as the browser tests over a seeded team.
+"""
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.dashboard.world import seed_cohort, seed_recovering_patient, seed_worklist
+from tests.factories import PASSWORD
+from tests.factories.plans import planned_patient
+
+pytestmark = [pytest.mark.screenshots, pytest.mark.django_db(transaction=True)]
+
+OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def test_it_saves_worklist_patient_and_outcomes_screenshots(page: Page, live_server, clinician):
+    clinician.first_name, clinician.last_name = "Sam", "Rivera"
+    clinician.save()
+    team = clinician.care_memberships.get().team
+    patient = planned_patient(
+        care_team=team,
+        postop_day=10,
+        first_name="Maria",
+        last_name="Lopez",
+        smoking_status="current",
+    )
+    seed_cohort(patient.care_team)
+    seed_recovering_patient(patient)
+    seed_worklist(patient.care_team, patient)
+    OUT.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    page.goto(f"{live_server.url}/dashboard/")
+    page.get_by_label("Username").fill(clinician.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("tr.flag-row")).to_have_count(3)
+    page.screenshot(path=OUT / "worklist.png", full_page=True)
+
+    page.goto(f"{live_server.url}/dashboard/patients/{patient.id}/")
+    expect(page.locator("#chart-pain .point")).to_have_count(20)
+    page.screenshot(path=OUT / "patient.png", full_page=True)
+
+    page.goto(f"{live_server.url}/dashboard/outcomes/")
+    expect(page.locator("#chart-odi-trajectory .point")).to_have_count(6)
+    page.screenshot(path=OUT / "outcomes.png", full_page=True)
+
+    assert all(
+        (OUT / name).stat().st_size > 10_000
+        for name in ("worklist.png", "patient.png", "outcomes.png")
+    )
