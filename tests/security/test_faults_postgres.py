@@ -6,7 +6,7 @@ PostgreSQL this test starts on a free loopback port. The suite's own database is
 
 While a client thread keeps sending a cycle of requests (a dangerous check-in and a profile
 read with a JWT, a care-team list with a session cookie, a JWT login, an admin page outside
-DRF with the same session), the test kills the
+DRF on the same session), the test kills the
 database (`pg_ctl -m immediate`: a crash, not a polite shutdown), waits for two full cycles,
 starts it again and waits for two more. Expected:
 - while the database is down, every request gets 503 with Retry-After in the common error shape
@@ -252,7 +252,10 @@ class Client:
             result = self.call(
                 "GET", "/api/v1/care/patients/", None, {"Cookie": f"sessionid={self.session}"}
             )
-        elif kind == "admin":  # a Django page outside DRF: the session is read in middleware
+        elif kind == "admin":
+            # A Django page outside DRF on the same session (the admin redirects a non-staff
+            # nurse without rendering, so no collected static files are needed, unlike the
+            # dashboard's pages under production storage).
             result = self.call("GET", "/admin/", None, {"Cookie": f"sessionid={self.session}"})
         else:
             result = self.login()
@@ -400,7 +403,7 @@ def test_it_answers_503_while_postgres_is_down_and_recovers_without_a_restart(st
 
 @pytest.mark.parametrize(
     ("path", "content_type"),
-    [("/admin/", "text/plain"), ("/api/v1/me/", "application/json")],
+    [("/dashboard/", "text/plain"), ("/admin/", "text/plain"), ("/api/v1/me/", "application/json")],
 )
 def test_it_answers_503_when_the_session_store_is_unreachable(
     path: str, content_type: str, monkeypatch: pytest.MonkeyPatch
