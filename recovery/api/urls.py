@@ -5,6 +5,7 @@ from recovery.api import (
     auth,
     careteam,
     checkins,
+    fhir,
     flags,
     outcomes,
     patient,
@@ -125,4 +126,14 @@ urlpatterns = [
         name="care-patient-outcomes",
     ),
     path("care/outcomes/", outcomes.CohortOutcomesApi.as_view(), name="care-outcomes"),
+]
+
+# FHIR R4 export (issue 10)
+urlpatterns += [
+    path("me/fhir/", fhir.MeFhirExportApi.as_view(), name="me-fhir"),
+    path(
+        "care/patients/<uuid:patient_id>/fhir/",
+        fhir.CarePatientFhirExportApi.as_view(),
+        name="care-patient-fhir",
+    ),
 ]

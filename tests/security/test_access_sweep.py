@@ -98,6 +98,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("/api/v1/care/patients/{patient_id}/questionnaires/", "get"): Rule(CARE, _patient_params),
     ("/api/v1/care/patients/{patient_id}/outcomes/", "get"): Rule(CARE, _patient_params),
     ("/api/v1/care/outcomes/", "get"): Rule(CARE),
+    ("/api/v1/me/fhir/", "get"): Rule(PATIENT),
+    ("/api/v1/care/patients/{patient_id}/fhir/", "get"): Rule(CARE, _patient_params),
 }
 
 
