@@ -330,6 +330,8 @@ REMINDERS = {
 OUTCOMES_MIN_CELL = env_int("OUTCOMES_MIN_CELL", 5)
 # Directory holding licensed questionnaire wording (e.g. odi.yaml); never committed.
 INSTRUMENT_WORDING_DIR = env_str("INSTRUMENT_WORDING_DIR")
+# Base URL of this deployment's own FHIR code systems (a URL the organisation controls).
+FHIR_SYSTEM_BASE = env_str("FHIR_SYSTEM_BASE", "https://fhir.l3l4-recovery.example")
 
 # LOGGING: structured enough to grep, and never a patient's health data (see docs/security.md).
 # ------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from recovery.dashboard.summary import (
     phase_markers,
     risk_factors,
 )
+from recovery.instruments import due_timepoints
 from recovery.models import (
     CareTeam,
     CheckIn,
@@ -266,6 +267,51 @@ def _low_adherence(*, team_ids: Any, now: datetime) -> dict[Any, tuple]:
     }
 
 
+# A missed questionnaire stays on the worklist this long after its window closed.
+QUESTIONNAIRE_OVERDUE_DAYS = 30
+
+
+def _overdue_questionnaires(*, team_ids: Any, now: datetime) -> dict[Any, tuple]:
+    """Follow-up questionnaires whose window closed recently without an answer (two queries).
+
+    Windows come from the instrument schedule (recovery.instruments), the same source the
+    patient's own due list uses; only windows closed in the last QUESTIONNAIRE_OVERDUE_DAYS.
+    """
+    today = now.date()
+    patients = list(
+        Patient.objects.filter(
+            care_team_id__in=team_ids,
+            surgeries__date__gte=today - timedelta(days=FOLLOW_UP_DAYS + 60),
+        )
+        .annotate(surgery_date=Max("surgeries__date"))
+        .select_related("care_team")
+        .order_by("last_name", "first_name")
+    )
+    completed: dict[Any, set[tuple[str, str]]] = {p.id: set() for p in patients}
+    for pid, instrument, timepoint in QuestionnaireResponse.objects.filter(
+        patient_id__in=completed
+    ).values_list("patient_id", "instrument", "timepoint"):
+        completed[pid].add((instrument, timepoint))
+    found: dict[Any, tuple] = {}
+    for patient in patients:
+        missed = sorted(
+            {
+                due.timepoint
+                for due in due_timepoints(
+                    patient.surgery_date, patient.created_at.date(), today, completed[patient.id]
+                )
+                if due.overdue
+                and due.timepoint != "baseline"
+                and (today - due.closes_on).days <= QUESTIONNAIRE_OVERDUE_DAYS
+            }
+        )
+        if missed:
+            found[patient.id] = (patient, "Questionnaire overdue: " + ", ".join(missed))
+        if len(found) >= WORKLIST_FLAG_LIMIT:
+            break
+    return found
+
+
 def _overdue_milestones(*, team_ids: Any, now: datetime) -> dict[Any, tuple]:
     """Pending milestones whose target window closed (one query, patients joined)."""
     rows = (
@@ -293,7 +339,8 @@ def _attention(*, clinician: Any, team: CareTeam | None, now: datetime) -> tuple
     """Patients who may need a call, with the reasons: one aggregate query per signal.
 
     Signals: silence (no check-in for the triage rule set's `silence_days`, during follow-up),
-    low checklist adherence, overdue milestones, a latest ODI worse than baseline.
+    low checklist adherence, overdue milestones, overdue questionnaires, a latest ODI worse
+    than baseline.
     """
     silence_days = int(triage_ruleset().param("silence_days"))
     teams = care_teams_for_clinician(clinician=clinician)
@@ -305,6 +352,7 @@ def _attention(*, clinician: Any, team: CareTeam | None, now: datetime) -> tuple
         _silent(team_ids=team_ids, now=now, silence_days=silence_days),
         _low_adherence(team_ids=team_ids, now=now),
         _overdue_milestones(team_ids=team_ids, now=now),
+        _overdue_questionnaires(team_ids=team_ids, now=now),
         _worse_than_baseline(team_ids=team_ids),
     ):
         for patient_id, (patient, reason) in signal.items():
@@ -313,7 +361,8 @@ def _attention(*, clinician: Any, team: CareTeam | None, now: datetime) -> tuple
     note = (
         f"Listed: no check-in for {silence_days} or more days (triage rule set); checklist kept "
         f"under {round(adherence_threshold() * 100)}% over 7 days; a milestone past its target "
-        "window; or a latest ODI worse than before surgery."
+        "window; a follow-up questionnaire not answered in its window; or a latest ODI worse "
+        "than before surgery."
     )
     return list(merged.values()), note
 

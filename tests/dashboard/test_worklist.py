@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from recovery.models import AccessEvent, ChecklistEntry, Flag
+from recovery.models import AccessEvent, ChecklistEntry, Flag, Patient
 from tests.dashboard.factories import make_checkin, make_flag
 from tests.factories import ClinicianFactory, PatientFactory
 from tests.factories.plans import plan_of, planned_patient
@@ -142,6 +142,25 @@ def test_it_lists_silent_patients_as_needing_attention(frozen, web, clinician, p
     assert attention[patient.id] == ["No check-in for 8 days"]
 
 
+def test_it_lists_patients_whose_questionnaire_window_closed_unanswered(frozen, web, patient):
+    clinician = ClinicianFactory(care_teams=[patient.care_team])
+    # 6 weeks = day 42 +/- 14: on day 60 that window closed 4 days ago.
+    late = planned_patient(postop_day=60, care_team=patient.care_team)
+    record_scores(late, {"baseline": {"odi": 40}})
+    answered = planned_patient(postop_day=60, care_team=patient.care_team)
+    record_scores(answered, {"6w": {"odi": 30, "back": 3, "leg": 2}})
+    # Both were enrolled a week before surgery (windows never open before enrollment).
+    Patient.objects.filter(id__in=[late.id, answered.id]).update(
+        created_at=frozen - timedelta(days=67)
+    )
+
+    response = web(clinician).get("/dashboard/")
+
+    attention = {a.patient.id: a.reasons for a in response.context["data"].attention}
+    assert "Questionnaire overdue: 6w" in attention[late.id]
+    assert not any("Questionnaire" in r for r in attention.get(answered.id, []))
+
+
 @pytest.mark.parametrize("size", [1, 10, 100])
 def test_it_uses_a_constant_number_of_queries(
     web, clinician, patient, size, django_assert_num_queries
@@ -153,8 +172,9 @@ def test_it_uses_a_constant_number_of_queries(
     client = web(clinician)
 
     # session, user, membership check, teams, flags, their surgeries, one query per attention
-    # signal (silence, adherence, overdue milestones, worse than baseline), access-event insert
-    with django_assert_num_queries(11):
+    # signal (silence, adherence, overdue milestones, worse than baseline), two for overdue
+    # questionnaires (patients, their responses), access-event insert
+    with django_assert_num_queries(13):
         response = client.get("/dashboard/")
     assert len(response.context["data"].flags) == size
 
