@@ -7,6 +7,7 @@ Services raise ApplicationError (or Django's ValidationError); views never build
 """
 
 import logging
+import traceback
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -71,7 +72,14 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     response = exception_handler(exc, context)
     if response is None:
         if isinstance(exc, DatabaseError):
-            logger.exception("database error in API view")
+            # PostgreSQL's message can quote the failing row (names, symptoms): log the type
+            # and the traceback, never the message.
+            logger.error(
+                "database error in API view: %s (sqlstate %s)\n%s",
+                type(exc).__name__,
+                getattr(getattr(exc, "__cause__", None), "sqlstate", None),
+                "".join(traceback.format_tb(exc.__traceback__)).rstrip(),
+            )
         else:
             logger.exception("unhandled error in API view")
         return Response(

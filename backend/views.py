@@ -1,12 +1,13 @@
 """Project-level views: health, and JSON error pages for API paths outside DRF views."""
 
 import logging
+import sys
 
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.defaults import page_not_found, server_error
 
-from backend.exceptions import error_body
+from backend.exceptions import DB_UNAVAILABLE_RETRY_AFTER, error_body
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +56,18 @@ def handler404(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def handler500(request: HttpRequest) -> HttpResponse:
+    # Django calls this inside its `except` block, so the exception is still at hand. An
+    # unreachable database raised outside a DRF view (session or user loaded in middleware, a
+    # dashboard page) is a 503 to retry, as DRF's handler makes it for the API.
+    if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
+        response: HttpResponse
+        message = "Service temporarily unavailable, please retry."
+        if request.path.startswith("/api/"):
+            response = JsonResponse(error_body(message, "unavailable"), status=503)
+        else:
+            response = HttpResponse(message, status=503, content_type="text/plain")
+        response["Retry-After"] = str(DB_UNAVAILABLE_RETRY_AFTER)
+        return response
     if request.path.startswith("/api/"):
         return JsonResponse(error_body("Internal server error.", "server_error"), status=500)
     return server_error(request)

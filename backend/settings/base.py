@@ -339,7 +339,12 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"drop_exception_detail": {"()": "backend.log_filters.DropExceptionDetail"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # At DEBUG it logs each missing variable with the template context in the traceback.
+        "django.template": {"filters": ["drop_exception_detail"]},
+    },
 }

@@ -257,3 +257,169 @@ def test_care_lists_contain_only_in_scope_patients(api, world, path) -> None:
     rows = body.get("results", body) if isinstance(body, dict) else body
     text = str(rows)
     assert str(world["other_patient"].id) not in text
+
+
+# --- Fields a caller must not be able to set (mass assignment) ------------------------------
+# Every POST/PATCH in the schema is sent with ownership, scope, workflow-state and privilege
+# fields pointing at someone else (merged into a valid body where the table below has one).
+# The request may be refused (4xx) or succeed, but nothing of anyone else may change, nobody
+# gains a privilege, and what the caller created stays theirs.
+
+
+def _forbidden_fields(world: dict[str, Any]) -> dict[str, Any]:
+    other = world["other_patient"]
+    return {
+        "patient": str(other.id),
+        "patient_id": str(other.id),
+        "owner": other.user_id,
+        "user": other.user_id,
+        "user_id": other.user_id,
+        "recipient": other.user_id,
+        "actor": other.user_id,
+        "created_by": other.user_id,
+        "team": str(other.care_team_id),
+        "care_team": str(other.care_team_id),
+        "care_team_id": str(other.care_team_id),
+        "status": "resolved",
+        "severity": "routine",
+        "is_staff": True,
+        "is_superuser": True,
+        "is_active": True,
+        "role": "coordinator",
+    }
+
+
+def _valid_bodies(world: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    from tests.factories.checkins import checkin_payload
+    from tests.recovery.test_api_enrollment import _body as enroll_body
+
+    return {
+        ("/api/v1/me/check-ins/", "post"): checkin_payload(back_pain=3),
+        ("/api/v1/me/check-ins/batch/", "post"): {"check_ins": [checkin_payload(back_pain=2)]},
+        ("/api/v1/care/patients/", "post"): enroll_body(),
+        ("/api/v1/me/devices/", "post"): {"platform": "android", "token": "mass-assign-token"},
+        ("/api/v1/me/preferences/", "patch"): {"push_enabled": False},
+        ("/api/v1/care/flags/{flag_id}/acknowledge/", "post"): {},
+        ("/api/v1/care/flags/{flag_id}/resolve/", "post"): {"outcome": "advice_given"},
+        ("/api/v1/care/flags/{flag_id}/dismiss/", "post"): {"reason": "duplicate report"},
+    }
+
+
+def _owner(world: dict[str, Any], audience: str) -> Any:
+    return world["clinician"] if audience == CARE else world["patient"].user
+
+
+def _others_state(world: dict[str, Any]) -> dict[str, Any]:
+    """Everything the caller must not be able to touch, as comparable values."""
+    from django.contrib.auth import get_user_model
+    from django.forms.models import model_to_dict
+
+    from recovery.models import CareTeamMembership, Patient
+
+    other = world["other_patient"]
+    related = {
+        rel.related_model._meta.label: rel.related_model.objects.filter(
+            **{rel.field.name: other}
+        ).count()
+        for rel in Patient._meta.related_objects
+    }
+    user_related = {
+        rel.related_model._meta.label: rel.related_model.objects.filter(
+            **{rel.field.name: other.user}
+        ).count()
+        for rel in get_user_model()._meta.related_objects
+        if rel.related_model._meta.app_label in {"notifications", "recovery"}
+    }
+    return {
+        "privileges": sorted(
+            get_user_model().objects.values_list("id", "is_staff", "is_superuser", "is_active")
+        ),
+        "memberships": sorted(CareTeamMembership.objects.values_list("user_id", "team_id", "role")),
+        "other_patient": model_to_dict(Patient.objects.get(id=other.id)),
+        "other_team_size": Patient.objects.filter(care_team_id=other.care_team_id).count(),
+        "related": related,
+        "user_related": user_related,
+    }
+
+
+WRITES = _ops(PATIENT, CARE, ANY_USER)
+WRITES = [op for op in WRITES if op[1] in {"post", "patch", "put"}]
+
+
+@pytest.mark.parametrize(("path", "method"), WRITES)
+def test_it_ignores_or_refuses_fields_that_would_reach_someone_else(
+    api, world, path, method
+) -> None:
+    rule = RULES[(path, method)]
+    url = _url(path, rule.params(world))
+    body = {**_valid_bodies(world).get((path, method), {}), **_forbidden_fields(world)}
+    if path == "/api/v1/me/check-ins/batch/":
+        body = {"check_ins": [{**body["check_ins"][0], **_forbidden_fields(world)}]}
+    before = _others_state(world)
+
+    response = getattr(api(_owner(world, rule.audience)), method)(url, body, format="json")
+
+    assert response.status_code < 500, response.content
+    assert _others_state(world) == before, (path, method, response.status_code)
+
+
+@pytest.mark.parametrize("field", ["status", "severity", "patient"])
+def test_a_flag_action_sets_its_own_status_whatever_the_body_says(api, world, field) -> None:
+    _flag_params(world)
+    flag = world["flag"]
+    values = {
+        "status": "dismissed",
+        "severity": "routine",
+        "patient": str(world["other_patient"].id),
+    }
+    url = f"/api/v1/care/flags/{flag.id}/acknowledge/"
+    response = api(world["clinician"]).post(url, {field: values[field]}, format="json")
+
+    flag.refresh_from_db()
+    assert response.status_code in (200, 400)
+    assert flag.patient_id == world["patient"].id and flag.severity == "urgent"
+    assert flag.status == ("acknowledged" if response.status_code == 200 else "open")
+
+
+def test_a_patient_cannot_file_a_check_in_for_another_patient(api, world) -> None:
+    from recovery.models import CheckIn
+    from tests.factories.checkins import checkin_payload
+
+    body = checkin_payload(back_pain=4, patient=str(world["other_patient"].id))
+    response = api(world["patient"].user).post("/api/v1/me/check-ins/", body, format="json")
+
+    assert response.status_code == 400
+    assert set(response.json()["extra"]["fields"]) == {"patient"}
+    assert not CheckIn.objects.filter(patient=world["other_patient"]).exists()
+
+
+def test_a_clinician_cannot_enroll_into_another_team_or_make_anyone_staff(api, world) -> None:
+    from recovery.models import Patient
+    from tests.recovery.test_api_enrollment import _body as enroll_body
+
+    nurse = api(world["clinician"])
+    into_other_team = nurse.post(
+        "/api/v1/care/patients/",
+        enroll_body(care_team=str(world["other_patient"].care_team_id)),
+        format="json",
+    )
+    assert into_other_team.status_code == 400
+    escalated = nurse.post(
+        "/api/v1/care/patients/", enroll_body(is_staff=True, is_superuser=True), format="json"
+    )
+    assert escalated.status_code == 201
+    created = Patient.objects.select_related("user").get(id=escalated.json()["id"])
+    assert created.care_team_id == world["patient"].care_team_id
+    assert not created.user.is_staff and not created.user.is_superuser
+
+
+def test_a_device_registered_with_someone_elses_user_id_is_the_callers(api, world) -> None:
+    from notifications.models import Endpoint
+
+    body = {"platform": "ios", "token": "someone-else", "user": world["other_patient"].user_id}
+    response = api(world["patient"].user).post("/api/v1/me/devices/", body, format="json")
+
+    assert response.status_code in (200, 201, 400)
+    assert not Endpoint.objects.filter(user=world["other_patient"].user).exists()
+    if response.status_code != 400:
+        assert Endpoint.objects.get(token="someone-else").user_id == world["patient"].user_id
