@@ -11,7 +11,7 @@
 #   WEB_WORKERS       gunicorn worker processes (2)
 #   DEBUG             true unless you say otherwise, so no SECRET_KEY is needed locally
 #   DATABASE_URL, CELERY_BROKER_URL, REDIS_URL   unset = embedded defaults (SQLite, files)
-#   SEED_DEMO         set to 0 to skip the demo data
+#   SEED_DEMO         set to 0 to skip the demo data and the small simulated cohort
 #
 # It migrates, collects static files and seeds demo data, then hands over to
 # scripts/supervise.py: Ctrl-C, SIGTERM or any process exiting stops all of them.
@@ -50,6 +50,9 @@ echo "run.sh: database=${DATABASE_URL:-sqlite (embedded)} broker=${CELERY_BROKER
 "$PYTHON" manage.py collectstatic --noinput -v 0
 if [[ "${SEED_DEMO:-1}" != 0 ]]; then
     "$PYTHON" manage.py seed_demo
+    # A small synthetic cohort (its own team) so the dashboard and outcomes have data; once.
+    "$PYTHON" manage.py simulate_cohort --patients 30 --days 60 --seed 1 --skip-existing \
+        --clinician-password demo-recovery-2026
 fi
 
 # supervise.py splits each command like a shell: quote paths that may hold spaces.
