@@ -5,6 +5,20 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 
 
+def page_size_from(request: Request, *, param: str, default: int, maximum: int) -> int:
+    """The requested page size; DRF silently falls back on a bad value, we say what is wrong."""
+    raw = request.query_params.get(param)
+    if raw is None:
+        return default
+    try:
+        size = int(raw)
+    except ValueError:
+        size = 0
+    if not 1 <= size <= maximum:
+        raise ValidationError({param: [f"A whole number from 1 to {maximum}."]})
+    return size
+
+
 class CreatedCursorPagination(CursorPagination):
     """Newest first; a cursor stays stable while a phone pages and new rows arrive."""
 
@@ -14,19 +28,12 @@ class CreatedCursorPagination(CursorPagination):
     max_page_size = 200
 
     def get_page_size(self, request: Request) -> int:
-        # DRF silently falls back to the default on a bad value; a client bug should be told.
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw is None:
-            return self.page_size
-        try:
-            size = int(raw)
-        except ValueError:
-            size = 0
-        if not 1 <= size <= self.max_page_size:
-            raise ValidationError(
-                {"page_size": [f"A whole number from 1 to {self.max_page_size}."]}
-            )
-        return size
+        return page_size_from(
+            request,
+            param=self.page_size_query_param,
+            default=self.page_size,
+            maximum=self.max_page_size,
+        )
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         parameters = super().get_schema_operation_parameters(view)
