@@ -324,7 +324,6 @@ TRIAGE_ESCALATION = {
 REMINDERS = {
     "EVENING_TIME": env_str("REMINDER_EVENING_TIME", "19:00"),
     "SILENCE_PATIENT_DAYS": env_int("REMINDER_SILENCE_PATIENT_DAYS", 2),
-    "SILENCE_CARETEAM_DAYS": env_int("REMINDER_SILENCE_CARETEAM_DAYS", 3),
 }
 # Cohort tables hide any cell describing fewer patients than this (re-identification).
 OUTCOMES_MIN_CELL = env_int("OUTCOMES_MIN_CELL", 5)

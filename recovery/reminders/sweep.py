@@ -32,13 +32,12 @@ from recovery.models import (
 )
 from recovery.plan_selectors import items_in_force
 from recovery.reminders.timing import local_date_of, next_occurrence
+from recovery.services.triage_facts import triage_ruleset
 
 logger = logging.getLogger(__name__)
 
 DEFAULTS = {
-    "SILENCE_WINDOW_DAYS": 42,  # the first six weeks, when silence matters most
     "SILENCE_PATIENT_DAYS": 2,  # a gentle nudge to the patient
-    "SILENCE_CARETEAM_DAYS": 3,  # the care team hears about it (matches the triage rule)
     "BATCH_SIZE": 1000,
 }
 RETRY_AFTER_FAILURE = timedelta(hours=1)
@@ -192,6 +191,11 @@ def _evening_messages(runs: list[_PatientDay], failed: set[object]) -> list[Mess
     ).values_list("patient_id", "date", "item_id"):
         answered[(pid, day)].add(item_id)
     last_checkin = _last_checkins(ids)
+    # The care team's silence threshold and watch window are the triage rule set's (versioned
+    # clinical data), so the notice and the silence flag agree.
+    rules = triage_ruleset()
+    silence_days = int(rules.param("silence_days"))
+    silence_watch_days = int(rules.param("silence_watch_days"))
     team_members: dict[object, list[int]] = defaultdict(list)
     for team_id, user_id in CareTeamMembership.objects.filter(
         team_id__in={run.patient.care_team_id for run in runs}
@@ -207,7 +211,7 @@ def _evening_messages(runs: list[_PatientDay], failed: set[object]) -> list[Mess
         if due and {i.id for i in due} - answered[(patient.id, run.today)]:
             key = f"checklist:{patient.id}:{run.today}"
             out.append(Message(patient.user_id, "checklist_nudge", key))
-        if postop_day > _conf("SILENCE_WINDOW_DAYS"):
+        if postop_day > silence_watch_days:
             return out
         last = last_checkin.get(patient.id)
         quiet_since = local_date_of(last, patient.tz) if last else run.surgery.date
@@ -215,7 +219,7 @@ def _evening_messages(runs: list[_PatientDay], failed: set[object]) -> list[Mess
         if silent_days >= _conf("SILENCE_PATIENT_DAYS"):
             key = f"silence:{patient.id}:{run.today}"
             out.append(Message(patient.user_id, "silence_patient", key))
-        if silent_days >= _conf("SILENCE_CARETEAM_DAYS"):
+        if silent_days >= silence_days:
             key = f"silence-team:{patient.id}:{run.today}"
             link = f"/dashboard/patients/{patient.id}/"
             out.extend(
