@@ -36,13 +36,14 @@ def seed(count: int, due_at) -> None:
     from recovery.models import CareTeam, Patient, ReminderSchedule, Surgery
 
     User = get_user_model()
-    team = CareTeam.objects.create(name=f"Reminder bench {uuid.uuid4().hex[:6]}")
+    run = uuid.uuid4().hex[:6]  # a second run on the same database gets its own users
+    team = CareTeam.objects.create(name=f"Reminder bench {run}")
     today = due_at.date()
     for start in range(0, count, CHUNK):
         n = min(CHUNK, count - start)
         with transaction.atomic():
             users = User.objects.bulk_create(
-                User(username=f"rb-{start + i}", password=UNUSABLE_PASSWORD_PREFIX + "x")
+                User(username=f"rb-{run}-{start + i}", password=UNUSABLE_PASSWORD_PREFIX + "x")
                 for i in range(n)
             )
             patients = Patient.objects.bulk_create(
@@ -77,6 +78,7 @@ def main() -> None:
     from django.utils import timezone
 
     from bench.transport import SENT
+    from notifications.conf import conf
     from notifications.models import Notification
     from notifications.tasks import deliver_batch
     from recovery.reminders.sweep import reminders_send_due
@@ -95,10 +97,11 @@ def main() -> None:
     ids = [
         str(i) for i in Notification.objects.filter(status="pending").values_list("id", flat=True)
     ]
+    size = conf().BATCH_SIZE  # ids per task, as notify publishes them
     began = time.monotonic()
     with count_queries() as deliver_sql:
-        for start in range(0, len(ids), 100):  # BATCH_SIZE ids per task, as notify publishes
-            deliver_batch.run(notification_ids=ids[start : start + 100])
+        for start in range(0, len(ids), size):
+            deliver_batch.run(notification_ids=ids[start : start + size])
     deliver_s = time.monotonic() - began
     rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 

@@ -20,8 +20,12 @@ class NotificationSettings:
     MAX_RETRIES: int = 5
     RETRY_BACKOFF_BASE_SECONDS: int = 30
     RETRY_BACKOFF_MAX_SECONDS: int = 900
-    # Ids per deliver_batch task, and batches a single sweep may publish.
-    BATCH_SIZE: int = 100
+    # Ids per deliver_batch task, and batches a single sweep may publish. A task's statements
+    # are fixed whatever its size, so a reminder fan-out wants large batches.
+    BATCH_SIZE: int = 1000
+    # Rows per provider call, each chunk recorded as soon as its call returns (FCM's
+    # send_each takes up to 500). A worker killed inside a call may repeat that one chunk.
+    DELIVERY_CHUNK: int = 500
     SWEEP_MAX_BATCHES: int = 50
     # A pending row nobody picked up within this window is re-driven by the sweep.
     SWEEP_GRACE_SECONDS: int = 60

@@ -1,17 +1,29 @@
-"""Deliver one outbox row: claim it, respect preferences and quiet hours, send, record.
+"""Deliver outbox rows in batches: claim, respect preferences and quiet hours, send, record.
 
-Exactly-once rests on the claim: a conditional UPDATE moves the row pending -> sending, and only
-the caller that changed one row may send (healthchecks' sendalerts). Redelivered tasks, repeated
-sweeps and racing workers all find the row no longer pending and do nothing.
+Exactly-once rests on the claim: one conditional UPDATE moves the batch's rows pending ->
+sending and returns the ids it moved (healthchecks' sendalerts, for many rows at once). Only
+the caller that moved a row may send it; redelivered tasks, repeated sweeps and racing workers
+find it no longer pending and do nothing.
+
+The statements per batch are fixed whatever its size (claim, read rows, read preferences, one
+update per outcome group, one per send chunk), so a fan-out of 100,000 reminders costs a few
+statements per thousand rather than several per row. Sends go out in chunks of DELIVERY_CHUNK
+and each chunk is recorded as soon as its provider call returns: a worker killed inside a
+provider call can repeat that one chunk (at-least-once, as every push provider is; the payload
+carries the notification id so the app can drop a duplicate), never a recorded one.
 """
 
 import logging
 import random
-from datetime import datetime, timedelta
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
+from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
@@ -42,15 +54,47 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
 
 
-def _claim(notification_id: Any, now: datetime) -> bool:
-    claimed = Notification.objects.filter(id=notification_id, status=S.PENDING).update(
-        status=S.SENDING, attempts=F("attempts") + 1, claimed_at=now
+def _uuids(ids: Iterable[Any]) -> list[uuid.UUID]:
+    parsed = []
+    for value in ids:
+        try:
+            parsed.append(value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
+        except ValueError:
+            logger.warning("deliver: ignoring a malformed notification id")
+    return parsed
+
+
+def _claim(ids: Sequence[uuid.UUID], now: datetime) -> list[uuid.UUID]:
+    """UPDATE ... WHERE status = 'pending' RETURNING id: the rows this caller now owns.
+
+    The ORM's update() says how many rows changed, not which; RETURNING (PostgreSQL, and
+    SQLite >= 3.35 for `make run`) says which in the same statement.
+    """
+    if not ids:
+        return []
+    meta = Notification._meta
+    qn = connection.ops.quote_name
+    pk = meta.pk
+    claimed_at = meta.get_field("claimed_at").get_db_prep_value(now, connection)
+    params: list[Any] = [S.SENDING, claimed_at, S.PENDING]
+    params += [pk.get_db_prep_value(i, connection) for i in ids]
+    placeholders = ", ".join(["%s"] * len(ids))
+    sql = (
+        f"UPDATE {qn(meta.db_table)} SET {qn('status')} = %s, "  # noqa: S608 (names, not data)
+        f"{qn('attempts')} = {qn('attempts')} + 1, {qn('claimed_at')} = %s "
+        f"WHERE {qn('status')} = %s AND {qn(pk.column)} IN ({placeholders}) "
+        f"RETURNING {qn(pk.column)}"
     )
-    return claimed == 1
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [pk.to_python(row[0]) for row in cursor.fetchall()]
 
 
-def _finish(notification: Notification, **changes: Any) -> None:
-    Notification.objects.filter(id=notification.id, status=S.SENDING).update(**changes)
+def _finish(ids: Iterable[Any], **changes: Any) -> None:
+    """Record an outcome for claimed rows; a row someone else released is left alone."""
+    ids = list(ids)
+    if ids:
+        Notification.objects.filter(id__in=ids, status=S.SENDING).update(**changes)
 
 
 def _skip_reason(n: Notification, pref: Preference) -> str:
@@ -73,7 +117,7 @@ def _skip_reason(n: Notification, pref: Preference) -> str:
 def _record_error(n: Notification, error: DeliveryError, now: datetime) -> Outcome:
     message = error.message[:200]
     if error.permanent:
-        _finish(n, status=S.FAILED, last_error=message, claimed_at=None)
+        _finish([n.id], status=S.FAILED, last_error=message, claimed_at=None)
         if n.endpoint_id:
             Endpoint.objects.filter(id=n.endpoint_id).update(
                 disabled=True, disabled_reason=message, last_error=message, updated_at=now
@@ -82,12 +126,12 @@ def _record_error(n: Notification, error: DeliveryError, now: datetime) -> Outco
         return Outcome.FAILED
     if n.endpoint_id:
         Endpoint.objects.filter(id=n.endpoint_id).update(last_error=message, updated_at=now)
-    if n.attempts > conf().MAX_RETRIES:
-        _finish(n, status=S.FAILED, last_error=message, claimed_at=None)
+    if n.attempts > conf().MAX_RETRIES:  # read after the claim, which counted this one
+        _finish([n.id], status=S.FAILED, last_error=message, claimed_at=None)
         logger.warning("notification %s failed after %d attempts", n.id, n.attempts)
         return Outcome.FAILED
     _finish(
-        n,
+        [n.id],
         status=S.PENDING,
         last_error=message,
         claimed_at=None,
@@ -96,47 +140,112 @@ def _record_error(n: Notification, error: DeliveryError, now: datetime) -> Outco
     return Outcome.RETRY
 
 
-def notification_deliver(notification_id: Any, *, now: datetime | None = None) -> Outcome:
-    now = now or timezone.now()
-    if not _claim(notification_id, now):
-        return Outcome.NOT_PENDING
-    n = Notification.objects.select_related("endpoint").get(id=notification_id)
-    pref = Preference.objects.filter(user_id=n.recipient_id).first() or Preference(
-        user_id=n.recipient_id
-    )
-    if reason := _skip_reason(n, pref):
-        _finish(n, status=S.SKIPPED, last_error=reason, claimed_at=None)
-        return Outcome.SKIPPED
-    channel = channel_for(n.channel)
-    if channel.respects_quiet_hours and not n.urgent:
-        until = quiet_until(
-            now=now, tz=pref.timezone, start=pref.quiet_hours_start, end=pref.quiet_hours_end
+class _QuietHours:
+    """quiet_until per distinct (zone, window): a batch shares a handful of them."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self._seen: dict[tuple[str, time, time], datetime | None] = {}
+
+    def until(self, pref: Preference) -> datetime | None:
+        key = (pref.timezone, pref.quiet_hours_start, pref.quiet_hours_end)
+        if key not in self._seen:
+            self._seen[key] = quiet_until(now=self.now, tz=key[0], start=key[1], end=key[2])
+        return self._seen[key]
+
+
+def _chunks(rows: list[Notification], size: int) -> Iterable[list[Notification]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def _send(kind: str, rows: list[Notification], now: datetime, outcomes: dict[Any, Outcome]) -> None:
+    """Send one channel's rows chunk by chunk, recording each chunk when its call returns."""
+    channel = channel_for(kind)
+    for chunk in _chunks(rows, conf().DELIVERY_CHUNK):
+        try:
+            errors = channel.send_many(chunk)
+        except SoftTimeLimitExceeded:
+            # Out of time: give the unrecorded rows back at once rather than wait for the sweep.
+            unrecorded = [n.id for n in rows if n.id not in outcomes]
+            _finish(unrecorded, status=S.PENDING, claimed_at=None, next_attempt_at=now)
+            raise
+        except Exception as exc:
+            # A bug in a batch call must not wedge its rows: a transient failure for each.
+            logger.exception("%s channel: unexpected delivery error", kind)
+            errors = [DeliveryError(f"error: {type(exc).__name__}")] * len(chunk)
+        sent = [n for n, error in zip(chunk, errors, strict=True) if error is None]
+        _finish(
+            [n.id for n in sent],
+            status=S.SENT,
+            sent_at=timezone.now(),
+            last_error="",
+            claimed_at=None,
         )
-        if until is not None:
-            # Not an attempt: hand the row back to the sweep for the end of quiet hours.
+        outcomes.update((n.id, Outcome.SENT) for n in sent)
+        for n, error in zip(chunk, errors, strict=True):
+            if error is not None:
+                outcomes[n.id] = _record_error(n, error, now)
+
+
+def notifications_deliver(ids: Iterable[Any], *, now: datetime | None = None) -> list[Outcome]:
+    """Deliver the given outbox rows; one outcome per id, in order."""
+    now = now or timezone.now()
+    requested = _uuids(ids)
+    claimed = _claim(requested, now)
+    outcomes: dict[Any, Outcome] = {}
+    if claimed:
+        rows = list(Notification.objects.filter(id__in=claimed).select_related("endpoint"))
+        prefs = {
+            p.user_id: p
+            for p in Preference.objects.filter(user_id__in={n.recipient_id for n in rows})
+        }
+        quiet = _QuietHours(now)
+        skipped: dict[str, list[Any]] = defaultdict(list)
+        deferred: dict[datetime, list[Any]] = defaultdict(list)
+        to_send: dict[str, list[Notification]] = defaultdict(list)
+        for n in rows:
+            pref = prefs.get(n.recipient_id) or Preference(user_id=n.recipient_id)
+            if reason := _skip_reason(n, pref):
+                skipped[reason].append(n.id)
+            elif (
+                channel_for(n.channel).respects_quiet_hours
+                and not n.urgent
+                and (until := quiet.until(pref))
+            ):
+                deferred[until].append(n.id)
+            else:
+                to_send[n.channel].append(n)
+        for reason, group in skipped.items():
+            _finish(group, status=S.SKIPPED, last_error=reason, claimed_at=None)
+            outcomes.update(dict.fromkeys(group, Outcome.SKIPPED))
+        for until, group in deferred.items():
+            # Not an attempt: hand the rows back to the sweep for the end of quiet hours.
             _finish(
-                n,
+                group,
                 status=S.PENDING,
                 attempts=F("attempts") - 1,
                 claimed_at=None,
                 next_attempt_at=until,
             )
-            return Outcome.DEFERRED
-    try:
-        channel.send(n)
-    except DeliveryError as error:
-        return _record_error(n, error, now)
-    except SoftTimeLimitExceeded:
-        # Out of time mid-batch: give the row back at once rather than wait for the sweep.
-        _finish(n, status=S.PENDING, claimed_at=None, next_attempt_at=now)
-        raise
-    except Exception as exc:
-        # A bug or an unexpected provider error must not wedge the row: count it as a
-        # transient failure so it is retried a bounded number of times, then failed.
-        logger.exception("notification %s: unexpected delivery error", n.id)
-        return _record_error(n, DeliveryError(f"error: {type(exc).__name__}"), now)
-    sent_at = timezone.now()
-    _finish(n, status=S.SENT, sent_at=sent_at, last_error="", claimed_at=None)
-    if n.endpoint_id:
-        Endpoint.objects.filter(id=n.endpoint_id).update(last_delivery_at=sent_at, last_error="")
-    return Outcome.SENT
+            outcomes.update(dict.fromkeys(group, Outcome.DEFERRED))
+        for kind, group in to_send.items():
+            _send(kind, group, now, outcomes)
+        delivered_to = {
+            n.endpoint_id for n in rows if n.endpoint_id and outcomes[n.id] == Outcome.SENT
+        }
+        if delivered_to:
+            Endpoint.objects.filter(id__in=delivered_to).update(
+                last_delivery_at=timezone.now(), last_error=""
+            )
+    return [outcomes.get(i, Outcome.NOT_PENDING) for i in requested]
+
+
+def notification_deliver(notification_id: Any, *, now: datetime | None = None) -> Outcome:
+    """Deliver one row (a batch of one)."""
+    [outcome] = notifications_deliver([notification_id], now=now) or [Outcome.NOT_PENDING]
+    return outcome
+
+
+def outcome_counts(outcomes: Iterable[Outcome]) -> dict[str, int]:
+    return dict(Counter(str(o) for o in outcomes))

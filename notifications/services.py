@@ -11,12 +11,13 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from notifications.catalogue import context_validate, link_validate, template_get
 from notifications.conf import conf
 from notifications.models import Endpoint, Notification, Preference
+from notifications.outbox import insert_ignoring_conflicts
 from notifications.selectors import inbox_queryset, notification_get_for_user
 from notifications.signals import preference_changed
 
@@ -71,41 +72,14 @@ def _email_endpoints(users: dict[int, str], wanted: set[int]) -> dict[int, Endpo
     return {e.user_id: e for e in found if addresses.get(e.user_id) == e.token}
 
 
-def _insert_ignoring_conflicts(rows: list[Notification]) -> list[str]:
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the ids of rows that are new.
-
-    Django's bulk_create(ignore_conflicts=True) cannot say which rows were inserted, and only
-    the new ones may be published.
-    """
-    if not rows:
-        return []
-    fields = [f for f in Notification._meta.concrete_fields]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    new_ids: list[str] = []
-    chunk = 1000
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), chunk):
-            part = rows[start : start + chunk]
-            placeholders = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(part))
-            params: list[Any] = []
-            for row in part:
-                params.extend(
-                    f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields
-                )
-            cursor.execute(
-                f"INSERT INTO {Notification._meta.db_table} ({columns}) "  # noqa: S608
-                f"VALUES {placeholders} ON CONFLICT DO NOTHING RETURNING id",
-                params,
-            )
-            new_ids.extend(str(r[0]) for r in cursor.fetchall())
-    return new_ids
-
-
 @transaction.atomic
 def notify(messages: Iterable[Message]) -> int:
     """Create outbox rows (in-app always; push per enabled device; email when opted in),
     ignore rows that already exist for the same (idempotency key, recipient, channel, target),
     and publish one delivery task per batch of new rows after commit. Returns the new rows.
+
+    An in-app row is delivered by being written: it is inserted `sent` and shows in the inbox
+    when the caller commits, broker or no broker. Push and email rows wait for a worker.
     """
     from backend.celery import enqueue_on_commit
     from notifications.tasks import deliver_batch
@@ -133,7 +107,7 @@ def notify(messages: Iterable[Message]) -> int:
 
     now = timezone.now()
     sweep_at = now + timedelta(seconds=conf().SWEEP_GRACE_SECONDS)
-    rows: list[Notification] = []
+    rows: list[dict[str, Any]] = []
     for message, context in batch:
         uid = message.recipient_id
         targets: list[tuple[str, Endpoint | None]] = [(Notification.Channel.INAPP, None)]
@@ -141,26 +115,31 @@ def notify(messages: Iterable[Message]) -> int:
         if uid in emails:
             targets.append((Notification.Channel.EMAIL, emails[uid]))
         for channel, endpoint in targets:
+            inapp = channel == Notification.Channel.INAPP
             rows.append(
-                Notification(
-                    recipient_id=uid,
-                    channel=channel,
-                    endpoint=endpoint,
-                    target=str(endpoint.id) if endpoint else Notification.INAPP_TARGET,
-                    template=message.template,
-                    context=context,
-                    link=message.link,
-                    urgent=message.urgent,
-                    idempotency_key=message.idempotency_key,
-                    next_attempt_at=sweep_at,
-                    created_at=now,
-                )
+                {
+                    "recipient_id": uid,
+                    "channel": channel,
+                    "endpoint_id": endpoint.id if endpoint else None,
+                    "target": str(endpoint.id) if endpoint else Notification.INAPP_TARGET,
+                    "template": message.template,
+                    "context": context,
+                    "link": message.link,
+                    "urgent": message.urgent,
+                    "idempotency_key": message.idempotency_key,
+                    "status": Notification.Status.SENT if inapp else Notification.Status.PENDING,
+                    "attempts": 1 if inapp else 0,
+                    "sent_at": now if inapp else None,
+                    "next_attempt_at": sweep_at,
+                    "created_at": now,
+                }
             )
-    new_ids = _insert_ignoring_conflicts(rows)
+    new = insert_ignoring_conflicts(rows)
+    to_deliver = [pk for pk, channel in new if channel != Notification.Channel.INAPP]
     size = conf().BATCH_SIZE
-    for start in range(0, len(new_ids), size):
-        enqueue_on_commit(deliver_batch, notification_ids=new_ids[start : start + size])
-    return len(new_ids)
+    for start in range(0, len(to_deliver), size):
+        enqueue_on_commit(deliver_batch, notification_ids=to_deliver[start : start + size])
+    return len(new)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -20,13 +20,9 @@ logger = logging.getLogger(__name__)
     **IDEMPOTENT,
 )
 def deliver_batch(notification_ids: list[str]) -> dict[str, int]:
-    from notifications.dispatch import notification_deliver
+    from notifications.dispatch import notifications_deliver, outcome_counts
 
-    outcomes: dict[str, int] = {}
-    for notification_id in notification_ids:
-        outcome = notification_deliver(notification_id)
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
-    return outcomes
+    return outcome_counts(notifications_deliver(notification_ids))
 
 
 @shared_task(

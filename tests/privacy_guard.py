@@ -2,7 +2,7 @@
 
 Register it suite-wide with `pytest_plugins = ["tests.privacy_guard"]` in tests/conftest.py.
 While a test runs it captures every push payload handed to the push transport
-(`notifications.channels.push._handoff`) and the args/kwargs of every Celery task published
+(`notifications.channels.push._handoff_many`) and the args/kwargs of every Celery task published
 (`before_task_publish`), and checks each value against an allowlist:
 
 - ints, bools, None; UUIDs; ISO dates; lowercase codes (template codes, instrument codes);
@@ -16,7 +16,7 @@ can widen the allowlist with `@pytest.mark.privacy_allow(r"regex", ...)`.
 
 import re
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -114,18 +114,19 @@ class PrivacyGuard:
 
         from notifications.channels import push
 
-        original = push._handoff
+        original = push._handoff_many
 
-        def _tapped(token: str, title: str, body: str, data: Mapping[str, str]) -> None:
-            self.on_push(title, body, data)
-            original(token, title, body, data)
+        def _tapped(messages: Sequence[push.PushMessage]) -> list[Any]:
+            for m in messages:
+                self.on_push(m.title, m.body, m.data)
+            return original(messages)
 
         before_task_publish.connect(self.on_task_publish, weak=False)
-        push._handoff = _tapped
+        push._handoff_many = _tapped
         try:
             yield self
         finally:
-            push._handoff = original
+            push._handoff_many = original
             before_task_publish.disconnect(self.on_task_publish)
 
     @contextmanager

@@ -1,14 +1,15 @@
 """Push through a PushTransport: FCM (firebase-admin) in production, a logging no-op otherwise.
 
 The transport is the one seam tests replace (healthchecks' `curl` seam): the channel logic,
-payload building and error mapping stay real. `_handoff` is the single place a payload leaves
-for a provider; the suite's privacy guard taps it.
+payload building and error mapping stay real. `_handoff_many` is the single place payloads
+leave for a provider; the suite's privacy guard taps it.
 """
 
 import logging
 import threading
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Protocol
 
@@ -16,16 +17,31 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from notifications.catalogue import template_get
-from notifications.channels.base import Channel, DeliveryError
+from notifications.channels.base import Channel, DeliveryError, attempt_each
 from notifications.conf import push_transport_path
 from notifications.models import Notification
 
 logger = logging.getLogger(__name__)
 
+FCM_BATCH_LIMIT = 500  # messaging.send_each refuses more
+
+
+@dataclass(frozen=True)
+class PushMessage:
+    token: str
+    title: str
+    body: str
+    data: Mapping[str, str]
+
 
 class PushTransport(Protocol):
     def send(self, token: str, title: str, body: str, data: Mapping[str, str]) -> None:
         """Hand one message to the provider; raise DeliveryError(message, permanent=...)."""
+
+
+class BatchPushTransport(PushTransport, Protocol):
+    def send_many(self, messages: Sequence[PushMessage]) -> list[DeliveryError | None]:
+        """Hand several messages to the provider in one call; one result per message."""
 
 
 class LoggingTransport:
@@ -53,32 +69,71 @@ class FcmTransport:
                 cls._app = firebase_admin.initialize_app(cred, name="notifications")
             return cls._app
 
-    def send(self, token: str, title: str, body: str, data: Mapping[str, str]) -> None:
-        from firebase_admin import exceptions, messaging
+    @staticmethod
+    def _message(token: str, title: str, body: str, data: Mapping[str, str]) -> object:
+        from firebase_admin import messaging
 
+        # A message re-sent after a worker died mid-call replaces the first on the phone
+        # instead of showing twice: Android's notification tag and APNs' collapse id.
+        collapse = str(data.get("id", ""))[:64]
         with warnings.catch_warnings():
             # firebase-admin 7.7 deprecates `token` in favour of installation ids (`fid`), but
             # FCM's v1 API still takes registration tokens, which is what the apps register.
             warnings.simplefilter("ignore", DeprecationWarning)
-            message = messaging.Message(
+            return messaging.Message(
                 token=token,
                 notification=messaging.Notification(title=title, body=body),
                 data=dict(data),
+                android=messaging.AndroidConfig(
+                    notification=messaging.AndroidNotification(tag=collapse or None)
+                ),
+                apns=messaging.APNSConfig(
+                    headers={"apns-collapse-id": collapse} if collapse else None
+                ),
             )
-        try:
-            messaging.send(message, app=self._firebase_app())
-        except (
-            messaging.UnregisteredError,
-            messaging.SenderIdMismatchError,
-            exceptions.InvalidArgumentError,
-        ) as exc:
+
+    @staticmethod
+    def _error(exc: Exception) -> DeliveryError:
+        from firebase_admin import exceptions, messaging
+
+        if isinstance(
+            exc,
+            messaging.UnregisteredError
+            | messaging.SenderIdMismatchError
+            | exceptions.InvalidArgumentError,
+        ):
             # The token is dead or belongs to another sender: retrying cannot help.
-            raise DeliveryError(f"fcm: {type(exc).__name__}", permanent=True) from None
-        except (exceptions.FirebaseError, OSError) as exc:
-            # Unavailable, internal, quota exceeded, deadline, network: try again later.
-            raise DeliveryError(f"fcm: {type(exc).__name__}") from None
-        except Exception as exc:  # requests/httpx errors surface as their own types
-            raise DeliveryError(f"fcm: {type(exc).__name__}") from None
+            return DeliveryError(f"fcm: {type(exc).__name__}", permanent=True)
+        # Unavailable, internal, quota exceeded, deadline, network (requests/httpx errors
+        # surface as their own types): try again later.
+        return DeliveryError(f"fcm: {type(exc).__name__}")
+
+    def send(self, token: str, title: str, body: str, data: Mapping[str, str]) -> None:
+        from firebase_admin import messaging
+
+        try:
+            messaging.send(self._message(token, title, body, data), app=self._firebase_app())
+        except Exception as exc:
+            raise self._error(exc) from None
+
+    def send_many(self, messages: Sequence[PushMessage]) -> list[DeliveryError | None]:
+        """messaging.send_each: up to 500 messages per call, sent concurrently by the SDK."""
+        from firebase_admin import messaging
+
+        results: list[DeliveryError | None] = []
+        for start in range(0, len(messages), FCM_BATCH_LIMIT):
+            part = messages[start : start + FCM_BATCH_LIMIT]
+            built = [self._message(m.token, m.title, m.body, m.data) for m in part]
+            try:
+                batch = messaging.send_each(built, app=self._firebase_app())
+            except Exception as exc:  # the whole call failed: every message in it
+                results.extend([self._error(exc)] * len(part))
+                continue
+            results.extend(
+                None if r.success else self._error(r.exception or RuntimeError("no id"))
+                for r in batch.responses
+            )
+        return results
 
 
 @cache
@@ -101,14 +156,33 @@ def push_payload(notification: Notification) -> tuple[str, str, dict[str, str]]:
     return template.title, template.body, data
 
 
+def _handoff_many(messages: Sequence[PushMessage]) -> list[DeliveryError | None]:
+    """Give messages to the transport: in one call when it has `send_many`, else one by one."""
+    current = transport()
+    if hasattr(current, "send_many"):
+        return list(current.send_many(messages))
+    return attempt_each(messages, lambda m: current.send(m.token, m.title, m.body, m.data))
+
+
 def _handoff(token: str, title: str, body: str, data: Mapping[str, str]) -> None:
-    transport().send(token, title, body, data)
+    [error] = _handoff_many([PushMessage(token, title, body, data)])
+    if error is not None:
+        raise error
+
+
+def _message_for(notification: Notification) -> PushMessage:
+    assert notification.endpoint is not None
+    title, body, data = push_payload(notification)
+    return PushMessage(notification.endpoint.token, title, body, data)
 
 
 class PushChannel(Channel):
     kind = "push"
 
     def send(self, notification: Notification) -> None:
-        assert notification.endpoint is not None
-        title, body, data = push_payload(notification)
-        _handoff(notification.endpoint.token, title, body, data)
+        [error] = self.send_many([notification])
+        if error is not None:
+            raise error
+
+    def send_many(self, notifications: Sequence[Notification]) -> list[DeliveryError | None]:
+        return _handoff_many([_message_for(n) for n in notifications])

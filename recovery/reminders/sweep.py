@@ -38,7 +38,9 @@ logger = logging.getLogger(__name__)
 
 DEFAULTS = {
     "SILENCE_PATIENT_DAYS": 2,  # a gentle nudge to the patient
-    "BATCH_SIZE": 1000,
+    # Rows claimed per transaction. A batch costs about a dozen statements whatever its size,
+    # so large batches keep a same-minute fan-out cheap; 5,000 rows stay locked ~2-5 s.
+    "BATCH_SIZE": 5000,
 }
 RETRY_AFTER_FAILURE = timedelta(hours=1)
 
@@ -108,14 +110,30 @@ def _run_one_batch(*, now: datetime) -> SweepResult:
     messages = _morning_messages(morning, failed) + _evening_messages(evening, failed)
     notify(messages)
 
+    _reschedule(rows, now=now, failed=failed)
+    return SweepResult(runs=len(rows), sent=Counter(m.template for m in messages))
+
+
+def _reschedule(rows: list[ReminderSchedule], *, now: datetime, failed: set[object]) -> None:
+    """Move each row to its next occurrence: one UPDATE per distinct next time.
+
+    Rows due in the same minute share a handful of (wall time, zone) pairs, hence of next
+    times, so this is a few statements per batch where bulk_update's CASE would be one
+    large, slow one.
+    """
+    by_next: dict[datetime, list[object]] = defaultdict(list)
+    occurrences: dict[tuple[object, str], datetime] = {}
     for row in rows:
         if row.patient_id in failed:
-            row.next_due_at = now + RETRY_AFTER_FAILURE
+            next_due = now + RETRY_AFTER_FAILURE
         else:
-            row.next_due_at = next_occurrence(row.wall_time, row.patient.tz, after=now)
-        row.last_run_at = now
-    ReminderSchedule.objects.bulk_update(rows, ["next_due_at", "last_run_at"])
-    return SweepResult(runs=len(rows), sent=Counter(m.template for m in messages))
+            key = (row.wall_time, row.patient.tz)
+            if key not in occurrences:
+                occurrences[key] = next_occurrence(row.wall_time, row.patient.tz, after=now)
+            next_due = occurrences[key]
+        by_next[next_due].append(row.id)
+    for next_due, ids in by_next.items():
+        ReminderSchedule.objects.filter(id__in=ids).update(next_due_at=next_due, last_run_at=now)
 
 
 def _current_surgeries(patients: dict[object, Patient]) -> dict[object, Surgery]:

@@ -3,9 +3,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from notifications.dispatch import notification_deliver
 from notifications.models import Notification
 from notifications.services import Message, notify
+from tests.factories.notifications import DeviceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -18,9 +18,7 @@ def _deliver_inbox(user_id: int, count: int, *, start: datetime = T0) -> list[No
     for i in range(count):
         with time_machine.travel(start + timedelta(minutes=i), tick=False):
             notify([Message(user_id, "checkin_due", f"checkin:{user_id}:{i}")])
-            row = Notification.objects.get(idempotency_key=f"checkin:{user_id}:{i}")
-            notification_deliver(row.id)
-            delivered.append(row)
+            delivered.append(Notification.objects.get(idempotency_key=f"checkin:{user_id}:{i}"))
     return delivered
 
 
@@ -36,8 +34,19 @@ def test_it_lists_the_callers_notifications_newest_first_with_an_unread_count(ap
     assert set(response.data) >= {"next", "previous", "results"}
 
 
+def test_an_in_app_message_is_in_the_inbox_as_soon_as_it_is_committed(api, patient) -> None:
+    notify([Message(patient.user_id, "checkin_due", "checkin:now")])  # no worker has run
+    [shown] = api(patient.user).get(URL).data["results"]
+    assert shown["template"] == "checkin_due"
+
+
 def test_it_hides_undelivered_and_other_channel_rows(api, patient) -> None:
+    DeviceFactory(user=patient.user)
     notify([Message(patient.user_id, "checkin_due", "pending-one")])
+    Notification.objects.filter(channel="inapp").update(
+        status="pending"
+    )  # queued by an old release
+    assert Notification.objects.filter(channel="push", status="pending").exists()
     assert api(patient.user).get(URL).data["results"] == []
 
 

@@ -47,7 +47,19 @@ def test_it_is_idempotent_per_key(patient, published, django_capture_on_commit_c
         again = notify([_checkin(patient.user_id), _checkin(patient.user_id)])
     assert (first, again) == (2, 0)
     assert Notification.objects.count() == 2
-    assert len(published.ids) == 2
+    assert published.ids == [str(Notification.objects.get(channel="push").id)]
+
+
+def test_it_writes_in_app_rows_delivered_and_publishes_only_the_others(
+    patient, published, django_capture_on_commit_callbacks
+) -> None:
+    DeviceFactory(user=patient.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        notify([_checkin(patient.user_id)])
+    inbox, push = rows(recipient=patient.user)
+    assert (inbox.channel, inbox.status, inbox.sent_at is not None) == ("inapp", "sent", True)
+    assert (push.channel, push.status) == ("push", "pending")
+    assert published.ids == [str(push.id)]
 
 
 def test_it_gives_each_recipient_their_own_row_for_a_shared_key(clinician, coordinator) -> None:
@@ -86,6 +98,8 @@ def test_it_publishes_one_task_per_batch_after_commit(
 ) -> None:
     settings.NOTIFICATIONS = {"BATCH_SIZE": 2}
     users = (patient.user_id, other_patient.user_id)
+    for uid in users:
+        DeviceFactory(user_id=uid)
     messages = [_checkin(uid, key=f"k{i}") for i in range(3) for uid in users]
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         notify(messages)
@@ -93,7 +107,7 @@ def test_it_publishes_one_task_per_batch_after_commit(
     for callback in callbacks:
         callback()
     assert [len(b) for b in published.batches] == [2, 2, 2]
-    assert sorted(published.ids) == sorted(str(r.id) for r in rows())
+    assert sorted(published.ids) == sorted(str(r.id) for r in rows(channel="push"))
 
 
 def test_it_commits_and_rolls_back_with_the_caller(

@@ -7,7 +7,13 @@ import pytest
 from firebase_admin import exceptions, messaging
 
 from notifications.channels.base import DeliveryError
-from notifications.channels.push import FcmTransport, LoggingTransport, transport
+from notifications.channels.push import (
+    FCM_BATCH_LIMIT,
+    FcmTransport,
+    LoggingTransport,
+    PushMessage,
+    transport,
+)
 from notifications.conf import push_transport_path
 
 
@@ -94,3 +100,68 @@ def test_the_default_transport_never_reaches_a_provider(settings, monkeypatch) -
     monkeypatch.undo()  # drop the suite's recording fake: this is the real selection
     settings.PUSH_ENABLED = False
     assert isinstance(transport(), LoggingTransport)
+
+
+@pytest.fixture
+def fcm_batch(monkeypatch: pytest.MonkeyPatch):
+    """Replace messaging.send_each (the SDK's batch network call); answers per token."""
+    monkeypatch.setattr(FcmTransport, "_app", object())
+    calls: list[list[messaging.Message]] = []
+    errors: dict[str, Exception] = {}
+
+    def _send_each(
+        messages: list[messaging.Message], app: object = None
+    ) -> messaging.BatchResponse:
+        calls.append(messages)
+        return messaging.BatchResponse(
+            [
+                messaging.SendResponse(None, errors[m.token])
+                if m.token in errors
+                else messaging.SendResponse({"name": f"projects/x/messages/{i}"}, None)
+                for i, m in enumerate(messages)
+            ]
+        )
+
+    monkeypatch.setattr(messaging, "send_each", _send_each)
+    return calls, errors
+
+
+def _messages(count: int) -> list[PushMessage]:
+    return [PushMessage(f"tok-{i}", "T", "B", {"id": f"id-{i}"}) for i in range(count)]
+
+
+def test_send_many_maps_each_response_to_its_message(fcm_batch) -> None:
+    _, errors = fcm_batch
+    errors["tok-1"] = messaging.UnregisteredError("gone")
+    errors["tok-2"] = exceptions.UnavailableError("later")
+    results = FcmTransport().send_many(_messages(3))
+    assert results[0] is None
+    assert (results[1].permanent, results[1].message) == (True, "fcm: UnregisteredError")
+    assert (results[2].permanent, results[2].message) == (False, "fcm: UnavailableError")
+
+
+def test_send_many_stays_within_the_sdk_batch_limit(fcm_batch) -> None:
+    calls, _ = fcm_batch
+    assert FcmTransport().send_many(_messages(FCM_BATCH_LIMIT + 1)) == [None] * (
+        FCM_BATCH_LIMIT + 1
+    )
+    assert [len(c) for c in calls] == [FCM_BATCH_LIMIT, 1]
+
+
+def test_a_resent_message_replaces_the_first_on_the_phone(fcm_batch) -> None:
+    calls, _ = fcm_batch
+    FcmTransport().send_many(_messages(1))
+    [[message]] = calls
+    assert message.android.notification.tag == "id-0"
+    assert message.apns.headers == {"apns-collapse-id": "id-0"}
+
+
+def test_a_failed_batch_call_is_a_transient_error_for_each_message(monkeypatch) -> None:
+    monkeypatch.setattr(FcmTransport, "_app", object())
+
+    def _down(messages: list, app: object = None) -> None:
+        raise exceptions.UnknownError("all threads failed")
+
+    monkeypatch.setattr(messaging, "send_each", _down)
+    results = FcmTransport().send_many(_messages(2))
+    assert [(r.permanent, r.message) for r in results] == [(False, "fcm: UnknownError")] * 2

@@ -22,7 +22,6 @@ def lost_publish(patient) -> Notification:
     DeviceFactory(user=patient.user)
     with time_machine.travel(T0, tick=False):
         notify([Message(patient.user_id, "checkin_due", "checkin:p:1", urgent=True)])
-    Notification.objects.filter(channel="inapp").delete()
     return Notification.objects.get(channel="push")
 
 
@@ -57,6 +56,7 @@ def test_repeated_sweeps_and_redelivered_tasks_never_double_send(
 
 def test_it_publishes_due_rows_in_batches(settings, patient, sweep, published) -> None:
     settings.NOTIFICATIONS = {"BATCH_SIZE": 3}
+    DeviceFactory(user=patient.user)
     with time_machine.travel(T0, tick=False):
         notify([Message(patient.user_id, "checkin_due", f"k{i}") for i in range(7)])
     with time_machine.travel(T0 + timedelta(minutes=2), tick=False):
