@@ -36,6 +36,29 @@ from notifications.quiet_hours import quiet_until
 logger = logging.getLogger(__name__)
 
 S = Notification.Status
+DELIVERY_COLUMNS = (
+    "id",
+    "recipient_id",
+    "channel",
+    "template",
+    "context",
+    "link",
+    "urgent",
+    "attempts",
+    "endpoint",
+    "endpoint__id",
+    "endpoint__user_id",
+    "endpoint__token",
+    "endpoint__disabled",
+)
+PREFERENCE_COLUMNS = (
+    "user_id",
+    "timezone",
+    "quiet_hours_start",
+    "quiet_hours_end",
+    "push_enabled",
+    "email_enabled",
+)
 
 
 class Outcome(StrEnum):
@@ -195,10 +218,18 @@ def notifications_deliver(ids: Iterable[Any], *, now: datetime | None = None) ->
     claimed = _claim(requested, now)
     outcomes: dict[Any, Outcome] = {}
     if claimed:
-        rows = list(Notification.objects.filter(id__in=claimed).select_related("endpoint"))
+        # Only the columns delivery reads: a fan-out loads a thousand rows per batch, and
+        # building model instances with every timestamp column dominated its time.
+        rows = list(
+            Notification.objects.filter(id__in=claimed)
+            .select_related("endpoint")
+            .only(*DELIVERY_COLUMNS)
+        )
         prefs = {
             p.user_id: p
-            for p in Preference.objects.filter(user_id__in={n.recipient_id for n in rows})
+            for p in Preference.objects.filter(user_id__in={n.recipient_id for n in rows}).only(
+                *PREFERENCE_COLUMNS
+            )
         }
         quiet = _QuietHours(now)
         skipped: dict[str, list[Any]] = defaultdict(list)

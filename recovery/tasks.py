@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from backend.celery import IDEMPOTENT
+from backend.celery import IDEMPOTENT, enqueue_on_commit
 from recovery.services.flags import (
     flags_escalate_due,
     patient_trends_evaluate,
@@ -73,7 +73,27 @@ def evaluate_trends_batch(patient_ids: list[str]) -> int:
 
 @shared_task(name="recovery.tasks.send_due_reminders", **IDEMPOTENT)
 def send_due_reminders() -> int:
-    """Per-minute reminder sweep: claims due rows (SKIP LOCKED), so a second beat is harmless."""
+    """Per-minute: publish one batch task per BATCH_SIZE due reminder rows, so every worker
+    process shares a same-minute fan-out. Each batch claims its own rows (SKIP LOCKED): a
+    second beat, or a batch that finds its rows taken, is harmless; a lost batch is
+    published again at the next tick. Returns the batches published."""
+    from recovery.reminders.sweep import reminder_batches_due
+
+    batches = reminder_batches_due(now=timezone.now())
+    for _ in range(batches):
+        enqueue_on_commit(send_due_reminders_batch)
+    return batches
+
+
+@shared_task(
+    name="recovery.tasks.send_due_reminders_batch",
+    autoretry_for=(OperationalError, InterfaceError),  # the database blinked; rerun is safe
+    max_retries=3,
+    retry_backoff=5,
+    **IDEMPOTENT,
+)
+def send_due_reminders_batch() -> int:
+    """Claim and run one batch of due reminder rows; returns the rows run."""
     from recovery.reminders.sweep import reminders_send_due
 
-    return reminders_send_due(now=timezone.now()).runs
+    return reminders_send_due(now=timezone.now(), max_batches=1).runs

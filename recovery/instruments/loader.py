@@ -49,7 +49,9 @@ def load_thresholds(directory: Path | None = None) -> Thresholds:
 
 def clear_caches() -> None:
     """Forget loaded files (tests, or a reload after a reviewed data change)."""
-    for cached in (_instruments, _schedule, _thresholds):
+    from .schedule import _default_windows
+
+    for cached in (_instruments, _schedule, _thresholds, _default_windows):
         cached.cache_clear()
 
 

@@ -8,6 +8,7 @@ before the patient enrolled, and a window that closed before enrolment is left o
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -46,7 +47,25 @@ def timepoint_windows(
 ) -> list[TimepointWindow]:
     """The collection windows for one patient, in time order."""
     _require_dates(surgery_date=surgery_date, enrolled_on=enrolled_on)
-    schedule = schedule or load_schedule()
+    if schedule is None and instruments is None:
+        return list(_default_windows(surgery_date, enrolled_on))
+    return _windows(surgery_date, enrolled_on, schedule or load_schedule(), instruments)
+
+
+@functools.lru_cache(maxsize=16384)
+def _default_windows(surgery_date: date, enrolled_on: date) -> tuple[TimepointWindow, ...]:
+    # Patients share surgery and enrolment dates, and a reminder sweep asks for thousands of
+    # them a minute; the windows are frozen, so one tuple serves every caller. The loaders'
+    # clear_caches() clears this too.
+    return tuple(_windows(surgery_date, enrolled_on, load_schedule(), None))
+
+
+def _windows(
+    surgery_date: date,
+    enrolled_on: date,
+    schedule: Schedule,
+    instruments: Mapping[str, Instrument] | None,
+) -> list[TimepointWindow]:
     enabled = _enabled_codes(instruments)
     baseline = schedule.baseline
     candidates = [

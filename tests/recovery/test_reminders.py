@@ -240,3 +240,32 @@ def test_the_demo_patients_first_reminder_arrives_at_once() -> None:
     assert Notification.objects.filter(
         recipient__username="ben.demo", template="checkin_due", channel="inapp"
     ).exists()
+
+
+def test_the_beat_task_publishes_one_batch_task_per_batch_of_due_rows(
+    settings, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    from recovery import tasks
+
+    settings.REMINDERS = {"BATCH_SIZE": 2}
+    for _ in range(5):
+        _patient()
+    published: list[str] = []
+    monkeypatch.setattr(
+        tasks.send_due_reminders_batch, "apply_async", lambda **kw: published.append("batch")
+    )
+    with time_machine.travel(NY_MORNING, tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert tasks.send_due_reminders.run() == 3  # 5 due rows in batches of 2
+    assert published == ["batch"] * 3
+
+
+def test_each_batch_task_runs_one_batch_and_a_spare_one_finds_nothing(settings) -> None:
+    from recovery import tasks
+
+    settings.REMINDERS = {"BATCH_SIZE": 2}
+    patients = [_patient() for _ in range(3)]
+    with time_machine.travel(NY_MORNING, tick=False):
+        runs = [tasks.send_due_reminders_batch.run() for _ in range(3)]
+    assert runs == [2, 1, 0]
+    assert all(len(_sent(p, "checkin_due")) == 1 for p in patients)
