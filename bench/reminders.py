@@ -1,14 +1,22 @@
 """Reminder fan-out: N patients whose morning reminder is due in the same minute.
 
     bash scripts/with-services.sh -- .venv/bin/python bench/reminders.py --patients 10000
+    bash scripts/with-services.sh -- .venv/bin/python bench/reminders.py --patients 100000 --worker
 
+Without --worker, in this one process:
 Creates N patients with a push device each (bench-only bulk path: users, patients, surgeries,
-preferences, devices and ReminderSchedule rows, no check-ins), all due one minute ago. Then,
-in this one process (standing in for the worker), times:
+preferences, devices and ReminderSchedule rows, no check-ins), all due one minute ago. Then
+(this process standing in for the worker) it times:
   1. the sweep: `reminders_send_due(now=...)` (claims, decides, writes outbox rows);
   2. delivery: the `deliver_batch` task body over every new outbox row, through a stub push
      transport (bench.transport.CountingTransport), exactly as a worker would run it.
 Counts SQL statements with connection.execute_wrapper and reports peak RSS (getrusage).
+
+With --worker, end to end as deployed: a real Celery worker (prefork, --concurrency C) on the
+Redis broker; the beat task `send_due_reminders` runs once and publishes one batch task per
+5,000 due rows; the clock runs until every push row is `sent` (polled every 0.5 s). SQL is
+counted in the worker processes (bench/sql_counter.py) and peak memory is each worker
+process's VmHWM from /proc.
 """
 
 from __future__ import annotations
@@ -68,13 +76,84 @@ def seed(count: int, due_at) -> None:
             )  # fmt: skip
 
 
+def _peak_rss_mb(pid: int) -> float:
+    """VmHWM (peak resident set) of a process and its children, in MB."""
+    pids = [pid] + [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    peak = 0
+    for p in pids:
+        for line in Path(f"/proc/{p}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                peak = max(peak, int(line.split()[1]))
+    return peak / 1024
+
+
+def run_with_worker(patients: int, concurrency: int, timeout: float) -> None:
+    import os
+    import subprocess
+
+    from django.utils import timezone
+
+    from bench import sql_counter
+    from bench.common import BENCH_ENV, ROOT
+    from notifications.models import Notification
+    from recovery.tasks import send_due_reminders
+
+    now = timezone.now().replace(second=0, microsecond=0)
+    began = time.monotonic()
+    seed(patients, now - timedelta(minutes=1))
+    seeded = time.monotonic() - began
+    sql_counter.reset()
+    env = {**os.environ, **BENCH_ENV, "BENCH_COUNT_SQL": "1"}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "backend", "worker", "-c", str(concurrency),
+         "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    try:
+        time.sleep(5)  # let the worker connect; the clock starts at the beat tick below
+        began = time.monotonic()
+        batches = send_due_reminders.run()
+        push = Notification.objects.filter(channel="push")
+        sent, peaks = 0, []
+        while time.monotonic() - began < timeout:
+            sent = push.filter(status="sent").count()
+            if sent >= patients:
+                break
+            time.sleep(0.5)
+        elapsed = time.monotonic() - began
+        peaks.append(_peak_rss_mb(worker.pid))
+        statements = sql_counter.total()
+    finally:
+        worker.terminate()
+        worker.wait(60)
+    print(f"{patients:,} patients due in the same minute (seeded in {seeded:.0f}s); one Celery "
+          f"worker, prefork -c {concurrency}, Redis broker, stub push transport")  # fmt: skip
+    print(table(["metric", "value"], [
+        ["batch tasks published by the beat task", batches],
+        ["push rows sent", sent],
+        ["in-app rows (written sent)", Notification.objects.filter(channel="inapp").count()],
+        ["seconds until all sent", elapsed],
+        ["reminders per second", sent / elapsed],
+        ["SQL statements (worker processes)", statements],
+        ["SQL per 1,000 reminders", 1000 * statements / max(sent, 1)],
+        ["peak RSS of a worker process (MB)", max(peaks)],
+    ]))  # fmt: skip
+    print("\ntarget: 100,000 reminders in < 30 s; <= 10 SQL statements per 1,000 reminders")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--patients", type=int, default=10_000)
+    parser.add_argument("--worker", action="store_true", help="end to end with a real worker")
+    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--timeout", type=float, default=900)
     args = parser.parse_args()
     django_setup()
     migrate()
     print_machine()
+    if args.worker:
+        run_with_worker(args.patients, args.concurrency, args.timeout)
+        return
     from django.utils import timezone
 
     from bench.transport import SENT

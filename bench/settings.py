@@ -4,6 +4,8 @@ Plain HTTP on loopback, so the HTTPS redirect is off; everything else (middlewar
 Redis cache, connection reuse) is as deployed.
 """
 
+import os
+
 from backend.settings.base import *  # noqa: F403
 
 ROOT_URLCONF = "bench.urls"
@@ -15,3 +17,10 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# bench/reminders.py --worker counts the SQL statements its worker processes run: each
+# database connection gets an execute wrapper that adds to a Redis counter.
+if os.environ.get("BENCH_COUNT_SQL") == "1":
+    from bench.sql_counter import install as _install_sql_counter
+
+    _install_sql_counter()
