@@ -254,9 +254,11 @@ def test_the_beat_task_publishes_one_batch_task_per_batch_of_due_rows(
     monkeypatch.setattr(
         tasks.send_due_reminders_batch, "apply_async", lambda **kw: published.append("batch")
     )
-    with time_machine.travel(NY_MORNING, tick=False):
-        with django_capture_on_commit_callbacks(execute=True):
-            assert tasks.send_due_reminders.run() == 3  # 5 due rows in batches of 2
+    with (
+        time_machine.travel(NY_MORNING, tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert tasks.send_due_reminders.run() == 3  # 5 due rows in batches of 2
     assert published == ["batch"] * 3
 
 

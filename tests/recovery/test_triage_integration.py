@@ -13,6 +13,7 @@ from recovery.models import Flag
 from recovery.triage import clear_ruleset_cache, severity_rank
 from tests.factories import ClinicianFactory, PatientFactory
 from tests.factories.checkins import CheckInFactory, checkin_payload
+from tests.factories.notifications import DeviceFactory
 from tests.recovery.triage_vignettes import SURGERY_AT, VIGNETTES, Vignette
 
 pytestmark = pytest.mark.django_db
@@ -40,6 +41,7 @@ def test_it_raises_an_urgent_infection_flag_and_alerts_the_team(
     patient = _on_day(9)
     nurse = ClinicianFactory(care_teams=[patient.care_team])
     surgeon = ClinicianFactory(care_teams=[patient.care_team], care_teams__role="surgeon")
+    DeviceFactory(user=nurse)
     with django_capture_on_commit_callbacks(execute=True):
         response = api(patient.user).post(
             URL, checkin_payload(temperature_c=38.4, wound_drainage="cloudy"), format="json"
@@ -55,7 +57,10 @@ def test_it_raises_an_urgent_infection_flag_and_alerts_the_team(
     alerts = Notification.objects.filter(template="careteam_flag", channel="inapp")
     assert {a.recipient_id for a in alerts} == {nurse.id, surgeon.id}
     assert all(a.urgent and a.link == f"/dashboard/flags/{flag.id}/" for a in alerts)
-    assert sorted(i for batch in published for i in batch) == sorted(str(a.id) for a in alerts)
+    assert {a.status for a in alerts} == {"sent"}  # in both inboxes at once
+    [push] = Notification.objects.filter(template="careteam_flag", channel="push")
+    assert push.recipient_id == nurse.id
+    assert [i for batch in published for i in batch] == [str(push.id)]  # published on commit
 
 
 @time_machine.travel(NOON, tick=False)
