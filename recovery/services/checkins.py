@@ -19,7 +19,11 @@ from backend.exceptions import ApplicationError
 from recovery.models import CheckIn, Flag, Patient
 from recovery.models.checkins import SYMPTOM_FIELDS
 from recovery.selectors import current_surgery, postop_day
-from recovery.services.flags import flags_apply_findings, patient_lock
+from recovery.services.flags import (
+    flags_apply_findings,
+    flags_close_answered_silence,
+    patient_lock,
+)
 from recovery.services.triage_facts import (
     checkin_history,
     history_limit,
@@ -123,6 +127,7 @@ def checkin_create(
     raised = flags_apply_findings(
         patient=patient, findings=findings, now=now, checkin=checkin, origin=Flag.Origin.CHECKIN
     )
+    flags_close_answered_silence(patient=patient, now=now)
     # What the patient must see now: this report's most severe finding per category.
     checkin.flags = [
         {

@@ -118,7 +118,7 @@ def _evidence_closed(*, patient: Patient, category: str) -> bool:
         patient=patient,
         category=category,
         status__in=[Flag.Status.RESOLVED, Flag.Status.DISMISSED],
-    )
+    ).exclude(status=Flag.Status.RESOLVED, resolved_by__isnull=True)  # closed by the system
     if last_received is not None:
         closed = closed.filter(
             Q(resolved_at__gte=last_received) | Q(dismissed_at__gte=last_received)
@@ -205,6 +205,26 @@ def flags_apply_findings(
         raised.append(RaisedFlag(flag=flag, finding=finding))
     _alert_team(flags=to_alert, patient=patient)
     return raised
+
+
+SILENCE_ANSWERED_NOTE = "Closed automatically: the patient checked in again."
+
+
+def flags_close_answered_silence(*, patient: Patient, now: datetime) -> int:
+    """A check-in answers a silence flag: resolve the patient's live one, by the system.
+
+    Nobody is credited (`resolved_by` stays empty) and no outcome is claimed; the note says why.
+    Such a closure does not hold back a new silence flag (see `_evidence_closed`): if the
+    patient falls silent again, the trend rule raises one. The caller holds `patient_lock`.
+    """
+    return Flag.objects.filter(
+        patient=patient, category="silence", status__in=Flag.LIVE_STATUSES
+    ).update(
+        status=Flag.Status.RESOLVED,
+        resolved_at=now,
+        resolution_note=SILENCE_ANSWERED_NOTE,
+        updated_at=now,
+    )
 
 
 # ------------------------------------------------------------------------------ transitions

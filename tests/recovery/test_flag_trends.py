@@ -9,10 +9,14 @@ from django.utils import timezone
 
 from notifications.models import Notification
 from recovery.models import Flag
-from recovery.services.flags import patient_trends_evaluate, patients_for_trend_evaluation
+from recovery.services.flags import (
+    SILENCE_ANSWERED_NOTE,
+    patient_trends_evaluate,
+    patients_for_trend_evaluation,
+)
 from recovery.tasks import evaluate_trends, evaluate_trends_batch
 from tests.factories import PatientFactory
-from tests.factories.checkins import CheckInFactory
+from tests.factories.checkins import CheckInFactory, checkin_payload
 
 pytestmark = pytest.mark.django_db
 
@@ -134,3 +138,43 @@ def test_it_carries_on_past_a_patient_that_fails(patient) -> None:
     raised = evaluate_trends_batch([str(uuid.uuid4()), str(patient.id)])
     assert raised == 1
     assert Flag.objects.filter(patient=patient, category="silence").exists()
+
+
+def _silent_for_four_days(patient) -> Flag:
+    now = timezone.now()
+    CheckInFactory(
+        patient=patient, recorded_at=now - timedelta(days=4), received_at=now - timedelta(days=4)
+    )
+    patient_trends_evaluate(patient_id=patient.id, now=now)
+    return Flag.objects.get(category="silence", status="open")
+
+
+def test_a_check_in_closes_the_patients_silence_flag(api, patient, clinician) -> None:
+    flag = _silent_for_four_days(patient)
+    response = api(patient.user).post(
+        "/api/v1/me/check-ins/", checkin_payload(back_pain=3), format="json"
+    )
+    assert response.status_code == 201
+    flag.refresh_from_db()
+    assert (flag.status, flag.resolved_by, flag.resolution_outcome) == ("resolved", None, "")
+    assert flag.resolution_note == SILENCE_ANSWERED_NOTE
+
+
+def test_a_patient_silent_again_after_an_answered_silence_gets_a_new_flag(api, patient) -> None:
+    _silent_for_four_days(patient)
+    api(patient.user).post("/api/v1/me/check-ins/", checkin_payload(), format="json")
+    with time_machine.travel(timezone.now() + timedelta(days=4), tick=False):
+        patient_trends_evaluate(patient_id=patient.id, now=timezone.now())
+    assert Flag.objects.filter(category="silence", status="open").count() == 1
+    assert Flag.objects.filter(category="silence", status="resolved").count() == 1
+
+
+def test_a_check_in_leaves_other_flags_to_the_care_team(api, patient) -> None:
+    now = timezone.now()
+    for hours in (30, 6):
+        CheckInFactory(
+            patient=patient, recorded_at=now - timedelta(hours=hours), temperature_c=38.3
+        )
+    patient_trends_evaluate(patient_id=patient.id, now=now)
+    api(patient.user).post("/api/v1/me/check-ins/", checkin_payload(), format="json")
+    assert Flag.objects.get(category="infection").status == "open"
