@@ -169,6 +169,11 @@ def main() -> None:
     parser.add_argument("--checkins", type=int, default=1_000_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument(
+        "--reuse", action="store_true",
+        help="keep a database that already holds --patients patients (build it once, then "
+             "measure again after each change against a long-running DATABASE_URL)",
+    )  # fmt: skip
     args = parser.parse_args()
     django_setup()
     migrate()
@@ -179,10 +184,14 @@ def main() -> None:
 
     from recovery.models import CareTeamMembership, CheckIn, Flag, Patient
 
-    generated_s = generate(args.generated, args.days, args.workers)
-    generated = CheckIn.objects.count()
-    cloned_s = clone_patients(args.patients)
-    total, topped_s = top_up(args.checkins)
+    if args.reuse and Patient.objects.count() >= args.patients:
+        generated_s = cloned_s = topped_s = 0.0  # built by an earlier run
+        generated = total = CheckIn.objects.count()
+    else:
+        generated_s = generate(args.generated, args.days, args.workers)
+        generated = CheckIn.objects.count()
+        cloned_s = clone_patients(args.patients)
+        total, topped_s = top_up(args.checkins)
     clinician = CareTeamMembership.objects.filter(role="nurse").select_related("user").first().user
     token = str(AccessToken.for_user(clinician))
     busiest = (

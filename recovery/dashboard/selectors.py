@@ -7,13 +7,25 @@ so a page issues the same number of queries whatever the number of patients or r
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    DateField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils.safestring import SafeString, mark_safe
 
@@ -25,7 +37,7 @@ from recovery.dashboard.summary import (
     phase_markers,
     risk_factors,
 )
-from recovery.instruments import due_timepoints
+from recovery.instruments import due_timepoints, load_instruments, load_schedule
 from recovery.models import (
     CareTeam,
     CheckIn,
@@ -189,18 +201,28 @@ def _flag_rows(
 
 
 def _silent(*, team_ids: Any, now: datetime, silence_days: int) -> dict[Any, tuple]:
-    """Patients in follow-up with no check-in for `silence_days` (one aggregate query)."""
+    """Patients in follow-up with no check-in for `silence_days` (one query).
+
+    "No check-in since the cut-off" is a NOT EXISTS over the check-ins recorded since then,
+    which the (recorded_at, patient) index answers from the last few days' rows alone; the
+    latest check-in date is then looked up (checkin_patient_recent) for the silent patients
+    only, instead of aggregating every check-in of the team.
+    """
     cutoff = now - timedelta(days=silence_days)
+    in_follow_up = Surgery.objects.filter(
+        patient=OuterRef("pk"),
+        date__gte=(now - timedelta(days=FOLLOW_UP_DAYS)).date(),
+        date__lte=cutoff.date(),
+    )
+    checkins = CheckIn.objects.filter(patient=OuterRef("pk"))
     patients = (
-        Patient.objects.filter(
-            care_team_id__in=team_ids,
-            surgeries__date__gte=(now - timedelta(days=FOLLOW_UP_DAYS)).date(),
-            surgeries__date__lte=cutoff.date(),
+        Patient.objects.filter(care_team_id__in=team_ids)
+        .filter(Exists(in_follow_up))
+        .exclude(Exists(checkins.filter(recorded_at__gte=cutoff)))
+        .annotate(
+            last_checkin=Subquery(checkins.order_by("-recorded_at").values("recorded_at")[:1])
         )
-        .annotate(last_checkin=Max("checkins__recorded_at"))
-        .filter(Q(last_checkin__lt=cutoff) | Q(last_checkin__isnull=True))
         .select_related("care_team")
-        .distinct()
         .order_by("last_checkin", "last_name", "first_name")[:WORKLIST_FLAG_LIMIT]
     )
     found = {}
@@ -248,16 +270,22 @@ def _low_adherence(*, team_ids: Any, now: datetime) -> dict[Any, tuple]:
 
     Same definition as recovery.pathways.adherence (kept / answered); aggregated in one query.
     The dates are UTC dates, which can differ from the patient's by one at the window edge.
+    The date filter sits in WHERE (before the aggregate), so only the last 7 days' entries are
+    read, through the (date, patient, kept) index, not every entry the team ever answered.
     """
     threshold = adherence_threshold()
-    recent = Q(checklist_entries__date__gte=(now - timedelta(days=6)).date())
     patients = (
-        Patient.objects.filter(care_team_id__in=team_ids)
-        .annotate(
-            answered=Count("checklist_entries", filter=recent),
-            kept=Count("checklist_entries", filter=recent & Q(checklist_entries__kept=True)),
+        Patient.objects.filter(
+            care_team_id__in=team_ids,
+            checklist_entries__date__gte=(now - timedelta(days=6)).date(),
         )
-        .filter(answered__gt=0, kept__lt=F("answered") * threshold)
+        # Counting `kept` (never NULL) counts the same rows as the entry id, and lets the
+        # index answer without visiting the table.
+        .annotate(
+            answered=Count("checklist_entries__kept"),
+            kept=Count("checklist_entries__kept", filter=Q(checklist_entries__kept=True)),
+        )
+        .filter(kept__lt=F("answered") * threshold)
         .select_related("care_team")
         .order_by("last_name", "first_name")[:WORKLIST_FLAG_LIMIT]
     )
@@ -271,20 +299,65 @@ def _low_adherence(*, team_ids: Any, now: datetime) -> dict[Any, tuple]:
 QUESTIONNAIRE_OVERDUE_DAYS = 30
 
 
+def _may_have_overdue_questionnaire(today: date) -> Q:
+    """Patients with a surgery after which some follow-up window closed in the last
+    QUESTIONNAIRE_OVERDUE_DAYS with an enabled instrument unanswered: the schedule's
+    arithmetic as a condition on the joined surgery row.
+
+    A window closes a fixed number of days after surgery, is left out when the patient
+    enrolled after it closed (`enrolled_on` annotation), and is answered when every enabled
+    instrument has a response for its timepoint. A necessary condition only: it lets the
+    database skip the patients with nothing overdue (most of a team), and the schedule itself
+    (due_timepoints, the authority) then runs in Python for the few that remain.
+    """
+    schedule = load_schedule()
+    enabled = {code for code, i in load_instruments().items() if i.enabled}
+    answered = QuestionnaireResponse.objects.filter(patient=OuterRef("pk"))
+    candidates = Q(pk__in=[])
+    for tp in schedule.follow_ups:
+        codes = [code for code in tp.instruments if code in enabled]
+        if not codes:
+            continue
+        closes_after = timedelta(days=tp.target_day + schedule.window_days(tp))
+        earliest = today - closes_after - timedelta(days=QUESTIONNAIRE_OVERDUE_DAYS)
+        unanswered = Q()
+        for code in codes:
+            unanswered |= ~Exists(answered.filter(instrument=code, timepoint=tp.code))
+        candidates |= (
+            Q(
+                surgeries__date__gte=earliest,
+                surgeries__date__lt=today - closes_after,
+            )
+            & Q(
+                surgeries__date__gte=ExpressionWrapper(
+                    F("enrolled_on") - closes_after, output_field=DateField()
+                )
+            )
+            & unanswered
+        )
+    return candidates
+
+
 def _overdue_questionnaires(*, team_ids: Any, now: datetime) -> dict[Any, tuple]:
-    """Follow-up questionnaires whose window closed recently without an answer (two queries).
+    """Follow-up questionnaires whose window closed recently without an answer (<= 2 queries).
 
     Windows come from the instrument schedule (recovery.instruments), the same source the
     patient's own due list uses; only windows closed in the last QUESTIONNAIRE_OVERDUE_DAYS.
     """
     today = now.date()
+    latest_surgery = Surgery.objects.filter(
+        patient=OuterRef("pk"), date__gte=today - timedelta(days=FOLLOW_UP_DAYS + 60)
+    ).order_by("-date")
     patients = list(
-        Patient.objects.filter(
-            care_team_id__in=team_ids,
-            surgeries__date__gte=today - timedelta(days=FOLLOW_UP_DAYS + 60),
-        )
-        .annotate(surgery_date=Max("surgeries__date"))
+        Patient.objects.filter(care_team_id__in=team_ids)
+        # The enrolment date due_timepoints is given below: created_at's UTC date.
+        .annotate(enrolled_on=TruncDate("created_at", tzinfo=UTC))
+        .filter(_may_have_overdue_questionnaire(today))
+        # The latest surgery decides the windows, whichever surgery matched above; computed
+        # for the remaining patients only.
+        .annotate(surgery_date=Subquery(latest_surgery.values("date")[:1]))
         .select_related("care_team")
+        .distinct()
         .order_by("last_name", "first_name")
     )
     completed: dict[Any, set[tuple[str, str]]] = {p.id: set() for p in patients}
