@@ -8,7 +8,8 @@ from uuid import UUID
 
 from django import template
 from django.urls import get_script_prefix, reverse
-from django.utils.html import format_html
+from django.utils import formats, timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from recovery.dashboard.forms import label_for
@@ -40,6 +41,41 @@ def id_url(object_id: object, name: str) -> str:
     reverse() calls a page). A UUID's text needs no quoting, so substitution is exact.
     """
     return _url_pattern(name, get_script_prefix()).replace(str(_PLACEHOLDER), str(object_id))
+
+
+# The patient page repeats these for hundreds of rows (400 check-ins a chart, 300 timeline
+# events); as template loops they were most of the page's time. Same markup, built in one call.
+
+
+@register.simple_tag
+def chart_rows(rows: list[tuple[object, ...]]) -> SafeString:
+    """The <tr><td>…</td></tr> rows of a chart's number table."""
+    return format_html_join(
+        "",
+        "<tr>{}</tr>",
+        (
+            (format_html_join("", "<td>{}</td>", ((formats.localize(c),) for c in row)),)
+            for row in rows
+        ),
+    )
+
+
+@register.simple_tag
+def timeline_item(event: Any) -> SafeString:
+    """One timeline <li>, times in the active zone, as the `date` filter shows them."""
+    at = timezone.localtime(event.at) if timezone.is_aware(event.at) else event.at
+    return format_html(
+        '<li class="timeline-item timeline-{}">\n'
+        '      <time datetime="{}">{}</time>\n'
+        '      <span class="kind">{}</span>\n'
+        '      <span class="what">{}</span>\n'
+        "    </li>",
+        event.kind,
+        formats.date_format(at, "c"),
+        formats.date_format(at, "j M Y H:i"),
+        event.kind_label,
+        event.text,
+    )
 
 
 @register.simple_tag
