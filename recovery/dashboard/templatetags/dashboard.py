@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from django import template
+from django.conf import settings
 from django.urls import get_script_prefix, reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
@@ -49,15 +50,20 @@ def id_url(object_id: object, name: str) -> str:
 
 @register.simple_tag
 def chart_rows(rows: list[tuple[object, ...]]) -> SafeString:
-    """The <tr><td>…</td></tr> rows of a chart's number table."""
+    """The <tr><td>…</td></tr> rows of a chart's number table, cells as `{{ cell }}` shows them."""
     return format_html_join(
         "",
         "<tr>{}</tr>",
-        (
-            (format_html_join("", "<td>{}</td>", ((formats.localize(c),) for c in row)),)
-            for row in rows
-        ),
+        ((format_html_join("", "<td>{}</td>", ((_cell(c),) for c in row)),) for row in rows),
     )
+
+
+def _cell(value: object) -> object:
+    # localize() of an int without thousand separators is str(int); skipping its format
+    # lookups halves the table's cost (most cells are day numbers and 0-10 scores).
+    if type(value) is int and not settings.USE_THOUSAND_SEPARATOR:
+        return str(value)
+    return formats.localize(value)
 
 
 @register.simple_tag
@@ -71,7 +77,7 @@ def timeline_item(event: Any) -> SafeString:
         '      <span class="what">{}</span>\n'
         "    </li>",
         event.kind,
-        formats.date_format(at, "c"),
+        at.isoformat(),  # what the `c` format is (DateFormat.c), without the format parser
         formats.date_format(at, "j M Y H:i"),
         event.kind_label,
         event.text,
