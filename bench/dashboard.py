@@ -13,6 +13,10 @@
 3. ANALYZE, then requests each endpoint --requests times through Django's test Client
    in-process (no HTTP server: this isolates the view + database cost), as a clinician of
    the one team that holds every patient (the worst case for a worklist).
+
+Building the data takes minutes; to measure again after a change, keep one PostgreSQL
+running, point DATABASE_URL at it and pass --reuse: steps 1-2 are skipped when the database
+already holds --patients patients (migrations still run).
 """
 
 from __future__ import annotations
