@@ -59,6 +59,9 @@ from recovery.services.triage_facts import triage_ruleset
 LIST_AUDIT_DEDUPE_SECONDS = 15 * 60
 # The worklist shows at most this many flags; a team with more is told so.
 WORKLIST_FLAG_LIMIT = 200
+# What the worklist shows of a patient listed for attention (a link and the name): the
+# signals load only these, not every column of up to 200 patients each.
+ATTENTION_PATIENT_FIELDS = ("id", "first_name", "last_name")
 # Patients are followed for "silence" up to the last questionnaire timepoint (24 months,
 # recovery/instruments/schedule.yaml); after that a quiet patient is a recovered one.
 FOLLOW_UP_DAYS = 730
@@ -239,7 +242,7 @@ def _silent(*, team_ids: Any, now: datetime, silence_days: int) -> dict[Any, tup
         .annotate(
             last_checkin=Subquery(checkins.order_by("-recorded_at").values("recorded_at")[:1])
         )
-        .select_related("care_team")
+        .only(*ATTENTION_PATIENT_FIELDS)
         .order_by("last_checkin", "last_name", "first_name")[:WORKLIST_FLAG_LIMIT]
     )
     found = {}
@@ -270,7 +273,13 @@ def _worse_than_baseline(*, team_ids: Any) -> dict[Any, tuple]:
         answers.filter(patient__care_team_id__in=team_ids, id=Subquery(latest))
         .annotate(baseline=Subquery(baseline))
         .filter(score__gt=F("baseline"))
-        .select_related("patient__care_team")[:WORKLIST_FLAG_LIMIT]
+        .select_related("patient")
+        .only(
+            "patient_id",
+            "score",
+            "timepoint",
+            *(f"patient__{name}" for name in ATTENTION_PATIENT_FIELDS),
+        )[:WORKLIST_FLAG_LIMIT]
     )
     return {
         row.patient_id: (
@@ -303,7 +312,7 @@ def _low_adherence(*, team_ids: Any, now: datetime) -> dict[Any, tuple]:
             kept=Count("checklist_entries__kept", filter=Q(checklist_entries__kept=True)),
         )
         .filter(kept__lt=F("answered") * threshold)
-        .select_related("care_team")
+        .only(*ATTENTION_PATIENT_FIELDS)
         .order_by("last_name", "first_name")[:WORKLIST_FLAG_LIMIT]
     )
     return {
@@ -367,13 +376,14 @@ def _overdue_questionnaires(*, team_ids: Any, now: datetime) -> dict[Any, tuple]
     ).order_by("-date")
     patients = list(
         Patient.objects.filter(care_team_id__in=team_ids)
-        # The enrolment date due_timepoints is given below: created_at's UTC date.
+        # The enrolment date due_timepoints is given below: created_at's UTC date (as
+        # created_at.date() of the UTC datetime Django returns).
         .annotate(enrolled_on=TruncDate("created_at", tzinfo=UTC))
         .filter(_may_have_overdue_questionnaire(today))
         # The latest surgery decides the windows, whichever surgery matched above; computed
         # for the remaining patients only.
         .annotate(surgery_date=Subquery(latest_surgery.values("date")[:1]))
-        .select_related("care_team")
+        .only(*ATTENTION_PATIENT_FIELDS)
         .distinct()
         .order_by("last_name", "first_name")
     )
@@ -388,7 +398,7 @@ def _overdue_questionnaires(*, team_ids: Any, now: datetime) -> dict[Any, tuple]
             {
                 due.timepoint
                 for due in due_timepoints(
-                    patient.surgery_date, patient.created_at.date(), today, completed[patient.id]
+                    patient.surgery_date, patient.enrolled_on, today, completed[patient.id]
                 )
                 if due.overdue
                 and due.timepoint != "baseline"
@@ -410,7 +420,13 @@ def _overdue_milestones(*, team_ids: Any, now: datetime) -> dict[Any, tuple]:
             status=Milestone.Status.PENDING,
             target_date_max__lt=now.date(),
         )
-        .select_related("plan__patient__care_team")
+        .select_related("plan__patient")
+        .only(
+            "title",
+            "target_date_max",
+            "plan__patient_id",
+            *(f"plan__patient__{name}" for name in ATTENTION_PATIENT_FIELDS),
+        )
         .order_by("target_date_max")[:WORKLIST_FLAG_LIMIT]
     )
     found: dict[Any, tuple] = {}
