@@ -17,6 +17,15 @@ from tests.factories.questionnaires import enrolled_patient, record_scores
 pytestmark = pytest.mark.django_db
 
 
+def _day_60_patient(team, *, today, enrolled_days_ago: int = 67):
+    """Operated 60 days ago: the 6-week window (day 42 +/- 14) closed 4 days ago."""
+    return enrolled_patient(
+        surgery_date=today - timedelta(days=60),
+        enrolled_on=today - timedelta(days=enrolled_days_ago),
+        care_team=team,
+    )
+
+
 def _attention(web, clinician) -> dict:
     response = web(clinician).get("/dashboard/")
     return {a.patient.id: a.reasons for a in response.context["data"].attention}
@@ -70,12 +79,7 @@ def test_it_counts_only_the_last_seven_days_of_checklist_answers(frozen, web, pa
 def test_it_lists_a_questionnaire_overdue_until_every_instrument_is_answered(frozen, web, patient):
     clinician = ClinicianFactory(care_teams=[patient.care_team])
     today = frozen.date()
-    # 6 weeks = day 42 +/- 14: on day 60 that window closed 4 days ago.
-    half = enrolled_patient(
-        surgery_date=today - timedelta(days=60),
-        enrolled_on=today - timedelta(days=67),
-        care_team=patient.care_team,
-    )
+    half = _day_60_patient(patient.care_team, today=today)
     record_scores(half, {"6w": {"odi": 30}})  # no pain numbers
 
     attention = _attention(web, clinician)
@@ -86,16 +90,8 @@ def test_it_lists_a_questionnaire_overdue_until_every_instrument_is_answered(fro
 def test_it_leaves_out_windows_that_closed_before_enrolment(frozen, web, patient):
     clinician = ClinicianFactory(care_teams=[patient.care_team])
     today = frozen.date()
-    on_time = enrolled_patient(
-        surgery_date=today - timedelta(days=60),
-        enrolled_on=today - timedelta(days=67),
-        care_team=patient.care_team,
-    )
-    late = enrolled_patient(
-        surgery_date=today - timedelta(days=60),
-        enrolled_on=today - timedelta(days=2),
-        care_team=patient.care_team,
-    )
+    on_time = _day_60_patient(patient.care_team, today=today)
+    late = _day_60_patient(patient.care_team, today=today, enrolled_days_ago=2)
 
     attention = _attention(web, clinician)
 
@@ -106,11 +102,7 @@ def test_it_leaves_out_windows_that_closed_before_enrolment(frozen, web, patient
 def test_it_takes_questionnaire_windows_from_the_latest_surgery(frozen, web, patient):
     clinician = ClinicianFactory(care_teams=[patient.care_team])
     today = frozen.date()
-    operated_twice = enrolled_patient(
-        surgery_date=today - timedelta(days=60),
-        enrolled_on=today - timedelta(days=67),
-        care_team=patient.care_team,
-    )
+    operated_twice = _day_60_patient(patient.care_team, today=today)
     # A revision 10 days ago restarts the schedule: the first operation's 6-week window
     # no longer applies.
     SurgeryFactory(patient=operated_twice, date=today - timedelta(days=10))
