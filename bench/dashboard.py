@@ -188,7 +188,8 @@ def main() -> None:
 
     from recovery.models import CareTeamMembership, CheckIn, Flag, Patient
 
-    if args.reuse and Patient.objects.count() >= args.patients:
+    reused = args.reuse and Patient.objects.count() >= args.patients
+    if reused:
         generated_s = cloned_s = topped_s = 0.0  # built by an earlier run
         generated = total = CheckIn.objects.count()
     else:
@@ -222,11 +223,17 @@ def main() -> None:
         measure(client, f"/dashboard/patients/{busiest}/", args.requests, token),
         measure(client, "/dashboard/outcomes/", max(5, args.requests // 4), token),
     ]
-    print(table(["step", "value"], [
+    patients = Patient.objects.count()
+    steps = [
         ["simulate_cohort", f"{args.generated:,} patients x {args.days} days, --workers "
                             f"{args.workers}: {generated_s:.0f} s, {generated:,} check-ins"],
-        ["clones (bulk SQL)", f"to {Patient.objects.count():,} patients in {cloned_s:.0f} s"],
+        ["clones (bulk SQL)", f"to {patients:,} patients in {cloned_s:.0f} s"],
         ["top-up (bulk SQL copies)", f"to {total:,} check-ins in {topped_s:.0f} s"],
+    ]  # fmt: skip
+    if reused:
+        steps = [["data (--reuse)", f"{patients:,} patients, {total:,} check-ins, built earlier"]]
+    print(table(["step", "value"], [
+        *steps,
         ["flags", f"{Flag.objects.count():,} ({Flag.objects.filter(status__in=['open', 'acknowledged']).count():,} live)"],  # noqa: E501
     ]))  # fmt: skip
     print()
