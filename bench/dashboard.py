@@ -13,6 +13,10 @@
 3. ANALYZE, then requests each endpoint --requests times through Django's test Client
    in-process (no HTTP server: this isolates the view + database cost), as a clinician of
    the one team that holds every patient (the worst case for a worklist).
+
+Building the data takes minutes; to measure again after a change, keep one PostgreSQL
+running, point DATABASE_URL at it and pass --reuse: steps 1-2 are skipped when the database
+already holds --patients patients (migrations still run).
 """
 
 from __future__ import annotations
@@ -169,6 +173,11 @@ def main() -> None:
     parser.add_argument("--checkins", type=int, default=1_000_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument(
+        "--reuse", action="store_true",
+        help="keep a database that already holds --patients patients (build it once, then "
+             "measure again after each change against a long-running DATABASE_URL)",
+    )  # fmt: skip
     args = parser.parse_args()
     django_setup()
     migrate()
@@ -179,10 +188,15 @@ def main() -> None:
 
     from recovery.models import CareTeamMembership, CheckIn, Flag, Patient
 
-    generated_s = generate(args.generated, args.days, args.workers)
-    generated = CheckIn.objects.count()
-    cloned_s = clone_patients(args.patients)
-    total, topped_s = top_up(args.checkins)
+    reused = args.reuse and Patient.objects.count() >= args.patients
+    if reused:
+        generated_s = cloned_s = topped_s = 0.0  # built by an earlier run
+        generated = total = CheckIn.objects.count()
+    else:
+        generated_s = generate(args.generated, args.days, args.workers)
+        generated = CheckIn.objects.count()
+        cloned_s = clone_patients(args.patients)
+        total, topped_s = top_up(args.checkins)
     clinician = CareTeamMembership.objects.filter(role="nurse").select_related("user").first().user
     token = str(AccessToken.for_user(clinician))
     busiest = (
@@ -209,11 +223,17 @@ def main() -> None:
         measure(client, f"/dashboard/patients/{busiest}/", args.requests, token),
         measure(client, "/dashboard/outcomes/", max(5, args.requests // 4), token),
     ]
-    print(table(["step", "value"], [
+    patients = Patient.objects.count()
+    steps = [
         ["simulate_cohort", f"{args.generated:,} patients x {args.days} days, --workers "
                             f"{args.workers}: {generated_s:.0f} s, {generated:,} check-ins"],
-        ["clones (bulk SQL)", f"to {Patient.objects.count():,} patients in {cloned_s:.0f} s"],
+        ["clones (bulk SQL)", f"to {patients:,} patients in {cloned_s:.0f} s"],
         ["top-up (bulk SQL copies)", f"to {total:,} check-ins in {topped_s:.0f} s"],
+    ]  # fmt: skip
+    if reused:
+        steps = [["data (--reuse)", f"{patients:,} patients, {total:,} check-ins, built earlier"]]
+    print(table(["step", "value"], [
+        *steps,
         ["flags", f"{Flag.objects.count():,} ({Flag.objects.filter(status__in=['open', 'acknowledged']).count():,} live)"],  # noqa: E501
     ]))  # fmt: skip
     print()

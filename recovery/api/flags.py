@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -27,7 +27,7 @@ from rest_framework.views import APIView
 
 from backend.pagination import page_size_from
 from recovery.api.permissions import IsClinician
-from recovery.models import AccessEvent, Flag, Patient
+from recovery.models import AccessEvent, CheckIn, Flag, Patient
 from recovery.selectors import care_teams_for_clinician
 from recovery.services.audit import access_event_record, access_events_record_list
 from recovery.services.flags import flag_acknowledge, flag_dismiss, flag_resolve
@@ -35,7 +35,9 @@ from recovery.services.flags import flag_acknowledge, flag_dismiss, flag_resolve
 
 def flag_list_for_clinician(*, clinician: Any) -> QuerySet[Flag]:
     team_ids = care_teams_for_clinician(clinician=clinician).values("id")
-    return Flag.objects.filter(patient__care_team_id__in=team_ids).prefetch_related("checkins")
+    # The list shows each linked check-in's id only (newest first): fetch no symptom columns.
+    linked = Prefetch("checkins", queryset=CheckIn.objects.only("id", "recorded_at"))
+    return Flag.objects.filter(patient__care_team_id__in=team_ids).prefetch_related(linked)
 
 
 def flag_get_for_clinician(*, clinician: Any, flag_id: UUID | str) -> Flag:

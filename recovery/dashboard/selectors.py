@@ -7,13 +7,24 @@ so a page issues the same number of queries whatever the number of patients or r
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    DateField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils.safestring import SafeString, mark_safe
 
@@ -25,7 +36,7 @@ from recovery.dashboard.summary import (
     phase_markers,
     risk_factors,
 )
-from recovery.instruments import due_timepoints
+from recovery.instruments import due_timepoints, load_instruments, load_schedule
 from recovery.models import (
     CareTeam,
     CheckIn,
@@ -48,6 +59,9 @@ from recovery.services.triage_facts import triage_ruleset
 LIST_AUDIT_DEDUPE_SECONDS = 15 * 60
 # The worklist shows at most this many flags; a team with more is told so.
 WORKLIST_FLAG_LIMIT = 200
+# What the worklist shows of a patient listed for attention (a link and the name): the
+# signals load only these, not every column of up to 200 patients each.
+ATTENTION_PATIENT_FIELDS = ("id", "first_name", "last_name")
 # Patients are followed for "silence" up to the last questionnaire timepoint (24 months,
 # recovery/instruments/schedule.yaml); after that a quiet patient is a recovered one.
 FOLLOW_UP_DAYS = 730
@@ -133,10 +147,6 @@ def teams_for(*, clinician: Any) -> list[CareTeam]:
     return list(care_teams_for_clinician(clinician=clinician))
 
 
-def _surgeries() -> Prefetch:
-    return Prefetch("surgeries", queryset=Surgery.objects.order_by("-date", "-created_at"))
-
-
 def flag_list_for_clinician(*, clinician: Any) -> QuerySet[Flag]:
     team_ids = care_teams_for_clinician(clinician=clinician).values("id")
     return Flag.objects.filter(patient__care_team_id__in=team_ids)
@@ -150,6 +160,18 @@ def flag_get_for_clinician(*, clinician: Any, flag_id: UUID | str) -> Flag:
         raise Http404("No such flag.") from exc
 
 
+# Flag fields the worklist never shows: left in the database (JSON decoding and transfer of
+# 200 rows' facts and texts was a visible share of the page).
+_WORKLIST_DEFERRED = (
+    "facts",
+    "sources",
+    "advice",
+    "rationale",
+    "resolution_note",
+    "dismiss_reason",
+)
+
+
 def _flag_rows(
     *,
     clinician: Any,
@@ -158,11 +180,19 @@ def _flag_rows(
     category: str | None,
     now: datetime,
 ) -> tuple[list[FlagRow], bool]:
+    # The row shows the current surgery's day and approach only: two index lookups per flag
+    # in the same query, instead of prefetching every surgery of the page's patients (a query
+    # and a queryset per patient). Same choice as current_surgery(): latest date, then created.
+    latest = Surgery.objects.filter(patient=OuterRef("patient_id")).order_by("-date", "-created_at")
     flags = (
         flag_list_for_clinician(clinician=clinician)
         .filter(status__in=Flag.LIVE_STATUSES)
         .select_related("patient", "acknowledged_by")
-        .prefetch_related(Prefetch("patient__surgeries", queryset=_surgeries().queryset))
+        .defer(*_WORKLIST_DEFERRED)
+        .annotate(
+            surgery_date=Subquery(latest.values("date")[:1]),
+            surgery_approach=Subquery(latest.values("approach")[:1]),
+        )
         # Most severe first, then the longest-waiting: the order a nurse should call in.
         .order_by("-severity_rank", "opened_at", "id")
     )
@@ -175,7 +205,9 @@ def _flag_rows(
     page = list(flags[: WORKLIST_FLAG_LIMIT + 1])
     rows = []
     for flag in page[:WORKLIST_FLAG_LIMIT]:
-        surgery = current_surgery(flag.patient)
+        surgery = None
+        if flag.surgery_date is not None:
+            surgery = Surgery(date=flag.surgery_date, approach=flag.surgery_approach)
         rows.append(
             FlagRow(
                 flag=flag,
@@ -189,18 +221,28 @@ def _flag_rows(
 
 
 def _silent(*, team_ids: Any, now: datetime, silence_days: int) -> dict[Any, tuple]:
-    """Patients in follow-up with no check-in for `silence_days` (one aggregate query)."""
+    """Patients in follow-up with no check-in for `silence_days` (one query).
+
+    "No check-in since the cut-off" is a NOT EXISTS over the check-ins recorded since then,
+    which the (recorded_at, patient) index answers from the last few days' rows alone; the
+    latest check-in date is then looked up (checkin_patient_recent) for the silent patients
+    only, instead of aggregating every check-in of the team.
+    """
     cutoff = now - timedelta(days=silence_days)
+    in_follow_up = Surgery.objects.filter(
+        patient=OuterRef("pk"),
+        date__gte=(now - timedelta(days=FOLLOW_UP_DAYS)).date(),
+        date__lte=cutoff.date(),
+    )
+    checkins = CheckIn.objects.filter(patient=OuterRef("pk"))
     patients = (
-        Patient.objects.filter(
-            care_team_id__in=team_ids,
-            surgeries__date__gte=(now - timedelta(days=FOLLOW_UP_DAYS)).date(),
-            surgeries__date__lte=cutoff.date(),
+        Patient.objects.filter(care_team_id__in=team_ids)
+        .filter(Exists(in_follow_up))
+        .exclude(Exists(checkins.filter(recorded_at__gte=cutoff)))
+        .annotate(
+            last_checkin=Subquery(checkins.order_by("-recorded_at").values("recorded_at")[:1])
         )
-        .annotate(last_checkin=Max("checkins__recorded_at"))
-        .filter(Q(last_checkin__lt=cutoff) | Q(last_checkin__isnull=True))
-        .select_related("care_team")
-        .distinct()
+        .only(*ATTENTION_PATIENT_FIELDS)
         .order_by("last_checkin", "last_name", "first_name")[:WORKLIST_FLAG_LIMIT]
     )
     found = {}
@@ -231,7 +273,13 @@ def _worse_than_baseline(*, team_ids: Any) -> dict[Any, tuple]:
         answers.filter(patient__care_team_id__in=team_ids, id=Subquery(latest))
         .annotate(baseline=Subquery(baseline))
         .filter(score__gt=F("baseline"))
-        .select_related("patient__care_team")[:WORKLIST_FLAG_LIMIT]
+        .select_related("patient")
+        .only(
+            "patient_id",
+            "score",
+            "timepoint",
+            *(f"patient__{name}" for name in ATTENTION_PATIENT_FIELDS),
+        )[:WORKLIST_FLAG_LIMIT]
     )
     return {
         row.patient_id: (
@@ -248,17 +296,23 @@ def _low_adherence(*, team_ids: Any, now: datetime) -> dict[Any, tuple]:
 
     Same definition as recovery.pathways.adherence (kept / answered); aggregated in one query.
     The dates are UTC dates, which can differ from the patient's by one at the window edge.
+    The date filter sits in WHERE (before the aggregate), so only the last 7 days' entries are
+    read, through the (date, patient, kept) index, not every entry the team ever answered.
     """
     threshold = adherence_threshold()
-    recent = Q(checklist_entries__date__gte=(now - timedelta(days=6)).date())
     patients = (
-        Patient.objects.filter(care_team_id__in=team_ids)
-        .annotate(
-            answered=Count("checklist_entries", filter=recent),
-            kept=Count("checklist_entries", filter=recent & Q(checklist_entries__kept=True)),
+        Patient.objects.filter(
+            care_team_id__in=team_ids,
+            checklist_entries__date__gte=(now - timedelta(days=6)).date(),
         )
-        .filter(answered__gt=0, kept__lt=F("answered") * threshold)
-        .select_related("care_team")
+        # Counting `kept` (never NULL) counts the same rows as the entry id, and lets the
+        # index answer without visiting the table.
+        .annotate(
+            answered=Count("checklist_entries__kept"),
+            kept=Count("checklist_entries__kept", filter=Q(checklist_entries__kept=True)),
+        )
+        .filter(kept__lt=F("answered") * threshold)
+        .only(*ATTENTION_PATIENT_FIELDS)
         .order_by("last_name", "first_name")[:WORKLIST_FLAG_LIMIT]
     )
     return {
@@ -271,20 +325,66 @@ def _low_adherence(*, team_ids: Any, now: datetime) -> dict[Any, tuple]:
 QUESTIONNAIRE_OVERDUE_DAYS = 30
 
 
+def _may_have_overdue_questionnaire(today: date) -> Q:
+    """Patients with a surgery after which some follow-up window closed in the last
+    QUESTIONNAIRE_OVERDUE_DAYS with an enabled instrument unanswered: the schedule's
+    arithmetic as a condition on the joined surgery row.
+
+    A window closes a fixed number of days after surgery, is left out when the patient
+    enrolled after it closed (`enrolled_on` annotation), and is answered when every enabled
+    instrument has a response for its timepoint. A necessary condition only: it lets the
+    database skip the patients with nothing overdue (most of a team), and the schedule itself
+    (due_timepoints, the authority) then runs in Python for the few that remain.
+    """
+    schedule = load_schedule()
+    enabled = {code for code, i in load_instruments().items() if i.enabled}
+    answered = QuestionnaireResponse.objects.filter(patient=OuterRef("pk"))
+    candidates = Q(pk__in=[])
+    for tp in schedule.follow_ups:
+        codes = [code for code in tp.instruments if code in enabled]
+        if not codes:
+            continue
+        closes_after = timedelta(days=tp.target_day + schedule.window_days(tp))
+        earliest = today - closes_after - timedelta(days=QUESTIONNAIRE_OVERDUE_DAYS)
+        unanswered = Q()
+        for code in codes:
+            unanswered |= ~Exists(answered.filter(instrument=code, timepoint=tp.code))
+        candidates |= (
+            Q(
+                surgeries__date__gte=earliest,
+                surgeries__date__lt=today - closes_after,
+            )
+            & Q(
+                surgeries__date__gte=ExpressionWrapper(
+                    F("enrolled_on") - closes_after, output_field=DateField()
+                )
+            )
+            & unanswered
+        )
+    return candidates
+
+
 def _overdue_questionnaires(*, team_ids: Any, now: datetime) -> dict[Any, tuple]:
-    """Follow-up questionnaires whose window closed recently without an answer (two queries).
+    """Follow-up questionnaires whose window closed recently without an answer (<= 2 queries).
 
     Windows come from the instrument schedule (recovery.instruments), the same source the
     patient's own due list uses; only windows closed in the last QUESTIONNAIRE_OVERDUE_DAYS.
     """
     today = now.date()
+    latest_surgery = Surgery.objects.filter(
+        patient=OuterRef("pk"), date__gte=today - timedelta(days=FOLLOW_UP_DAYS + 60)
+    ).order_by("-date")
     patients = list(
-        Patient.objects.filter(
-            care_team_id__in=team_ids,
-            surgeries__date__gte=today - timedelta(days=FOLLOW_UP_DAYS + 60),
-        )
-        .annotate(surgery_date=Max("surgeries__date"))
-        .select_related("care_team")
+        Patient.objects.filter(care_team_id__in=team_ids)
+        # The enrolment date due_timepoints is given below: created_at's UTC date (as
+        # created_at.date() of the UTC datetime Django returns).
+        .annotate(enrolled_on=TruncDate("created_at", tzinfo=UTC))
+        .filter(_may_have_overdue_questionnaire(today))
+        # The latest surgery decides the windows, whichever surgery matched above; computed
+        # for the remaining patients only.
+        .annotate(surgery_date=Subquery(latest_surgery.values("date")[:1]))
+        .only(*ATTENTION_PATIENT_FIELDS)
+        .distinct()
         .order_by("last_name", "first_name")
     )
     completed: dict[Any, set[tuple[str, str]]] = {p.id: set() for p in patients}
@@ -298,7 +398,7 @@ def _overdue_questionnaires(*, team_ids: Any, now: datetime) -> dict[Any, tuple]
             {
                 due.timepoint
                 for due in due_timepoints(
-                    patient.surgery_date, patient.created_at.date(), today, completed[patient.id]
+                    patient.surgery_date, patient.enrolled_on, today, completed[patient.id]
                 )
                 if due.overdue
                 and due.timepoint != "baseline"
@@ -320,7 +420,13 @@ def _overdue_milestones(*, team_ids: Any, now: datetime) -> dict[Any, tuple]:
             status=Milestone.Status.PENDING,
             target_date_max__lt=now.date(),
         )
-        .select_related("plan__patient__care_team")
+        .select_related("plan__patient")
+        .only(
+            "title",
+            "target_date_max",
+            "plan__patient_id",
+            *(f"plan__patient__{name}" for name in ATTENTION_PATIENT_FIELDS),
+        )
         .order_by("target_date_max")[:WORKLIST_FLAG_LIMIT]
     )
     found: dict[Any, tuple] = {}

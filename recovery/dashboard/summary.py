@@ -1,24 +1,13 @@
-"""Plain-language summaries the dashboard shows about a patient (pure: no queries, no clock)."""
+"""Plain-language summaries the dashboard shows about a patient (no queries, no clock; the
+risk cut-offs come from reviewed data, risk_profile.yaml)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
+from recovery.dashboard.risk_profile import load_risk_profile
 from recovery.models import Patient
-
-# Review thresholds for the risk profile shown on the patient header (REFERENCE.md section 7,
-# "Risk profile"). They adjust attention, never diagnosis.
-# HbA1c: sources put the risk step between 6.9% [R19] and 8.0% [R20]; 6.9 is the conservative
-# (earlier) cut-off. sources: [R19, R20]
-HBA1C_RAISED_PERCENT = Decimal("6.9")
-# BMI classes 30 / 35 / 40 as wound-complication predictors. sources: [R16, R21]
-BMI_CLASSES = (
-    (Decimal("40"), "class III obesity"),
-    (Decimal("35"), "class II obesity"),
-    (Decimal("30"), "obesity"),
-)
 
 
 @dataclass(frozen=True)
@@ -43,17 +32,21 @@ def risk_factors(patient: Patient) -> list[RiskFactor]:
             f"quit {patient.smoking_quit_date:%d %b %Y}" if patient.smoking_quit_date else ""
         )
         factors.append(RiskFactor("Former smoker", quit_text, ("R99", "R100")))
+    # Cut-offs are reviewed data with their sources (risk_profile.yaml).
+    profile = load_risk_profile()
     if patient.diabetes:
+        hba1c = profile.hba1c_raised_percent
         detail = ""
         if patient.hba1c is not None:
-            raised = " (raised)" if patient.hba1c >= HBA1C_RAISED_PERCENT else ""
+            raised = " (raised)" if patient.hba1c >= hba1c.value else ""
             detail = f"HbA1c {patient.hba1c}%{raised}"
-        factors.append(RiskFactor("Diabetes", detail, ("R17", "R19", "R20")))
+        factors.append(RiskFactor("Diabetes", detail, ("R17", *hba1c.sources)))
     if patient.bmi is not None:
-        for cut, name in BMI_CLASSES:
-            if patient.bmi >= cut:
+        bmi = profile.bmi_classes
+        for cls in bmi.classes:
+            if patient.bmi >= cls.min:
                 factors.append(
-                    RiskFactor("High BMI", f"BMI {patient.bmi} ({name})", ("R16", "R21"))
+                    RiskFactor("High BMI", f"BMI {patient.bmi} ({cls.name})", bmi.sources)
                 )
                 break
     if patient.bone_quality in (Patient.BoneQuality.OSTEOPENIA, Patient.BoneQuality.OSTEOPOROSIS):

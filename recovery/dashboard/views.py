@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
@@ -88,7 +89,10 @@ def _worklist_context(request: HttpRequest) -> dict[str, Any]:
         "data": data,
         "query": request.GET.urlencode(),
         "refresh_ms": 1000 * getattr(settings, "DASHBOARD_REFRESH_SECONDS", 30),
-        "outcome_choices": outcome_choices(),
+        # Rendered once, not once per flag row (the same <option>s in every resolve form).
+        "outcome_options": format_html_join(
+            "", '<option value="{}">{}</option>', outcome_choices()
+        ),
     }
 
 

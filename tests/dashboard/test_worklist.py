@@ -163,7 +163,7 @@ def test_it_lists_patients_whose_questionnaire_window_closed_unanswered(frozen, 
 
 @pytest.mark.parametrize("size", [1, 10, 100])
 def test_it_uses_a_constant_number_of_queries(
-    web, clinician, patient, size, django_assert_num_queries
+    web, clinician, patient, size, django_assert_max_num_queries
 ):
     for _ in range(size):
         other = PatientFactory(care_team=patient.care_team)
@@ -171,10 +171,11 @@ def test_it_uses_a_constant_number_of_queries(
         make_checkin(other, day=1)
     client = web(clinician)
 
-    # session, user, membership check, teams, flags, their surgeries, one query per attention
-    # signal (silence, adherence, overdue milestones, worse than baseline), two for overdue
-    # questionnaires (patients, their responses), access-event insert
-    with django_assert_num_queries(13):
+    # session, user, membership check, teams, flags (with their current surgery), one query
+    # per attention signal (silence, adherence, overdue milestones, worse than baseline), two
+    # for overdue questionnaires (patients, their responses: skipped when no patient can be
+    # overdue), access-event insert
+    with django_assert_max_num_queries(12):
         response = client.get("/dashboard/")
     assert len(response.context["data"].flags) == size
 

@@ -1,0 +1,68 @@
+"""The risk-profile cut-offs are reviewed data: they load, cite real sources, and decide."""
+
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from recovery.dashboard import risk_profile
+from recovery.dashboard.risk_profile import load_risk_profile
+from recovery.dashboard.summary import risk_factors
+from recovery.models import Patient
+
+REFERENCE = Path(__file__).resolve().parents[3] / "shared/clinical/REFERENCE.md"
+
+SHIPPED = risk_profile.RISK_PROFILE_FILE.read_text(encoding="utf-8")
+
+
+def test_it_ships_the_reviewed_cut_offs():
+    profile = load_risk_profile()
+
+    assert profile.hba1c_raised_percent.value == Decimal("6.9")
+    assert [(c.min, c.name) for c in profile.bmi_classes.classes] == [
+        (Decimal("40"), "class III obesity"),
+        (Decimal("35"), "class II obesity"),
+        (Decimal("30"), "obesity"),
+    ]
+
+
+@pytest.mark.skipif(not REFERENCE.exists(), reason="shared/clinical/REFERENCE.md not present")
+def test_it_cites_only_sources_listed_in_the_reference():
+    text = REFERENCE.read_text(encoding="utf-8")
+    known = set(re.findall(r"^(R\d+)\. ", text[text.index("## 8.") :], flags=re.MULTILINE))
+    profile = load_risk_profile()
+
+    cited = {*profile.hba1c_raised_percent.sources, *profile.bmi_classes.sources}
+
+    assert cited <= known
+
+
+def test_it_refuses_bmi_classes_out_of_order(tmp_path):
+    path = tmp_path / "risk_profile.yaml"
+    path.write_text(SHIPPED.replace('min: "40"', 'min: "20"'), encoding="utf-8")
+
+    with pytest.raises(ValidationError, match="highest cut-off first"):
+        load_risk_profile(path)
+
+
+def test_it_refuses_a_cut_off_without_sources(tmp_path):
+    path = tmp_path / "risk_profile.yaml"
+    path.write_text(SHIPPED.replace("sources: [R19, R20]", "sources: []"), encoding="utf-8")
+
+    with pytest.raises(ValidationError):
+        load_risk_profile(path)
+
+
+def test_it_applies_the_cut_off_from_the_data_file(tmp_path, monkeypatch):
+    path = tmp_path / "risk_profile.yaml"
+    path.write_text(SHIPPED.replace('value: "6.9"', 'value: "7.5"'), encoding="utf-8")
+    patient = Patient(diabetes=True, hba1c=Decimal("7.0"))
+    shipped = [f.detail for f in risk_factors(patient)]
+
+    monkeypatch.setattr(risk_profile, "RISK_PROFILE_FILE", path)
+    stricter = [f.detail for f in risk_factors(patient)]
+
+    assert shipped == ["HbA1c 7.0% (raised)"]
+    assert stricter == ["HbA1c 7.0%"]
