@@ -661,7 +661,9 @@ def _flag_events(flag: Flag) -> list[TimelineEvent]:
                 flag.resolved_at,
                 "flag",
                 "Flag resolved",
-                f"{what}, by {_person(flag.resolved_by)} ({outcome}){note}",
+                # No resolver: the system closed it (a check-in answered a silence flag).
+                f"{what}, by {_person(flag.resolved_by) if flag.resolved_by_id else 'the system'}"
+                f" ({outcome}){note}",
             )
         )
     if flag.dismissed_at:

@@ -10,10 +10,7 @@ Each one turns a read of a whole table into a read of the rows that matter today
 - milestone_pending_due (target_date_max) WHERE status = 'pending': the overdue list walks
   pending milestones in due order and stops at the page limit.
 
-The models (recovery/models/) are outside this change, so the indexes are created here only
-(SeparateDatabaseAndState with no state operations): the migration state, and therefore
-`makemigrations`, does not see them. Moving them into the models' Meta.indexes later needs a
-state-only migration (SeparateDatabaseAndState with the same AddIndex as state_operations).
+The same indexes are declared in the models' Meta.indexes.
 Plain CREATE INDEX (not CONCURRENTLY): it blocks writes to each table while it builds, about
 a second per million rows; on a much larger deployment run it in a maintenance window.
 """
@@ -42,11 +39,4 @@ class Migration(migrations.Migration):
         ("recovery", "0005_reminders"),
     ]
 
-    operations = [
-        migrations.SeparateDatabaseAndState(
-            database_operations=[
-                migrations.AddIndex(model_name=model, index=index) for model, index in INDEXES
-            ],
-            state_operations=[],
-        ),
-    ]
+    operations = [migrations.AddIndex(model_name=model, index=index) for model, index in INDEXES]

@@ -156,7 +156,11 @@ class CheckIn(models.Model):
 
     class Meta:
         ordering = ["-recorded_at"]
-        indexes = [models.Index(fields=["patient", "-recorded_at"], name="checkin_patient_recent")]
+        indexes = [
+            models.Index(fields=["patient", "-recorded_at"], name="checkin_patient_recent"),
+            # The dashboard's silence signal: who checked in since a cut-off (index-only).
+            models.Index(fields=["recorded_at", "patient"], name="checkin_recent_patient"),
+        ]
         constraints = _range_constraints()
 
     def __str__(self) -> str:

@@ -172,6 +172,14 @@ class Milestone(models.Model):
 
     class Meta:
         ordering = ["plan", "day_min", "day_max", "code", "occurrence"]
+        indexes = [
+            # The dashboard's overdue list: pending milestones in due order.
+            models.Index(
+                fields=["target_date_max"],
+                name="milestone_pending_due",
+                condition=Q(status="pending"),
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["plan", "code", "occurrence"], name="milestone_unique_occurrence"
@@ -211,7 +219,11 @@ class ChecklistEntry(models.Model):
 
     class Meta:
         ordering = ["-date", "-created_at"]
-        indexes = [models.Index(fields=["patient", "date"])]
+        indexes = [
+            models.Index(fields=["patient", "date"]),
+            # The dashboard's 7-day adherence counts, read from the index alone.
+            models.Index(fields=["date", "patient", "kept"], name="checklistentry_date_patient"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["patient", "item", "date"], name="checklistentry_one_per_item_day"

@@ -129,8 +129,8 @@ def test_it_links_rows_exactly_as_the_url_tag_does(patient):
     ],
 )
 def test_it_has_the_worklist_indexes(table, index):
-    # 0006_dashboard_perf creates them in the database only (not in the models' state), so
-    # nothing else would notice if they went missing.
+    # Declared in the models' Meta.indexes and created by 0006_dashboard_perf; the worklist's
+    # query plans rely on them.
     with connection.cursor() as cursor:
         constraints = connection.introspection.get_constraints(cursor, table)
 

@@ -107,6 +107,20 @@ def test_it_shows_flags_and_their_handling_on_the_timeline(web, clinician, patie
     assert "Seen in clinic" in page.timeline[0].text
 
 
+def test_it_says_the_system_closed_a_silence_flag_the_patient_answered(web, clinician, patient):
+    from django.utils import timezone
+
+    from recovery.services.flags import flags_close_answered_silence
+
+    make_flag(patient, severity="routine", category="silence")
+    flags_close_answered_silence(patient=patient, now=timezone.now())
+
+    page = web(clinician).get(_url(patient)).context["page"]
+
+    [closed] = [event for event in page.timeline if event.kind_label == "Flag resolved"]
+    assert "by the system (none given): Closed automatically" in closed.text
+
+
 @pytest.mark.parametrize("size", [1, 10, 100])
 def test_it_uses_a_constant_number_of_queries(
     frozen, web, clinician, patient, size, django_assert_num_queries
