@@ -289,10 +289,12 @@ def _checklist(
 
     Plain tuples (CHECKLIST_COLUMNS), not instances: these are most of the cohort's rows."""
     kept_rate = CHECKLIST_KEPT_RATE * (0.8 + 0.2 * sim.profile.engagement)
+    # Same answer as over all items (daily_only keeps plan order), a quarter of the work.
+    daily = [item for item in items if item.daily_check]
     return [
         (patient.id, item.id, report.local_date, rng.random() < kept_rate)
         for report in sim.triaged.reports
-        for item in items_in_force(items, report.postop_day, daily_only=True)
+        for item in items_in_force(daily, report.postop_day, daily_only=True)
     ]
 
 
