@@ -28,5 +28,7 @@ RUN DEBUG=false SECRET_KEY=build-only-collectstatic-not-a-secret \
 
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "backend.wsgi:application", "--bind", "0.0.0.0:8000", \
+# backend/gunicorn.conf.py preloads the app and loads the triage rule set before any request.
+CMD ["gunicorn", "backend.wsgi:application", "--config", "backend/gunicorn.conf.py", \
+     "--bind", "0.0.0.0:8000", \
      "--access-logfile", "-", "--graceful-timeout", "20", "--no-control-socket"]

@@ -11,7 +11,7 @@ from typing import Any
 
 from celery import Celery
 from celery.schedules import crontab
-from celery.signals import setup_logging
+from celery.signals import setup_logging, worker_init, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings.base")
 
@@ -41,6 +41,17 @@ def _use_django_logging(**kwargs: object) -> None:
     from django.conf import settings
 
     dictConfig(settings.LOGGING)
+
+
+@worker_init.connect
+@worker_process_init.connect
+def _warm_triage_rules(**kwargs: object) -> None:
+    # worker_init runs in the main process before the prefork pool forks (children inherit
+    # the loaded rules; the solo pool has no children); worker_process_init runs in each child
+    # and is a cache hit then. Either way no task waits seconds for rules.yaml.
+    from recovery.services.triage_facts import triage_ruleset_warm
+
+    triage_ruleset_warm()
 
 
 def ensure_filesystem_broker_dirs() -> None:

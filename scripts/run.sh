@@ -61,6 +61,6 @@ schedule="$(printf '%q' "$VAR_DIR/celerybeat-schedule")"
 
 echo "run.sh: starting web on http://$HOST:$PORT/ (API docs: /api/docs/), worker and beat"
 exec "$PYTHON" scripts/supervise.py \
-    "web=$py -m gunicorn backend.wsgi:application --bind $HOST:$PORT --workers $WEB_WORKERS --access-logfile - --graceful-timeout 5 --no-control-socket" \
+    "web=$py -m gunicorn backend.wsgi:application --config backend/gunicorn.conf.py --bind $HOST:$PORT --workers $WEB_WORKERS --access-logfile - --graceful-timeout 5 --no-control-socket" \
     "worker=$py -m celery -A backend worker --loglevel=INFO ${worker_pool[*]}" \
     "beat=$py -m celery -A backend beat --loglevel=INFO --schedule=$schedule"

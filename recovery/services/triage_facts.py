@@ -4,6 +4,8 @@ The engine never sees a model instance. This module turns a patient, their opera
 recent check-ins into the mappings and `TriageContext` the engine reads.
 """
 
+import logging
+import time
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +17,8 @@ from recovery.models import CheckIn, Patient, Surgery
 from recovery.selectors import postop_day
 from recovery.triage import RuleSet, TriageContext, load_ruleset
 
+logger = logging.getLogger(__name__)
+
 # A floor for the history window when the rule set names no check-in count; the real bound is
 # the largest `*_checkins` parameter (e.g. pain_history_checkins) so every trend sees its data.
 MIN_HISTORY_CHECKINS = 10
@@ -24,6 +28,25 @@ def triage_ruleset() -> RuleSet:
     """The rule set in force (settings.TRIAGE_RULES_PATH, default: the packaged rules.yaml)."""
     path = getattr(settings, "TRIAGE_RULES_PATH", None)
     return load_ruleset(Path(path) if path else None)
+
+
+def triage_ruleset_warm() -> RuleSet:
+    """Load and validate the rule set now, so that no patient's check-in waits for it.
+
+    Parsing and validating rules.yaml takes seconds; the loaded set is cached per process.
+    Process-start hooks call this: backend/gunicorn.conf.py (the master after preloading the
+    app, and each worker before its first request) and the Celery worker signals in
+    backend/celery.py. Management commands such as `migrate` do not pay for it.
+    """
+    started = time.monotonic()
+    ruleset = triage_ruleset()
+    logger.info(
+        "triage rule set v%s ready (%d rules) in %.2fs",
+        ruleset.version,
+        len(ruleset.rules),
+        time.monotonic() - started,
+    )
+    return ruleset
 
 
 def history_limit(ruleset: RuleSet) -> int:

@@ -25,6 +25,7 @@ from recovery.triage import (
     Finding,
     RuleSet,
     TriageContext,
+    checkin_normalise,
     evaluate,
     evaluate_trends,
     most_severe_per_category,
@@ -223,7 +224,9 @@ def triage_patient(
     for report in reports:
         kept.append(report)
         _care_team_acts(flags, report.received_at, profile, rng, treated)
-        current = _facts(report)
+        # Normalised once here: the engine then takes it as is, as the check-in and in the
+        # histories of the next `history_limit` reports.
+        current = checkin_normalise(_facts(report))
         findings = evaluate(
             ruleset,
             checkin=current,

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import multiprocessing
 import random
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from recovery.services.triage_facts import history_limit, triage_ruleset
 from recovery.simulation.cohort import TIMEZONES, sample_profile
@@ -96,6 +97,11 @@ def _simulate_in_worker(index: int) -> SimPatient:
     return patient_simulate(_PLAN, index)
 
 
+# Batches the workers may simulate ahead of the one being written: the workers keep busy
+# while the parent writes, and memory stays bounded by a few batches of patients.
+AHEAD = 2
+
+
 def _batches(plan: Plan, workers: int, batch_size: int) -> Iterator[list[SimPatient]]:
     indexes = range(plan.patients)
     chunks = [indexes[i : i + batch_size] for i in range(0, plan.patients, batch_size)]
@@ -106,8 +112,14 @@ def _batches(plan: Plan, workers: int, batch_size: int) -> Iterator[list[SimPati
     # fork: workers inherit the loaded rule set and templates; no database access in them.
     context = multiprocessing.get_context("fork")
     with context.Pool(workers, initializer=_init, initargs=(plan,)) as pool:
+        pending: deque[Any] = deque()
         for chunk in chunks:
-            yield pool.map(_simulate_in_worker, chunk, chunksize=max(1, len(chunk) // workers))
+            size = max(1, len(chunk) // (4 * workers))  # small tasks: workers finish together
+            pending.append(pool.map_async(_simulate_in_worker, chunk, chunksize=size))
+            if len(pending) > AHEAD:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
 
 
 def cohort_simulate(

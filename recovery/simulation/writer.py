@@ -1,8 +1,9 @@
 """Storing a simulated cohort with bulk inserts.
 
 The rows are the ones the services would have written (enrollment, plan instantiation,
-check-in triage and flag upsert), built directly and inserted with `bulk_create` in chunks:
-one transaction per batch of patients, so memory stays flat and a crash loses one batch.
+check-in triage and flag upsert), built directly and inserted in bulk (COPY on PostgreSQL,
+`bulk_create` elsewhere: see bulk.py): one transaction per batch of patients, so memory stays
+flat and a crash loses one batch.
 Not written: activation codes and audit events (the simulated patients never claimed an
 account or were looked at), and care-team notifications for simulated history (alerting
 about flags already closed would only flood the outbox).
@@ -44,12 +45,12 @@ from recovery.plan_selectors import items_in_force, pathway_templates
 from recovery.reminders.schedule import evening_time
 from recovery.reminders.timing import next_occurrence
 from recovery.services.plans import _item_row, _milestone_row
+from recovery.simulation.bulk import BULK, objects_insert, rows_insert
 from recovery.simulation.cohort import Profile
 from recovery.simulation.flags import SimFlag, TriagedPatient
 from recovery.simulation.questionnaires import Answered
 from recovery.triage import severity_rank
 
-BULK = 2000  # rows per INSERT statement
 ROLES = ("surgeon", "nurse", "nurse", "coordinator")
 # Share of checklist items a patient ticks as kept (no source: project default).
 CHECKLIST_KEPT_RATE = 0.88
@@ -255,7 +256,7 @@ class _Rows:
         self.checkins: list[CheckIn] = []
         self.flags: list[Flag] = []
         self.links: list[Any] = []
-        self.entries: list[ChecklistEntry] = []
+        self.entries: list[tuple[Any, ...]] = []  # CHECKLIST_COLUMNS
         self.responses: list[QuestionnaireResponse] = []
         self.reminders: list[ReminderSchedule] = []
 
@@ -278,17 +279,22 @@ def _checkins(sim: SimPatient, patient: Patient, surgery: Surgery) -> list[Check
     return rows
 
 
+CHECKLIST_COLUMNS = ("patient_id", "item_id", "date", "kept")
+
+
 def _checklist(
     sim: SimPatient, patient: Patient, items: list[PlanItem], rng: random.Random
-) -> list[ChecklistEntry]:
-    """On each day with a check-in, the patient also ticks that day's daily items."""
+) -> list[tuple[Any, ...]]:
+    """On each day with a check-in, the patient also ticks that day's daily items.
+
+    Plain tuples (CHECKLIST_COLUMNS), not instances: these are most of the cohort's rows."""
     kept_rate = CHECKLIST_KEPT_RATE * (0.8 + 0.2 * sim.profile.engagement)
+    # Same answer as over all items (daily_only keeps plan order), a quarter of the work.
+    daily = [item for item in items if item.daily_check]
     return [
-        ChecklistEntry(
-            patient=patient, item=item, date=report.local_date, kept=rng.random() < kept_rate
-        )
+        (patient.id, item.id, report.local_date, rng.random() < kept_rate)
         for report in sim.triaged.reports
-        for item in items_in_force(items, report.postop_day, daily_only=True)
+        for item in items_in_force(daily, report.postop_day, daily_only=True)
     ]
 
 
@@ -359,13 +365,16 @@ def patients_write(
         (PlanItem, rows.items),
         (Milestone, rows.milestones),
         (CheckIn, rows.checkins),
-        (ChecklistEntry, rows.entries),
+    ):
+        objects_insert(model, objects)
+    rows_insert(ChecklistEntry, CHECKLIST_COLUMNS, rows.entries)
+    for model, objects in (
         (QuestionnaireResponse, rows.responses),
         (ReminderSchedule, rows.reminders),
         (Flag, rows.flags),
         (through, rows.links),
     ):
-        model.objects.bulk_create(objects, batch_size=BULK)
+        objects_insert(model, objects)
     return {
         "patients": len(rows.patients),
         "checkins": len(rows.checkins),

@@ -17,7 +17,7 @@ from .engine import (
     severity_at_least,
     severity_rank,
 )
-from .facts import FACTS, CheckinError, TriageContext, checkin_normalise
+from .facts import FACTS, CheckinError, NormalisedCheckin, TriageContext, checkin_normalise
 from .loader import (
     DEFAULT_RULES_PATH,
     RuleSet,
@@ -37,6 +37,7 @@ __all__ = [
     "SEVERITY_ORDER",
     "CheckinError",
     "Finding",
+    "NormalisedCheckin",
     "RuleSet",
     "RuleSetError",
     "TriageContext",

@@ -7,7 +7,7 @@ on a malformed value rather than silently treating it as "not reported".
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -162,10 +162,37 @@ def _fact_problem(name: str, value: Any, spec: FactSpec) -> str | None:
     return None
 
 
+class NormalisedCheckin(dict[str, Any]):
+    """A check-in as `checkin_normalise` returned it: the engine does not validate it again.
+
+    Treat it as read-only; a caller that changes a value must normalise the result anew.
+    """
+
+
+def _quick_check(spec: FactSpec) -> Callable[[Any], bool]:
+    """A cheap test that accepts the common valid values; anything else gets `_fact_problem`.
+
+    It may only say yes where `_fact_problem` would, so the slow path decides every doubt.
+    """
+    if spec.kind == "bool":
+        return lambda value: value is True or value is False
+    if spec.kind == "choice":
+        return lambda value: value in spec.choices
+    low, high = spec.minimum, spec.maximum
+    types = (int,) if spec.kind == "int" else (int, float)
+    if low is None or high is None:
+        return lambda value: False
+    return lambda value: type(value) in types and low <= value <= high
+
+
+_QUICK_CHECKS = tuple((name, spec, _quick_check(spec)) for name, spec in FACTS.items())
+
+
 def checkin_normalise(checkin: Mapping[str, Any], *, label: str = "check-in") -> dict[str, Any]:
     """Return the decision facts and metadata of one check-in; raise CheckinError if malformed.
 
     Unknown keys are ignored (callers may pass extra metadata such as ids); `notes` is dropped.
+    The result is a `NormalisedCheckin`, which the engine accepts without checking it again.
     """
     problems = []
     recorded_at = checkin.get("recorded_at")
@@ -174,10 +201,10 @@ def checkin_normalise(checkin: Mapping[str, Any], *, label: str = "check-in") ->
     postop_day = checkin.get("postop_day")
     if postop_day is not None and (isinstance(postop_day, bool) or not isinstance(postop_day, int)):
         problems.append(f"postop_day must be an int, got {postop_day!r}")
-    normalised: dict[str, Any] = {"recorded_at": recorded_at, "postop_day": postop_day}
-    for name, spec in FACTS.items():
+    normalised = NormalisedCheckin(recorded_at=recorded_at, postop_day=postop_day)
+    for name, spec, quick in _QUICK_CHECKS:
         value = checkin.get(name)
-        if problem := _fact_problem(name, value, spec):
+        if value is not None and not quick(value) and (problem := _fact_problem(name, value, spec)):
             problems.append(problem)
         normalised[name] = value
     if problems:

@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from . import spec
+from .compiler import Check, compile_condition
 from .facts import FACTS, FactSpec
 
 DEFAULT_RULES_PATH = Path(__file__).with_name("rules.yaml")
@@ -42,6 +43,22 @@ class RuleSet:
     origin: str = "<memory>"
     # rule id -> names of the parameters its conditions reference
     rule_parameters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # kind -> (rule, compiled condition) in file order; built here so that every way of making
+    # a RuleSet (the loader, dataclasses.replace) evaluates the conditions it holds.
+    programs: Mapping[str, tuple[tuple[spec.RuleSpec, Check], ...]] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        programs = {
+            kind: tuple(
+                (rule, compile_condition(rule.when, self.param))
+                for rule in self.rules
+                if rule.kind == kind
+            )
+            for kind in spec.KINDS
+        }
+        object.__setattr__(self, "programs", programs)  # frozen: set once, here
 
     def rule(self, rule_id: str) -> spec.RuleSpec:
         for rule in self.rules:
@@ -50,7 +67,7 @@ class RuleSet:
         raise KeyError(rule_id)
 
     def rules_of_kind(self, kind: str) -> tuple[spec.RuleSpec, ...]:
-        return tuple(rule for rule in self.rules if rule.kind == kind)
+        return tuple(rule for rule, _ in self.programs.get(kind, ()))
 
     def param(self, name: str) -> int | float:
         return self.parameters[name].value

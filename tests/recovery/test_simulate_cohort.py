@@ -28,7 +28,7 @@ from recovery.services.triage_facts import history_limit, triage_ruleset
 from recovery.simulation.cohort import Complication, sample_profile
 from recovery.simulation.flags import CATEGORY_OF, triage_patient
 from recovery.simulation.questionnaires import questionnaires_answered
-from recovery.simulation.run import Plan, patient_simulate
+from recovery.simulation.run import Plan, _batches, patient_simulate
 from recovery.simulation.trajectory import simulate_reports
 from tests.factories import PatientFactory, SurgeryFactory
 
@@ -222,3 +222,12 @@ def test_it_improves_odi_by_more_than_the_mcid_by_three_months_for_most_patients
             gains.append(scores["baseline"] - scores["3m"])
     assert len(gains) > 100
     assert sum(gain >= 10 for gain in gains) > len(gains) / 2
+
+
+
+def test_it_simulates_the_same_patients_for_any_worker_count_and_batch_size() -> None:
+    plan = Plan(PATIENTS, DAYS, SEED, START, 1, NOW)
+    alone = list(_batches(plan, workers=1, batch_size=PATIENTS))
+    forked = list(_batches(plan, workers=2, batch_size=5))
+    assert [len(batch) for batch in forked] == [5, 5, 2]
+    assert [sim for batch in forked for sim in batch] == alone[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from dataclasses import replace
@@ -14,12 +15,15 @@ import pytest
 
 from recovery.triage import (
     CATEGORIES,
+    FACTS,
     SEVERITIES,
     SEVERITY_ORDER,
     CheckinError,
     Finding,
+    NormalisedCheckin,
     RuleSet,
     TriageContext,
+    checkin_normalise,
     evaluate,
     evaluate_trends,
     load_ruleset,
@@ -30,6 +34,7 @@ from recovery.triage import (
     severity_rank,
     spec,
 )
+from recovery.triage import facts as facts_module
 from recovery.triage import operators as ops
 
 from .triage_vignettes import VIGNETTES, Vignette, at, checkin, context
@@ -555,6 +560,81 @@ def test_it_sorts_a_history_given_in_the_wrong_order() -> None:
 def test_it_rejects_malformed_checkins(rules: RuleSet, bad: dict, message: str) -> None:
     with pytest.raises(CheckinError, match=message):
         evaluate(rules, checkin={**checkin(5), **bad}, context=context(5), now=at(5, 10))
+
+
+def test_it_rejects_a_malformed_history_entry(rules: RuleSet) -> None:
+    history = (checkin(4, back_pain="7"),)
+    with pytest.raises(CheckinError, match="history entry 0: back_pain"):
+        evaluate(rules, checkin=checkin(5), context=context(5), history=history, now=at(5, 10))
+
+
+# Values on and off every kind of fact's edges, of every type a phone or a bug might send.
+_PROBES = (
+    None,
+    True,
+    False,
+    0,
+    -1,
+    1,
+    5,
+    10,
+    11,
+    100,
+    101,
+    365,
+    3650,
+    3651,
+    5.5,
+    29.9,
+    30.0,
+    37.5,
+    45.0,
+    45.1,
+    float("nan"),
+    float("inf"),
+    "7",
+    "none",
+    "pus",
+    "green",
+    [],
+    {},
+)
+
+
+@pytest.mark.parametrize("name", sorted(FACTS))
+def test_it_accepts_and_refuses_each_value_as_the_full_check_does(name: str) -> None:
+    # checkin_normalise takes a fast path for common values; it must agree with _fact_problem.
+    for value in _PROBES:
+        problem = facts_module._fact_problem(name, value, FACTS[name])
+        if problem is None:
+            assert checkin_normalise({"recorded_at": at(1), name: value})[name] is value
+        else:
+            with pytest.raises(CheckinError, match=re.escape(problem)):
+                checkin_normalise({"recorded_at": at(1), name: value})
+
+
+@pytest.mark.parametrize("vignette", VIGNETTES, ids=lambda v: v.name)
+def test_it_gives_the_same_findings_for_a_pre_normalised_history(
+    rules: RuleSet, vignette: Vignette
+) -> None:
+    # A caller that keeps a patient's history (the simulator) normalises each entry once.
+    history = tuple(checkin_normalise(entry) for entry in vignette.history)
+    assert all(isinstance(entry, NormalisedCheckin) for entry in history)
+    pre = replace(
+        vignette,
+        history=history,
+        checkin=checkin_normalise(vignette.checkin) if vignette.checkin is not None else None,
+    )
+    assert run(rules, pre) == run(rules, vignette)
+
+
+def test_it_evaluates_a_replaced_ruleset_with_its_own_parameters() -> None:
+    # Conditions are compiled with their parameters resolved: a copy with other values
+    # (dataclasses.replace) must be compiled anew, not run the original's thresholds.
+    ruleset = one_rule("fact: back_pain\ngte: {param: limit}")
+    assert fires(ruleset, back_pain=3)
+    higher = {"limit": spec.ParameterSpec(value=5, sources=["R1"])}
+    assert not fires(replace(ruleset, parameters=higher), back_pain=3)
 
 
 def test_it_rejects_mixing_naive_and_aware_times(rules: RuleSet) -> None:
