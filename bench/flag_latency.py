@@ -5,7 +5,8 @@
 One real Celery worker (prefork, concurrency 1) on the Redis broker. Each sample: a patient
 of a simulated cohort posts a check-in reporting saddle numbness (an emergency flag); the
 clock runs from just before the POST until every outbox row for that flag is `sent`
-(polled every 10 ms). The POST goes through Django's test Client in-process (the request
+(polled every 10 ms). Every clinician has a push device, so the rows are the in-app alerts
+(written `sent` with the check-in) and the pushes the worker delivers. The POST goes through Django's test Client in-process (the request
 path is the same as under gunicorn; the ingest benchmark measures the server separately).
 """
 
@@ -64,6 +65,15 @@ def main() -> None:
     cohort_simulate(Plan(args.samples, 20, 902, now.date() - timedelta(days=19), 1, now),
                     workers=2, progress=False)  # fmt: skip
     patients = list(Patient.objects.select_related("user").order_by("last_name"))
+    # Every clinician has a phone, so each alert is an in-app row (written `sent` with the
+    # check-in) and a push row the worker must deliver: the clock waits for both.
+    from notifications.models import Endpoint
+    from recovery.models import CareTeamMembership
+
+    Endpoint.objects.bulk_create(
+        Endpoint(user_id=uid, kind="push", platform="android", token=f"bench-phone-{uid}")
+        for uid in set(CareTeamMembership.objects.values_list("user_id", flat=True))
+    )
     worker = start_worker()
     client = Client()
     latencies, statuses = [], {}

@@ -167,14 +167,15 @@ def _parse_id(item: Any) -> UUID | None:
 
 def checkin_submit(*, patient: Patient, item: Any) -> tuple[int, dict[str, Any]]:
     """Apply one check-in body; returns (HTTP status, response body) or raises a 4xx."""
-    checkin_id = _parse_id(item)
-    if checkin_id is not None:
-        # A replay answers from the stored row even if the retried body no longer validates.
-        existing = checkin_get_for_replay(patient=patient, checkin_id=checkin_id)
-        if existing is not None:
-            return status.HTTP_200_OK, CheckInOutputSerializer(existing).data
     serializer = CheckInInputSerializer(data=item)
-    serializer.is_valid(raise_exception=True)
+    if not serializer.is_valid():
+        # A replay answers from the stored row even if the retried body no longer validates.
+        # (A valid body's replay is answered by checkin_create, under the patient lock.)
+        checkin_id = _parse_id(item)
+        existing = checkin_id and checkin_get_for_replay(patient=patient, checkin_id=checkin_id)
+        if existing:
+            return status.HTTP_200_OK, CheckInOutputSerializer(existing).data
+        raise ValidationError(serializer.errors)
     data = dict(serializer.validated_data)
     result = checkin_create(
         patient=patient, checkin_id=data.pop("id"), data=data, now=timezone.now()

@@ -138,5 +138,6 @@ def checkin_create(
         }
         for item in raised
     ]
-    checkin.save(update_fields=["flags"])
+    if checkin.flags:  # most reports raise nothing: the row already holds []
+        checkin.save(update_fields=["flags"])
     return CheckInResult(checkin=checkin, created=True)
