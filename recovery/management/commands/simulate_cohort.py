@@ -2,7 +2,9 @@
 
     python manage.py simulate_cohort --patients 10000 --days 90 --seed 1
 
-Deterministic for a seed (and the start date). Not idempotent on purpose: it refuses to run
+Deterministic for a seed and a window: a window that ends before today (--start-date) gives
+the same rows on every run and for any --workers; a window that ends today stops at the
+current time, so its last day depends on when it runs. Not idempotent on purpose: it refuses to run
 when the seed's teams already exist, since a second copy of the same patients would be a
 second cohort, not the same one. Use another --seed to add more patients, or
 --skip-existing (for `make run`) to exit quietly when the seed's cohort is already there.
