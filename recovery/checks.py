@@ -70,3 +70,26 @@ def check_instruments(app_configs: Any = None, **kwargs: Any) -> list[Error]:
             )
         ]
     return []
+
+
+@register()
+def check_risk_profile(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """recovery.E004: the dashboard's risk-profile cut-offs (risk_profile.yaml) load."""
+    from pydantic import ValidationError
+    from yaml import YAMLError
+
+    from recovery.dashboard import risk_profile
+
+    risk_profile._load.cache_clear()  # a check run re-reads the file
+    try:
+        risk_profile.load_risk_profile()
+    except (OSError, YAMLError, ValidationError) as exc:
+        return [
+            Error(
+                "The risk-profile cut-offs do not load; the dashboard cannot show risk factors.",
+                hint=str(exc)[:2000],
+                obj=str(risk_profile.RISK_PROFILE_FILE),
+                id="recovery.E004",
+            )
+        ]
+    return []

@@ -66,3 +66,17 @@ def test_it_applies_the_cut_off_from_the_data_file(tmp_path, monkeypatch):
 
     assert shipped == ["HbA1c 7.0% (raised)"]
     assert stricter == ["HbA1c 7.0%"]
+
+
+def test_a_broken_risk_profile_fails_the_system_check(tmp_path, monkeypatch):
+    from recovery.checks import check_risk_profile
+
+    assert check_risk_profile() == []
+    broken = tmp_path / "risk_profile.yaml"
+    broken.write_text("version: 1\nhba1c_raised_percent: {value: 6.9}\n", encoding="utf-8")
+    monkeypatch.setattr(risk_profile, "RISK_PROFILE_FILE", broken)
+
+    [error] = check_risk_profile()
+    risk_profile._load.cache_clear()  # the next reader gets the shipped file again
+
+    assert error.id == "recovery.E004"

@@ -224,7 +224,6 @@ def test_it_improves_odi_by_more_than_the_mcid_by_three_months_for_most_patients
     assert sum(gain >= 10 for gain in gains) > len(gains) / 2
 
 
-
 def test_it_simulates_the_same_patients_for_any_worker_count_and_batch_size() -> None:
     plan = Plan(PATIENTS, DAYS, SEED, START, 1, NOW)
     alone = list(_batches(plan, workers=1, batch_size=PATIENTS))
