@@ -1,4 +1,4 @@
-"""Flag latency: a dangerous check-in POST until the care team's notification row is `sent`.
+"""Flag latency: a dangerous check-in POST until the care team's notification rows are `sent`.
 
     bash scripts/with-services.sh -- .venv/bin/python bench/flag_latency.py [--samples 40]
 
@@ -6,8 +6,9 @@ One real Celery worker (prefork, concurrency 1) on the Redis broker. Each sample
 of a simulated cohort posts a check-in reporting saddle numbness (an emergency flag); the
 clock runs from just before the POST until every outbox row for that flag is `sent`
 (polled every 10 ms). Every clinician has a push device, so the rows are the in-app alerts
-(written `sent` with the check-in) and the pushes the worker delivers. The POST goes through Django's test Client in-process (the request
-path is the same as under gunicorn; the ingest benchmark measures the server separately).
+(written `sent` with the check-in) and the pushes the worker delivers. The POST goes through
+Django's test Client in-process (the request path is the same as under gunicorn; the ingest
+benchmark measures the server separately).
 """
 
 from __future__ import annotations
