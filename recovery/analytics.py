@@ -66,7 +66,7 @@ from recovery import instruments
 from recovery.instruments.schema import Criterion, Measure, ThresholdSet
 from recovery.models import Flag, ImagingResult, Milestone, QuestionnaireResponse, Surgery
 from recovery.models.flags import FLAG_CATEGORIES, NOT_COMPLICATIONS
-from recovery.selectors import AnyUser, patient_list_for_clinician
+from recovery.selectors import AnyUser, current_surgery_subquery, patient_list_for_clinician
 from recovery.services.adjustments import FUSION_MILESTONES
 
 BASELINE = "baseline"
@@ -137,11 +137,7 @@ def sql_percentiles_supported() -> bool:
 def cohort_surgeries(*, clinician: AnyUser, filters: CohortFilters) -> QuerySet[Surgery]:
     """Each of the clinician's teams' patients' most recent surgery, filtered."""
     patients = patient_list_for_clinician(clinician=clinician).values("id")
-    latest = (
-        Surgery.objects.filter(patient=OuterRef("patient"))
-        .order_by("-date", "-created_at")
-        .values("id")[:1]
-    )
+    latest = current_surgery_subquery("patient").values("id")[:1]
     surgeries = Surgery.objects.filter(patient_id__in=patients, id=Subquery(latest))
     exact = {
         "approach": filters.approach,

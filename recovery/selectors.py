@@ -4,7 +4,7 @@ from datetime import datetime
 from uuid import UUID
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, QuerySet
 from django.http import Http404
 
 from recovery.models import CareTeam, Patient, Surgery
@@ -55,6 +55,15 @@ def current_surgery(patient: Patient) -> Surgery | None:
     if not surgeries:
         return None
     return max(surgeries, key=lambda s: (s.date, s.created_at))
+
+
+def current_surgery_subquery(patient_ref: str) -> QuerySet[Surgery]:
+    """current_surgery() in SQL: the outer row's patient's surgeries, most recent first.
+
+    `patient_ref` names the outer query's patient id (`"pk"` on Patient, `"patient"` or
+    `"patient_id"` elsewhere); slice a `.values(...)` of it with `[:1]` inside `Subquery`.
+    """
+    return Surgery.objects.filter(patient=OuterRef(patient_ref)).order_by("-date", "-created_at")
 
 
 def postop_day(*, patient: Patient, surgery: Surgery, at: datetime) -> int:

@@ -51,7 +51,12 @@ from recovery.models import (
 )
 from recovery.pathways.adherence import DayRecord, adherence
 from recovery.plan_selectors import items_in_force
-from recovery.selectors import care_teams_for_clinician, current_surgery, postop_day
+from recovery.selectors import (
+    care_teams_for_clinician,
+    current_surgery,
+    current_surgery_subquery,
+    postop_day,
+)
 from recovery.services.triage_facts import triage_ruleset
 
 # How long a patient listed on the polled worklist is not recorded again for the same
@@ -182,8 +187,8 @@ def _flag_rows(
 ) -> tuple[list[FlagRow], bool]:
     # The row shows the current surgery's day and approach only: two index lookups per flag
     # in the same query, instead of prefetching every surgery of the page's patients (a query
-    # and a queryset per patient). Same choice as current_surgery(): latest date, then created.
-    latest = Surgery.objects.filter(patient=OuterRef("patient_id")).order_by("-date", "-created_at")
+    # and a queryset per patient).
+    latest = current_surgery_subquery("patient_id")
     flags = (
         flag_list_for_clinician(clinician=clinician)
         .filter(status__in=Flag.LIVE_STATUSES)
@@ -371,9 +376,9 @@ def _overdue_questionnaires(*, team_ids: Any, now: datetime) -> dict[Any, tuple]
     patient's own due list uses; only windows closed in the last QUESTIONNAIRE_OVERDUE_DAYS.
     """
     today = now.date()
-    latest_surgery = Surgery.objects.filter(
-        patient=OuterRef("pk"), date__gte=today - timedelta(days=FOLLOW_UP_DAYS + 60)
-    ).order_by("-date")
+    latest_surgery = current_surgery_subquery("pk").filter(
+        date__gte=today - timedelta(days=FOLLOW_UP_DAYS + 60)
+    )
     patients = list(
         Patient.objects.filter(care_team_id__in=team_ids)
         # The enrolment date due_timepoints is given below: created_at's UTC date (as

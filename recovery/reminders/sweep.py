@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 
 from notifications.services import Message, notify
 from recovery.instruments import due_timepoints
@@ -83,10 +83,15 @@ class _PatientDay:
         return (self.today - self.surgery.date).days if self.surgery else None
 
 
+def _due(now: datetime) -> QuerySet[ReminderSchedule]:
+    """Active rows due by `now` (the reminder_due_active partial index)."""
+    return ReminderSchedule.objects.filter(active=True, next_due_at__lte=now)
+
+
 def reminder_batches_due(*, now: datetime) -> int:
     """How many batches the rows due by `now` make (capped per tick; the next tick takes
     the rest)."""
-    due = ReminderSchedule.objects.filter(active=True, next_due_at__lte=now).count()
+    due = _due(now).count()
     return min(-(-due // _conf("BATCH_SIZE")), _conf("MAX_BATCHES_PER_TICK"))
 
 
@@ -105,9 +110,7 @@ def reminders_send_due(*, now: datetime, max_batches: int | None = None) -> Swee
 
 @transaction.atomic
 def _run_one_batch(*, now: datetime) -> SweepResult:
-    claim = ReminderSchedule.objects.filter(active=True, next_due_at__lte=now).order_by(
-        "next_due_at"
-    )
+    claim = _due(now).order_by("next_due_at")
     if connection.features.has_select_for_update_skip_locked:
         claim = claim.select_for_update(skip_locked=True, of=("self",))
     # Only the columns the decisions read: a fan-out loads thousands of these a minute.

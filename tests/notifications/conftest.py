@@ -8,7 +8,7 @@ import pytest
 
 from notifications.channels import push
 from notifications.channels.base import DeliveryError
-from notifications.dispatch import notification_deliver
+from notifications.dispatch import notifications_deliver
 from notifications.models import Notification
 from tests.privacy_guard import privacy_guard  # noqa: F401  (the guard, until conftest registers it)
 
@@ -45,10 +45,9 @@ class Published:
         return [i for batch in self.batches for i in batch]
 
     def deliver_all(self) -> None:
-        """Run what was published, as a worker would."""
+        """Run what was published, as a worker would: one batch per task."""
         for batch in self.batches:
-            for notification_id in batch:
-                notification_deliver(notification_id)
+            notifications_deliver(batch)
 
 
 @pytest.fixture
