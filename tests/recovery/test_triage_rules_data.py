@@ -56,7 +56,7 @@ def test_it_has_trend_rules_for_pain_trajectory_fever_and_silence(rules: RuleSet
     assert {
         "pseudarthrosis.pain_returns_after_improvement",
         "infection.persistent_fever",
-        "silence.no_checkin_first_six_weeks",
+        "silence.no_checkin_in_follow_up",
     } <= trend_ids
 
 

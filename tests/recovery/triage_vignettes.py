@@ -52,6 +52,8 @@ class Vignette:
     now: datetime | None = None  # defaults to a minute after the check-in
     last_checkin_at: datetime | None = None
     tags: frozenset[str] = field(default_factory=frozenset)
+    # REFERENCE.md ids that justify the expectation (or, for a benign course, that it is benign)
+    sources: tuple[str, ...] = ()
 
     @property
     def mode(self) -> str:
@@ -273,13 +275,17 @@ VIGNETTES: tuple[Vignette, ...] = (
         ceiling="none",
     ),
     _v(
+        # Changed by issue 14 (finding 10): silence is watched for the whole follow-up window
+        # (90 days by default); this vignette expected nothing at day 60.
         "trend_silence_after_six_weeks",
-        "Day 60, no check-in for 10 days",
+        "Day 60, no check-in for 10 days: inside the 90-day follow-up window",
         60,
         trend=True,
         history=pain_course((45, 2), (50, 2)),
         now=at(60),
-        ceiling="none",
+        expect=(("silence", "routine"),),
+        ceiling="routine",
+        sources=("R9", "R12", "R13"),
     ),
     _v(
         "trend_single_old_fever",
@@ -433,20 +439,37 @@ VIGNETTES: tuple[Vignette, ...] = (
         expect=(("nerve_injury", "emergency"), ("cauda_equina", "emergency")),
     ),
     _v(
-        "weakness_progressing_hematoma",
-        "Leg weakness on day 2 and again on day 3",
+        # Changed by issue 14 (finding 9): the same weakness reported again is not progression
+        # (this vignette expected an emergency from counting two reports within 2 days).
+        "weakness_same_on_consecutive_days",
+        "Leg weakness on day 2 and the same weakness again on day 3",
         3,
         facts={**NORMAL_DAY, "new_leg_weakness": True},
         history=(checkin(2, 20, **NORMAL_DAY, new_leg_weakness=True),),
-        expect=(("nerve_injury", "emergency"),),
+        expect=(("nerve_injury", "urgent"),),
+        ceiling="urgent",
+        sources=("R1", "R33", "R61", "R62"),
     ),
     _v(
+        "weakness_progressing_hematoma",
+        "Leg weakness on day 2; on day 3 the foot also drags",
+        3,
+        facts={**NORMAL_DAY, "new_leg_weakness": True, "foot_drop": True},
+        history=(checkin(2, 20, **NORMAL_DAY, new_leg_weakness=True),),
+        expect=(("nerve_injury", "emergency"),),
+        sources=("R1", "R33", "R62"),
+    ),
+    _v(
+        # Changed by issue 14 (finding 8): hip-flexor weakness after LLIF is an expected
+        # approach finding and no longer counts toward cauda equina (was an emergency).
         "llif_hip_weakness_retention",
         "LLIF day 4: hip-flexor weakness and cannot urinate",
         4,
         technique="llif",
         facts={**NORMAL_DAY, "hip_flexion_weakness": True, "unable_to_urinate": True},
-        expect=(("nerve_injury", "emergency"), ("urinary_retention", "urgent")),
+        expect=(("nerve_injury", "urgent"), ("urinary_retention", "urgent")),
+        ceiling="urgent",
+        sources=("R27", "R30", "R38", "R46"),
     ),
     # ------------------------------------------------------------------------ urgent
     _v(
@@ -553,12 +576,15 @@ VIGNETTES: tuple[Vignette, ...] = (
         expect=(("infection", "urgent"),),
     ),
     _v(
+        # Changed by issue 14 (finding 3): a fever after instrumentation is at least urgent at
+        # any time (this vignette expected routine at day 200).
         "late_fever_weighted",
-        "Isolated fever at day 200, no risk factors: weighted down",
+        "Isolated fever at day 200, no risk factors: weighted, never suppressed",
         200,
         facts={**NORMAL_DAY, "temperature_c": 38.2},
-        expect=(("infection", "routine"),),
-        ceiling="routine",
+        expect=(("infection", "urgent"),),
+        ceiling="urgent",
+        sources=("R9", "R11", "R13"),
     ),
     _v(
         "back_pain_keeps_rising",
