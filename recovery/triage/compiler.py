@@ -282,7 +282,6 @@ class _Compiler:
 
         return check
 
-
     def previous(self, node: Any) -> Check:
         inner = self.compile(node)
 

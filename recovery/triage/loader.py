@@ -210,7 +210,8 @@ class _Checker:
     def condition(self, where: str, node: BaseModel, *, in_where: bool = False) -> None:
         if in_where and not isinstance(node, spec.CHECKIN_LEVEL_NODES):
             self.problem(
-                where, f"`count.where` and `previous` may only test one check-in's facts, not {node!r}"
+                where,
+                f"`count.where` and `previous` may only test one check-in's facts, not {node!r}",
             )
         if isinstance(node, spec.Compare):
             self.comparison(where, node)

@@ -8,16 +8,26 @@ from pathlib import Path
 import pytest
 import yaml
 
+from recovery.services.triage_facts import triage_ruleset
 from recovery.triage import (
     CATEGORIES,
     DEFAULT_RULES_PATH,
+    EMERGENCY_NUMBER_PLACEHOLDER,
     RuleSet,
     RuleSetError,
     clear_ruleset_cache,
     load_ruleset,
 )
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared/clinical/REFERENCE.md"
+# shared/ sits next to the repository (/work/shared beside /work/main); a worktree is one deeper.
+REFERENCE = next(
+    (
+        parent / "shared/clinical/REFERENCE.md"
+        for parent in Path(__file__).resolve().parents[3:5]
+        if (parent / "shared/clinical/REFERENCE.md").is_file()
+    ),
+    Path(__file__).resolve().parents[3] / "shared/clinical/REFERENCE.md",
+)
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +102,56 @@ def test_it_tells_the_patient_what_to_do_for_each_tier(
 def test_it_never_lets_urinary_retention_be_routine(rules: RuleSet) -> None:
     mentions = [r for r in rules.rules if "unable_to_urinate" in r.model_dump_json()]
     assert mentions and all(r.severity != "routine" for r in mentions)
+
+
+# ------------------------------------------------------------------- the emergency number
+
+RAW_RULES = yaml.safe_load(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))["rules"]
+
+
+@pytest.mark.parametrize("rule", RAW_RULES, ids=lambda rule: rule["id"])
+def test_it_never_hard_codes_an_emergency_number_in_a_rule_text(rule: dict) -> None:
+    for text in (rule["advice"], rule["rationale"]):
+        assert not re.search(r"(?<![0-9])(911|112|999)(?![0-9])", text), rule["id"]
+
+
+def test_it_names_the_emergency_number_in_every_emergency_advice(rules: RuleSet) -> None:
+    emergencies = [rule for rule in rules.rules if rule.severity == "emergency"]
+    assert len(emergencies) >= 15
+    assert all(EMERGENCY_NUMBER_PLACEHOLDER in rule.advice for rule in emergencies)
+
+
+@pytest.mark.parametrize("number", ["911", "112", "999"])
+def test_it_fills_the_deployments_number_into_every_advice(number: str) -> None:
+    ruleset = load_ruleset(emergency_number=number)
+    mentions = [rule.id for rule in ruleset.rules if EMERGENCY_NUMBER_PLACEHOLDER in rule.advice]
+    assert mentions
+    for rule_id in mentions:
+        assert f"({number})" in ruleset.advice[rule_id]
+    assert all("{" not in advice for advice in ruleset.advice.values())
+    others = {"911", "112", "999"} - {number}
+    assert not [a for a in ruleset.advice.values() if any(o in a for o in others)]
+
+
+def test_it_uses_the_emergency_number_setting_in_every_emergency_message(settings) -> None:
+    settings.EMERGENCY_NUMBER = "112"
+    ruleset = triage_ruleset()
+    emergencies = [rule.id for rule in ruleset.rules if rule.severity == "emergency"]
+    assert all("call emergency services (112)" in ruleset.advice[i].lower() for i in emergencies)
+    assert not [advice for advice in ruleset.advice.values() if "911" in advice]
+
+
+def test_it_defaults_the_emergency_number_setting_to_911() -> None:
+    from django.conf import settings
+
+    assert settings.EMERGENCY_NUMBER == "911"
+    assert "(911)" in triage_ruleset().advice["cauda_equina.saddle_numbness"]
+
+
+@pytest.mark.parametrize("number", ["", "91 1", "emergency", "1", "1234567"])
+def test_it_refuses_an_emergency_number_that_is_not_a_short_number(number: str) -> None:
+    with pytest.raises(RuleSetError, match="emergency number"):
+        load_ruleset(emergency_number=number)
 
 
 # ------------------------------------------------------------------------ broken files
@@ -184,6 +244,23 @@ def test_it_accepts_the_minimal_valid_file(tmp_path: Path) -> None:
         ("version: 1\nrules: [\n", "not valid YAML"),
         ("version: 1\nversion: 2\nrules: []\n", "duplicate key 'version'"),
         ("- just a list\n", "must be a mapping"),
+        (with_rule(advice="Call 911 now."), "hard-codes the emergency number '911'"),
+        (with_rule(rationale="Dial 112."), "hard-codes the emergency number '112'"),
+        (with_rule(advice="Call {emergency_nummer}."), "unknown placeholder"),
+        (
+            with_rule(severity="emergency", advice="Call emergency services now."),
+            "emergency advice must name {emergency_number}",
+        ),
+        (with_rule(when={"not_reported": "temprature_c"}), "unknown fact 'temprature_c'"),
+        (
+            with_rule(when={"previous": {"days_since_last_checkin": {"gte": 3}}}),
+            "may only test one check-in",
+        ),
+        (with_rule(when={"previous": {"is_true": "sneezing"}}), "unknown fact 'sneezing'"),
+        (
+            with_rule(when={"follow_up": {"default_days": {"param": "fever_threshold_c"}}}),
+            "must be a whole number",
+        ),
     ],
 )
 def test_it_rejects_a_broken_file_naming_the_problem(
