@@ -317,3 +317,47 @@ def test_it_reloads_a_file_after_it_changes(tmp_path: Path) -> None:
 def test_it_ships_the_rules_file_inside_the_package() -> None:
     assert DEFAULT_RULES_PATH.name == "rules.yaml" and DEFAULT_RULES_PATH.is_file()
     assert DEFAULT_RULES_PATH.parent.name == "triage"
+
+
+# ------------------------------------------------------------------ the clinical review
+
+
+REVIEW = Path(__file__).resolve().parents[2] / "docs" / "clinical-review.md"
+
+
+def test_it_keeps_the_committed_clinical_review_in_step_with_the_rules() -> None:
+    from django.core.management import call_command
+
+    # Fails when rules.yaml changed without `python manage.py clinical_review --write`.
+    call_command("clinical_review", "--check")
+
+
+def test_it_gives_every_rule_one_row_with_id_version_severity_and_sources(rules: RuleSet) -> None:
+    rows = [line for line in REVIEW.read_text(encoding="utf-8").splitlines() if "| `" in line]
+    for rule in rules.rules:
+        [row] = [r for r in rows if r.startswith(f"| `{rule.id}` |")]
+        cells = [cell.strip() for cell in row.strip("|").split(" | ")]
+        assert cells[1:4] == [str(rule.version), rule.category, rule.severity.upper()]
+        assert cells[6] == ", ".join(rule.sources)
+        assert cells[7] == "sourced" or cells[7].startswith("VERIFY")
+
+
+def test_it_records_every_finding_of_the_second_clinical_pass() -> None:
+    text = REVIEW.read_text(encoding="utf-8").split("<!-- BEGIN GENERATED", 1)[0]
+    numbered = re.findall(r"^ ?(\d+)\. \*\*", text, flags=re.MULTILINE)
+    assert [int(n) for n in numbered] == list(range(1, 13))
+
+
+def test_it_refuses_a_stale_review_and_rewrites_only_the_generated_part(tmp_path: Path) -> None:
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    path = tmp_path / "clinical-review.md"
+    path.write_text(
+        REVIEW.read_text(encoding="utf-8").replace("| URGENT |", "| ROUTINE |", 1),
+        encoding="utf-8",
+    )
+    with pytest.raises(CommandError, match="stale"):
+        call_command("clinical_review", "--check", "--path", str(path))
+    call_command("clinical_review", "--write", "--path", str(path))
+    assert path.read_text(encoding="utf-8") == REVIEW.read_text(encoding="utf-8")
