@@ -282,8 +282,6 @@ def _check_text(label: str, rule: spec.RuleSpec, problems: list[str]) -> None:
     unknown = set(_PLACEHOLDER.findall(rule.advice)) - {EMERGENCY_NUMBER_PLACEHOLDER}
     if unknown:
         problems.append(f"{label}: unknown placeholder(s) in advice: {sorted(unknown)}")
-    if rule.severity == "emergency" and EMERGENCY_NUMBER_PLACEHOLDER not in rule.advice:
-        problems.append(f"{label}: emergency advice must name {EMERGENCY_NUMBER_PLACEHOLDER}")
 
 
 def ruleset_from_mapping(
