@@ -357,3 +357,12 @@ def test_it_refuses_a_stale_review_and_rewrites_only_the_generated_part(tmp_path
         call_command("clinical_review", "--check", "--path", str(path))
     call_command("clinical_review", "--write", "--path", str(path))
     assert path.read_text(encoding="utf-8") == REVIEW.read_text(encoding="utf-8")
+
+
+def test_it_fails_the_system_check_when_the_emergency_number_setting_is_invalid(settings) -> None:
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    settings.EMERGENCY_NUMBER = "call 911"
+    with pytest.raises(SystemCheckError, match=r"recovery\.E001"):
+        call_command("check")
