@@ -1054,8 +1054,21 @@ _ISSUE_14_VIGNETTES: tuple[Vignette, ...] = (
         "Stiff neck and a positional headache with a normal temperature",
         10,
         facts={**NORMAL_DAY, "stiff_neck": True, "headache_worse_upright": True},
-        expect=(("infection", "emergency"),),
+        expect=(("infection", "emergency"), ("csf_leak", "emergency")),
         sources=("R1", "R52", "R54"),
+    ),
+    _v(
+        "clear_fluid_confusion_normal_temperature",
+        "Clear fluid from the wound and confused, temperature 37.2",
+        18,
+        facts={
+            **NORMAL_DAY,
+            "temperature_c": 37.2,
+            "clear_fluid_from_wound": True,
+            "confusion": True,
+        },
+        expect=(("csf_leak", "emergency"), ("dvt_pe", "emergency")),
+        sources=("R51", "R52", "R54"),
     ),
     _v(
         "stiff_neck_drowsiness_no_temperature",
