@@ -847,3 +847,14 @@ def test_it_uses_now_not_the_clock(rules: RuleSet) -> None:
     # A month later the two fevers are no longer "persistent" (the silence is another matter).
     assert run(rules, vignette)
     assert [f for f in run(rules, shifted) if f.category == "infection"] == []
+
+
+@pytest.mark.parametrize(
+    "vignette", [v for v in VIGNETTES if v.mode == "checkin"], ids=lambda v: v.name
+)
+def test_it_names_the_configured_emergency_number_in_every_finding(vignette: Vignette) -> None:
+    ruleset = load_ruleset(emergency_number="112")
+    for finding in run(ruleset, vignette):
+        assert "911" not in finding.advice and "{" not in finding.advice
+        if finding.severity == "emergency":
+            assert "emergency services (112)" in finding.advice.lower()
