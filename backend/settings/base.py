@@ -320,6 +320,10 @@ TRIAGE_ESCALATION = {
         minutes=env_int("TRIAGE_EMERGENCY_ESCALATION_MINUTES", 15)
     ),
 }
+# Triage emergency number (issue 14): the number every "call emergency services" advice
+# names, filled into the rule set's {emergency_number} placeholder. 911 (US/Canada); 112
+# (EU and most mobiles worldwide) and 999 (UK) are the common others.
+EMERGENCY_NUMBER = env_str("EMERGENCY_NUMBER", "911")
 # Reminder runs on each patient's clock (the morning run uses their chosen check-in time).
 REMINDERS = {
     "EVENING_TIME": env_str("REMINDER_EVENING_TIME", "19:00"),

@@ -7,6 +7,7 @@ first use rather than showing a wrong threshold.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
@@ -50,6 +51,42 @@ class RiskProfile(_Strict):
     version: int = Field(ge=1)
     hba1c_raised_percent: Cutoff
     bmi_classes: BmiClasses
+    age_older_years: Cutoff
+    multilevel_fused_levels: Cutoff
+
+
+@dataclass(frozen=True)
+class ProfileEntry:
+    """One line of the risk profile (the fields of the dashboard's RiskFactor)."""
+
+    label: str
+    detail: str
+    sources: tuple[str, ...]
+
+
+def fused_level_count(levels: str) -> int:
+    """Segments fused, from the stored levels text such as "L3-L4" or "L3-L4,L4-L5"."""
+    return len([segment for segment in levels.split(",") if segment.strip()])
+
+
+def age_and_levels(*, age: int, levels: str, path: Path | None = None) -> list[ProfileEntry]:
+    """Age and fused levels, shown on every risk profile with their sources (issue 14).
+
+    Each is marked when it reaches the reviewed cut-off (over 65 [R47]; multilevel [R127]).
+    They weight the team's attention only: REFERENCE.md gives incidence risks for them, not a
+    source to change the tier of a reported symptom, so no triage rule reads them.
+    """
+    profile = load_risk_profile(path)
+    older = profile.age_older_years
+    age_detail = f"{age}" + (f" (over {older.value})" if age > older.value else "")
+    count = fused_level_count(levels)
+    multilevel = profile.multilevel_fused_levels
+    marked = ", multilevel" if count >= multilevel.value else ""
+    level_detail = f"{count}{marked} ({levels.replace(',', ', ')})"
+    return [
+        ProfileEntry("Age", age_detail, older.sources),
+        ProfileEntry("Fused levels", level_detail, multilevel.sources),
+    ]
 
 
 def load_risk_profile(path: Path | None = None) -> RiskProfile:

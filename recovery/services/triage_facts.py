@@ -15,7 +15,7 @@ from django.conf import settings
 
 from recovery.models import CheckIn, Patient, Surgery
 from recovery.selectors import postop_day
-from recovery.triage import RuleSet, TriageContext, load_ruleset
+from recovery.triage import DEFAULT_EMERGENCY_NUMBER, RuleSet, TriageContext, load_ruleset
 
 logger = logging.getLogger(__name__)
 
@@ -25,9 +25,13 @@ MIN_HISTORY_CHECKINS = 10
 
 
 def triage_ruleset() -> RuleSet:
-    """The rule set in force (settings.TRIAGE_RULES_PATH, default: the packaged rules.yaml)."""
+    """The rule set in force (settings.TRIAGE_RULES_PATH, default: the packaged rules.yaml).
+
+    Every advice names the deployment's emergency number (settings.EMERGENCY_NUMBER).
+    """
     path = getattr(settings, "TRIAGE_RULES_PATH", None)
-    return load_ruleset(Path(path) if path else None)
+    number = getattr(settings, "EMERGENCY_NUMBER", None) or DEFAULT_EMERGENCY_NUMBER
+    return load_ruleset(Path(path) if path else None, emergency_number=str(number))
 
 
 def triage_ruleset_warm() -> RuleSet:
@@ -58,7 +62,28 @@ def history_limit(ruleset: RuleSet) -> int:
     return max([MIN_HISTORY_CHECKINS, *counts])
 
 
+def _pathway_follow_up_days(technique: str) -> int | None:
+    """The follow-up window the technique's pathway defines, if it defines one.
+
+    No pathway template names one today, so the rule set's default (`follow_up_days`, 90)
+    applies; a template that adds `follow_up_days` is picked up here without a code change.
+    """
+    from recovery.pathways import UnknownTechniqueError, pathway_for_technique
+
+    try:
+        template = pathway_for_technique(technique)
+    except UnknownTechniqueError:
+        return None
+    days = getattr(template, "follow_up_days", None)
+    return days if isinstance(days, int) and not isinstance(days, bool) and days > 0 else None
+
+
 def triage_context(*, patient: Patient, surgery: Surgery, at: datetime) -> TriageContext:
+    """What the rules may know about the patient and the operation at `at`.
+
+    The technique (hence the lateral or anterior approach) is here, so approach-specific
+    rules (expected thigh symptoms after LLIF/OLIF, ileus after ALIF/OLIF) can apply.
+    """
     return TriageContext(
         # A check-in from the eve of the operation is stored with day -1; rules start at day 0.
         postop_day=max(0, postop_day(patient=patient, surgery=surgery, at=at)),
@@ -69,6 +94,7 @@ def triage_context(*, patient: Patient, surgery: Surgery, at: datetime) -> Triag
         bone_quality=patient.bone_quality,
         steroid_use=patient.steroid_use,
         brace_prescribed=surgery.brace_prescribed,
+        follow_up_days=_pathway_follow_up_days(surgery.technique),
     )
 
 

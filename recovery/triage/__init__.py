@@ -1,7 +1,8 @@
 """Pure-Python triage engine for symptom check-ins (no Django, no clock).
 
 Public API:
-    load_ruleset(path=None) -> RuleSet            packaged rules.yaml by default, cached
+    load_ruleset(path=None, *, emergency_number="911") -> RuleSet
+                                                  packaged rules.yaml by default, cached
     evaluate(ruleset, *, checkin, context, history, now) -> list[Finding]
     evaluate_trends(ruleset, *, context, history, now, last_checkin_at) -> list[Finding]
     most_severe_per_category(findings) -> list[Finding]
@@ -19,7 +20,9 @@ from .engine import (
 )
 from .facts import FACTS, CheckinError, NormalisedCheckin, TriageContext, checkin_normalise
 from .loader import (
+    DEFAULT_EMERGENCY_NUMBER,
     DEFAULT_RULES_PATH,
+    EMERGENCY_NUMBER_PLACEHOLDER,
     RuleSet,
     RuleSetError,
     clear_ruleset_cache,
@@ -31,7 +34,9 @@ from .spec import CATEGORIES, SEVERITIES
 
 __all__ = [
     "CATEGORIES",
+    "DEFAULT_EMERGENCY_NUMBER",
     "DEFAULT_RULES_PATH",
+    "EMERGENCY_NUMBER_PLACEHOLDER",
     "FACTS",
     "SEVERITIES",
     "SEVERITY_ORDER",

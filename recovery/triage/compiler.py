@@ -87,6 +87,11 @@ class Scope:
             self._windows[key] = reported
         return reported[:over_last]
 
+    @property
+    def previous(self) -> Mapping[str, Any] | None:
+        """The report before `current` (series[0]), or None when there is none."""
+        return self.series[1] if len(self.series) > 1 else None
+
     def record_series(self, fact: str, entries: Sequence[Mapping[str, Any]]) -> None:
         key = f"series.{fact}"
         # Several operators may look at the same fact over different windows: keep the widest.
@@ -172,6 +177,13 @@ class _Compiler:
             return self.window(node)
         if isinstance(node, spec.DaysSinceLastCheckin):
             return self.silence(node.days_since_last_checkin)
+        if isinstance(node, spec.NotReported):
+            name = node.not_reported
+            return lambda scope: scope.fact(name) is None
+        if isinstance(node, spec.Previous):
+            return self.previous(node.previous)
+        if isinstance(node, spec.FollowUp):
+            return self.follow_up(node.follow_up)
         raise TypeError(f"no evaluator for condition {node!r}")  # unreachable with a valid spec
 
     def comparison(self, node: spec.Compare) -> Check:
@@ -267,6 +279,34 @@ class _Compiler:
             scope.facts["days_since_last_checkin"] = round(days, 2)
             scope.facts["last_checkin_at"] = last.isoformat() if last else None
             return within(days)
+
+        return check
+
+    def previous(self, node: Any) -> Check:
+        inner = self.compile(node)
+
+        def check(scope: Scope) -> bool:
+            before = scope.previous
+            # No earlier report: judged as an empty one, so "not before" holds and a finding
+            # on the first report counts as new (the conservative reading).
+            sub = Scope(scope.context, before or {}, (), scope.now, None)
+            holds = inner(sub)
+            scope.facts["previous.recorded_at"] = (
+                before["recorded_at"].isoformat() if before is not None else None
+            )
+            for name, value in sub.facts.items():
+                scope.facts[f"previous.{name}"] = value
+            return holds
+
+        return check
+
+    def follow_up(self, follow_up: spec.FollowUpSpec) -> Check:
+        default = self.value(follow_up.default_days)
+
+        def check(scope: Scope) -> bool:
+            day = scope.context_field("postop_day")
+            window = scope.context_field("follow_up_days")
+            return day <= (default if window is None else window)
 
         return check
 

@@ -54,7 +54,7 @@ def _finding(rule: spec.RuleSpec, ruleset: RuleSet, facts: dict[str, Any]) -> Fi
         rule_version=rule.version,
         category=rule.category,
         severity=rule.severity,
-        advice=" ".join(rule.advice.split()),
+        advice=ruleset.advice[rule.id],  # emergency number filled in when the set was loaded
         rationale=" ".join(rule.rationale.split()),
         sources=tuple(rule.sources),
         facts=facts,

@@ -72,6 +72,12 @@ FACTS: Mapping[str, FactSpec] = {
     "fall": _BOOL,
     "nicotine_use": _BOOL,
     "walking_minutes": FactSpec("int", 0, 1440),
+    "abdominal_pain": _BOOL,
+    "coughing_blood": _BOOL,
+    "racing_heartbeat": _BOOL,
+    "drowsiness": _BOOL,
+    "leg_symptom_side": FactSpec("choice", choices=("left", "right", "both")),
+    "thigh_groin_pain": _PAIN,
 }
 
 # Keys a check-in carries that are not decision facts. `notes` is free text and is dropped on
@@ -95,6 +101,7 @@ CONTEXT_FIELDS = (
     "bone_quality",
     "steroid_use",
     "brace_prescribed",
+    "follow_up_days",
 )
 
 
@@ -114,6 +121,9 @@ class TriageContext:
     bone_quality: str = "unknown"
     steroid_use: bool = False
     brace_prescribed: bool = False
+    # The pathway's follow-up window in post-operative days, when the pathway defines one;
+    # None means "use the rule set's default" (a `follow_up` condition names that parameter).
+    follow_up_days: int | None = None
 
     def __post_init__(self) -> None:
         problems = []
@@ -129,6 +139,11 @@ class TriageContext:
         ):
             if getattr(self, name) not in allowed:
                 problems.append(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
+        follow_up = self.follow_up_days
+        if follow_up is not None and (
+            isinstance(follow_up, bool) or not isinstance(follow_up, int) or follow_up < 1
+        ):
+            problems.append(f"follow_up_days must be a positive int or None, got {follow_up!r}")
         for name in ("diabetes", "steroid_use", "brace_prescribed"):
             if not isinstance(getattr(self, name), bool):
                 problems.append(f"{name} must be a bool, got {getattr(self, name)!r}")

@@ -24,6 +24,15 @@ from .facts import FACTS, FactSpec
 DEFAULT_RULES_PATH = Path(__file__).with_name("rules.yaml")
 SOURCE_PATTERN = re.compile(r"^R[1-9][0-9]*$")
 
+# Advice names the emergency number only through this placeholder; the deployment's number
+# (settings.EMERGENCY_NUMBER: 911, 112, 999, ...) is filled in when the rule set is loaded.
+EMERGENCY_NUMBER_PLACEHOLDER = "{emergency_number}"
+DEFAULT_EMERGENCY_NUMBER = "911"
+EMERGENCY_NUMBER_PATTERN = re.compile(r"^[0-9]{2,6}$")
+# Common emergency numbers a rule's text must never spell out (it would be wrong elsewhere).
+HARD_CODED_NUMBER = re.compile(r"(?<![0-9])(911|112|999)(?![0-9])")
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+
 
 class RuleSetError(Exception):
     """The rule set is invalid; `problems` lists every problem found."""
@@ -43,13 +52,28 @@ class RuleSet:
     origin: str = "<memory>"
     # rule id -> names of the parameters its conditions reference
     rule_parameters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    emergency_number: str = DEFAULT_EMERGENCY_NUMBER
     # kind -> (rule, compiled condition) in file order; built here so that every way of making
     # a RuleSet (the loader, dataclasses.replace) evaluates the conditions it holds.
     programs: Mapping[str, tuple[tuple[spec.RuleSpec, Check], ...]] = field(
         init=False, repr=False, compare=False
     )
+    # rule id -> the patient's advice with whitespace folded and the emergency number filled in
+    advice: Mapping[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if not EMERGENCY_NUMBER_PATTERN.match(str(self.emergency_number)):
+            raise RuleSetError(
+                self.origin,
+                [f"emergency number must be 2-6 digits, got {self.emergency_number!r}"],
+            )
+        advice = {
+            rule.id: " ".join(rule.advice.split()).replace(
+                EMERGENCY_NUMBER_PLACEHOLDER, self.emergency_number
+            )
+            for rule in self.rules
+        }
+        object.__setattr__(self, "advice", advice)
         programs = {
             kind: tuple(
                 (rule, compile_condition(rule.when, self.param))
@@ -185,7 +209,10 @@ class _Checker:
 
     def condition(self, where: str, node: BaseModel, *, in_where: bool = False) -> None:
         if in_where and not isinstance(node, spec.CHECKIN_LEVEL_NODES):
-            self.problem(where, f"`count.where` may only test one check-in's facts, not {node!r}")
+            self.problem(
+                where,
+                f"`count.where` and `previous` may only test one check-in's facts, not {node!r}",
+            )
         if isinstance(node, spec.Compare):
             self.comparison(where, node)
         elif isinstance(node, spec.IsTrue):
@@ -220,6 +247,13 @@ class _Checker:
             self.number(where, window.over_last, integer=True)
             self.number(where, window.within_days)
             self.number(where, getattr(window, window.op))
+        elif isinstance(node, spec.NotReported):
+            self.fact(where, node.not_reported)
+        elif isinstance(node, spec.Previous):
+            self.condition(f"{where}.previous", node.previous, in_where=True)
+            return
+        elif isinstance(node, spec.FollowUp):
+            self.number(where, node.follow_up.default_days, integer=True)
         elif isinstance(node, spec.CountOf):
             self.number(where, node.count.at_least, integer=True)
             self.number(where, node.count.over_last, integer=True)
@@ -238,7 +272,21 @@ def _check_sources(where: str, sources: list[str], problems: list[str]) -> None:
             problems.append(f"{where}: source {source!r} is not of the form R<number>")
 
 
-def ruleset_from_mapping(data: Any, *, origin: str = "<memory>") -> RuleSet:
+def _check_text(label: str, rule: spec.RuleSpec, problems: list[str]) -> None:
+    for name, text in (("advice", rule.advice), ("rationale", rule.rationale)):
+        if number := HARD_CODED_NUMBER.search(text):
+            problems.append(
+                f"{label}: {name} hard-codes the emergency number {number.group()!r}; "
+                f"write {EMERGENCY_NUMBER_PLACEHOLDER} (advice) or 'emergency services'"
+            )
+    unknown = set(_PLACEHOLDER.findall(rule.advice)) - {EMERGENCY_NUMBER_PLACEHOLDER}
+    if unknown:
+        problems.append(f"{label}: unknown placeholder(s) in advice: {sorted(unknown)}")
+
+
+def ruleset_from_mapping(
+    data: Any, *, origin: str = "<memory>", emergency_number: str = DEFAULT_EMERGENCY_NUMBER
+) -> RuleSet:
     """Validate already-parsed YAML/JSON data; raise RuleSetError listing every problem."""
     problems: list[str] = []
     if not isinstance(data, dict):
@@ -284,6 +332,7 @@ def ruleset_from_mapping(data: Any, *, origin: str = "<memory>") -> RuleSet:
         if rule.kind not in spec.KINDS:
             problems.append(f"{label}: unknown kind {rule.kind!r} {spec.KINDS}")
         _check_sources(label, rule.sources, problems)
+        _check_text(label, rule, problems)
         checker.condition(f"{label}: when", rule.when)
         rules.append(rule)
 
@@ -297,26 +346,34 @@ def ruleset_from_mapping(data: Any, *, origin: str = "<memory>") -> RuleSet:
         rule_parameters={
             rule.id: tuple(sorted(referenced_parameters(rule.when))) for rule in rules
         },
+        emergency_number=emergency_number,
     )
 
 
-def ruleset_from_text(text: str, *, origin: str = "<memory>") -> RuleSet:
+def ruleset_from_text(
+    text: str, *, origin: str = "<memory>", emergency_number: str = DEFAULT_EMERGENCY_NUMBER
+) -> RuleSet:
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as error:
         raise RuleSetError(origin, [f"not valid YAML: {error}"]) from error
-    return ruleset_from_mapping(data, origin=origin)
+    return ruleset_from_mapping(data, origin=origin, emergency_number=emergency_number)
 
 
 @lru_cache(maxsize=16)
-def _load_cached(path: str, mtime_ns: int, size: int) -> RuleSet:
+def _load_cached(path: str, mtime_ns: int, size: int, emergency_number: str) -> RuleSet:
     # mtime and size are part of the key so an edited file is reloaded, not served stale.
-    return ruleset_from_text(Path(path).read_text(encoding="utf-8"), origin=path)
+    return ruleset_from_text(
+        Path(path).read_text(encoding="utf-8"), origin=path, emergency_number=emergency_number
+    )
 
 
-def load_ruleset(path: Path | None = None) -> RuleSet:
-    """Load a rule set (default: the packaged rules.yaml), cached per file version.
+def load_ruleset(
+    path: Path | None = None, *, emergency_number: str = DEFAULT_EMERGENCY_NUMBER
+) -> RuleSet:
+    """Load a rule set (default: the packaged rules.yaml), cached per file version and number.
 
+    `emergency_number` fills the `{emergency_number}` placeholder in every advice text.
     Raises RuleSetError listing every problem when the file is missing or invalid.
     """
     resolved = (path or DEFAULT_RULES_PATH).resolve()
@@ -324,7 +381,7 @@ def load_ruleset(path: Path | None = None) -> RuleSet:
         stat = resolved.stat()
     except OSError as error:
         raise RuleSetError(str(resolved), [f"cannot read the file: {error}"]) from error
-    return _load_cached(str(resolved), stat.st_mtime_ns, stat.st_size)
+    return _load_cached(str(resolved), stat.st_mtime_ns, stat.st_size, str(emergency_number))
 
 
 def clear_ruleset_cache() -> None:

@@ -17,6 +17,13 @@ Every condition is a YAML mapping whose key names its kind:
     {window_max: {fact, over_last, gte|gt|lte|lt: v}}         max/min over the last N check-ins
     {window_min: {...}}
     {days_since_last_checkin: {gte: ...}}                     silence
+    {not_reported: temperature_c}                             the question was not answered
+                                                              (unknown, which is never "normal")
+    {previous: {...}}                                         a one-check-in condition on the
+                                                              patient's previous report (an
+                                                              empty report if there is none)
+    {follow_up: {default_days: ...}}                          within the follow-up window: the
+                                                              pathway's (context) or the default
 
 Numbers may be literals or `{param: name}` references to the rule set's `parameters:` block.
 Semantic checks (known facts, parameter types, categories, sources) live in loader.py so that
@@ -250,6 +257,22 @@ class DaysSinceLastCheckin(_Node):
     days_since_last_checkin: Bounds
 
 
+class NotReported(_Node):
+    not_reported: str
+
+
+class Previous(_Node):
+    previous: Condition
+
+
+class FollowUpSpec(_Node):
+    default_days: Number
+
+
+class FollowUp(_Node):
+    follow_up: FollowUpSpec
+
+
 # Tag -> model. The tag is the key that names the node; comparisons are tagged by `fact`.
 NODE_TYPES: dict[str, type[_Node]] = {
     "fact": Compare,
@@ -269,9 +292,12 @@ NODE_TYPES: dict[str, type[_Node]] = {
     "window_max": WindowMax,
     "window_min": WindowMin,
     "days_since_last_checkin": DaysSinceLastCheckin,
+    "not_reported": NotReported,
+    "previous": Previous,
+    "follow_up": FollowUp,
 }
 # Nodes that read one check-in only; the only kinds allowed inside `count.where`.
-CHECKIN_LEVEL_NODES = (Compare, IsTrue, All, Any_, Not, AtLeast)
+CHECKIN_LEVEL_NODES = (Compare, IsTrue, All, Any_, Not, AtLeast, NotReported)
 
 
 def _node_tag(value: Any) -> str | None:
@@ -294,7 +320,7 @@ Condition = Annotated[
     ),
 ]
 
-for _model in (All, Any_, Not, AtLeastSpec, CountSpec):
+for _model in (All, Any_, Not, AtLeastSpec, CountSpec, Previous):
     _model.model_rebuild()
 
 

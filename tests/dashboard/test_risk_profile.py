@@ -8,11 +8,19 @@ import pytest
 from pydantic import ValidationError
 
 from recovery.dashboard import risk_profile
-from recovery.dashboard.risk_profile import load_risk_profile
+from recovery.dashboard.risk_profile import age_and_levels, fused_level_count, load_risk_profile
 from recovery.dashboard.summary import risk_factors
 from recovery.models import Patient
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared/clinical/REFERENCE.md"
+# shared/ sits beside the repository (/work/shared next to /work/main); a worktree is deeper.
+REFERENCE = next(
+    (
+        parent / "shared/clinical/REFERENCE.md"
+        for parent in Path(__file__).resolve().parents[3:5]
+        if (parent / "shared/clinical/REFERENCE.md").exists()
+    ),
+    Path(__file__).resolve().parents[3] / "shared/clinical/REFERENCE.md",
+)
 
 SHIPPED = risk_profile.RISK_PROFILE_FILE.read_text(encoding="utf-8")
 
@@ -34,7 +42,12 @@ def test_it_cites_only_sources_listed_in_the_reference():
     known = set(re.findall(r"^(R\d+)\. ", text[text.index("## 8.") :], flags=re.MULTILINE))
     profile = load_risk_profile()
 
-    cited = {*profile.hba1c_raised_percent.sources, *profile.bmi_classes.sources}
+    cited = {
+        *profile.hba1c_raised_percent.sources,
+        *profile.bmi_classes.sources,
+        *profile.age_older_years.sources,
+        *profile.multilevel_fused_levels.sources,
+    }
 
     assert cited <= known
 
@@ -80,3 +93,45 @@ def test_a_broken_risk_profile_fails_the_system_check(tmp_path, monkeypatch):
     risk_profile._load.cache_clear()  # the next reader gets the shipped file again
 
     assert error.id == "recovery.E004"
+
+
+def test_it_ships_the_age_and_fused_level_cut_offs():
+    profile = load_risk_profile()
+
+    assert profile.age_older_years.value == Decimal("65")
+    assert profile.multilevel_fused_levels.value == Decimal("2")
+    assert "R47" in profile.age_older_years.sources
+    assert "R127" in profile.multilevel_fused_levels.sources
+
+
+@pytest.mark.parametrize(
+    ("age", "levels", "shown"),
+    [
+        (52, "L3-L4", [("Age", "52"), ("Fused levels", "1 (L3-L4)")]),
+        (65, "L3-L4", [("Age", "65"), ("Fused levels", "1 (L3-L4)")]),
+        (
+            71,
+            "L3-L4,L4-L5",
+            [("Age", "71 (over 65)"), ("Fused levels", "2, multilevel (L3-L4, L4-L5)")],
+        ),
+    ],
+)
+def test_it_shows_age_and_fused_levels_with_their_sources(age, levels, shown):
+    entries = age_and_levels(age=age, levels=levels)
+
+    assert [(e.label, e.detail) for e in entries] == shown
+    assert all(e.sources for e in entries)
+
+
+def test_it_counts_the_fused_levels():
+    assert fused_level_count("L3-L4") == 1
+    assert fused_level_count("L2-L3,L3-L4,L4-L5") == 3
+
+
+def test_it_marks_age_from_the_data_file(tmp_path):
+    path = tmp_path / "risk_profile.yaml"
+    path.write_text(SHIPPED.replace('value: "65"', 'value: "75"'), encoding="utf-8")
+
+    [age, _] = age_and_levels(age=71, levels="L3-L4", path=path)
+
+    assert age.detail == "71"

@@ -167,10 +167,18 @@ def test_the_care_team_hears_of_a_patient_silent_for_three_days() -> None:
     assert notices[0].link == f"/dashboard/patients/{patient.id}/"
 
 
-def test_silence_is_not_chased_after_six_weeks() -> None:
-    patient = _patient(postop_day=60)
+def test_silence_is_not_chased_after_the_follow_up_window() -> None:
+    # Issue 14 (finding 10): silence is watched for the whole follow-up window (the triage rule
+    # set's silence_watch_days, 90), no longer only the first six weeks.
+    patient = _patient(postop_day=100)
     _sweep(NY_EVENING)
     assert _sent(patient, "silence_patient") == []
+
+
+def test_silence_is_chased_at_day_60_inside_the_follow_up_window() -> None:
+    patient = _patient(postop_day=60)
+    _sweep(NY_EVENING)
+    assert len(_sent(patient, "silence_patient")) == 1
 
 
 def test_it_announces_a_visit_the_day_before() -> None:

@@ -72,10 +72,26 @@ def as_table(findings: list[Finding]) -> list[tuple[str, str, str]]:
 # --------------------------------------------------------------------------- vignettes
 
 
-def test_it_has_at_least_sixty_vignettes_with_unique_names() -> None:
+def test_it_has_at_least_150_vignettes_with_unique_names() -> None:
     names = [v.name for v in VIGNETTES]
-    assert len(names) >= 60
+    assert len(names) >= 150
     assert len(set(names)) == len(names)
+
+
+def test_it_gives_every_vignette_its_source_ids() -> None:
+    assert [v.name for v in VIGNETTES if not v.sources] == []
+    assert all(re.fullmatch(r"R[1-9][0-9]*", s) for v in VIGNETTES for s in v.sources)
+
+
+def test_it_cites_only_reference_sources_in_the_vignettes() -> None:
+    # shared/ sits beside the repository (/work/shared next to /work/main, or a worktree's).
+    candidates = [p / "shared/clinical/REFERENCE.md" for p in REPO_ROOT.parents[:2]]
+    reference = next((c for c in candidates if c.is_file()), None)
+    if reference is None:
+        pytest.skip("shared/clinical/REFERENCE.md is not available on this machine")
+    section = reference.read_text(encoding="utf-8").split("## 8.", 1)[1]
+    known = {f"R{n}" for n in re.findall(r"^R(\d+)\.", section, flags=re.MULTILINE)}
+    assert {s for v in VIGNETTES for s in v.sources} - known == set()
 
 
 def test_it_has_vignettes_for_every_category_and_for_normal_recovery() -> None:
@@ -178,6 +194,13 @@ def _expected_fact_keys(node: Any) -> set[str]:
         return keys
     if "days_since_last_checkin" in node:
         keys |= {"days_since_last_checkin", "last_checkin_at"}
+    if "not_reported" in node:
+        keys.add(node["not_reported"])
+    if "previous" in node:
+        keys.add("previous.recorded_at")
+        keys |= {f"previous.{name}" for name in _expected_fact_keys(node["previous"])}
+    if "follow_up" in node:
+        keys |= {"context.postop_day", "context.follow_up_days"}
     for key in ("all", "any", "not"):
         if key in node:
             keys |= _expected_fact_keys(node[key])
@@ -506,6 +529,73 @@ def test_it_detects_a_rebound_over_the_patients_own_course() -> None:
     assert not fires(rule, day=111, history=steady)
 
 
+@pytest.mark.parametrize(
+    ("history", "expected"),
+    [
+        ((checkin(9, chills=True),), True),
+        ((checkin(9, chills=False),), False),
+        ((checkin(9),), False),  # not answered last time
+        ((), False),  # no earlier report
+        ((checkin(9, chills=False), checkin(8, chills=True)), False),  # only the newest counts
+    ],
+)
+def test_it_judges_a_condition_on_the_previous_report(history: tuple, expected: bool) -> None:
+    rule = one_rule("previous: {is_true: chills}")
+    assert fires(rule, day=10, history=history) is expected
+
+
+def test_it_treats_the_first_report_as_new() -> None:
+    rule = one_rule("all: [{is_true: chills}, {not: {previous: {is_true: chills}}}]")
+    assert fires(rule, day=1, chills=True)
+    assert not fires(rule, day=2, history=(checkin(1, chills=True),), chills=True)
+
+
+def test_it_records_what_the_previous_report_said() -> None:
+    [finding] = evaluate(
+        one_rule("previous: {fact: leg_symptom_side, eq: left}"),
+        checkin=checkin(4, leg_symptom_side="both"),
+        context=context(4),
+        history=(checkin(3, leg_symptom_side="left"),),
+        now=at(4, 10),
+    )
+    assert finding.facts == {
+        "previous.leg_symptom_side": "left",
+        "previous.recorded_at": at(3).isoformat(),
+    }
+
+
+def test_it_compares_with_the_previous_report_in_trend_rules_too() -> None:
+    rule = one_rule("previous: {fact: back_pain, gte: 5}", kind="trend")
+    history = (checkin(9, back_pain=2), checkin(8, back_pain=6))
+    assert fires(rule, day=10, history=history)
+    assert not fires(rule, day=10, history=history[:1])
+
+
+@pytest.mark.parametrize(
+    ("facts", "expected"),
+    [({}, True), ({"temperature_c": 37.0}, False), ({"temperature_c": 38.5}, False)],
+)
+def test_it_tells_an_unanswered_question_from_a_normal_answer(facts: dict, expected: bool) -> None:
+    rule = one_rule("not_reported: temperature_c")
+    assert fires(rule, **facts) is expected
+
+
+@pytest.mark.parametrize(
+    ("day", "window", "expected"),
+    [(90, None, True), (91, None, False), (150, 180, True), (61, 60, False), (60, 60, True)],
+)
+def test_it_watches_the_pathways_follow_up_window_or_else_the_default(
+    day: int, window: int | None, expected: bool
+) -> None:
+    rule = one_rule("follow_up: {default_days: 90}")
+    assert fires(rule, day=day, risk={"follow_up_days": window}) is expected
+
+
+def test_it_rejects_a_follow_up_window_that_is_not_a_positive_whole_number() -> None:
+    with pytest.raises(CheckinError, match="follow_up_days"):
+        TriageContext(postop_day=5, approach="open", technique="tlif", follow_up_days=0)
+
+
 def test_it_runs_trend_rules_only_in_evaluate_trends_and_checkin_rules_only_in_evaluate() -> None:
     trend = one_rule("days_since_last_checkin: {gte: 0}", kind="trend")
     assert evaluate(trend, checkin=checkin(5), context=context(5), now=at(5, 10)) == []
@@ -754,4 +844,17 @@ def test_it_uses_now_not_the_clock(rules: RuleSet) -> None:
     vignette = next(v for v in VIGNETTES if v.name == "trend_persistent_fever")
     later = vignette.evaluated_at + timedelta(days=30)
     shifted = replace(vignette, now=later, context=context(51))
-    assert run(rules, vignette) and not run(rules, shifted)
+    # A month later the two fevers are no longer "persistent" (the silence is another matter).
+    assert run(rules, vignette)
+    assert [f for f in run(rules, shifted) if f.category == "infection"] == []
+
+
+@pytest.mark.parametrize(
+    "vignette", [v for v in VIGNETTES if v.mode == "checkin"], ids=lambda v: v.name
+)
+def test_it_names_the_configured_emergency_number_in_every_finding(vignette: Vignette) -> None:
+    ruleset = load_ruleset(emergency_number="112")
+    for finding in run(ruleset, vignette):
+        assert "911" not in finding.advice and "{" not in finding.advice
+        if finding.severity == "emergency":
+            assert "emergency services (112)" in finding.advice.lower()

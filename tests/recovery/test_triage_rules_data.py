@@ -8,16 +8,26 @@ from pathlib import Path
 import pytest
 import yaml
 
+from recovery.services.triage_facts import triage_ruleset
 from recovery.triage import (
     CATEGORIES,
     DEFAULT_RULES_PATH,
+    EMERGENCY_NUMBER_PLACEHOLDER,
     RuleSet,
     RuleSetError,
     clear_ruleset_cache,
     load_ruleset,
 )
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared/clinical/REFERENCE.md"
+# shared/ sits next to the repository (/work/shared beside /work/main); a worktree is one deeper.
+REFERENCE = next(
+    (
+        parent / "shared/clinical/REFERENCE.md"
+        for parent in Path(__file__).resolve().parents[3:5]
+        if (parent / "shared/clinical/REFERENCE.md").is_file()
+    ),
+    Path(__file__).resolve().parents[3] / "shared/clinical/REFERENCE.md",
+)
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +66,7 @@ def test_it_has_trend_rules_for_pain_trajectory_fever_and_silence(rules: RuleSet
     assert {
         "pseudarthrosis.pain_returns_after_improvement",
         "infection.persistent_fever",
-        "silence.no_checkin_first_six_weeks",
+        "silence.no_checkin_in_follow_up",
     } <= trend_ids
 
 
@@ -92,6 +102,56 @@ def test_it_tells_the_patient_what_to_do_for_each_tier(
 def test_it_never_lets_urinary_retention_be_routine(rules: RuleSet) -> None:
     mentions = [r for r in rules.rules if "unable_to_urinate" in r.model_dump_json()]
     assert mentions and all(r.severity != "routine" for r in mentions)
+
+
+# ------------------------------------------------------------------- the emergency number
+
+RAW_RULES = yaml.safe_load(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))["rules"]
+
+
+@pytest.mark.parametrize("rule", RAW_RULES, ids=lambda rule: rule["id"])
+def test_it_never_hard_codes_an_emergency_number_in_a_rule_text(rule: dict) -> None:
+    for text in (rule["advice"], rule["rationale"]):
+        assert not re.search(r"(?<![0-9])(911|112|999)(?![0-9])", text), rule["id"]
+
+
+def test_it_names_the_emergency_number_in_every_emergency_advice(rules: RuleSet) -> None:
+    emergencies = [rule for rule in rules.rules if rule.severity == "emergency"]
+    assert len(emergencies) >= 15
+    assert all(EMERGENCY_NUMBER_PLACEHOLDER in rule.advice for rule in emergencies)
+
+
+@pytest.mark.parametrize("number", ["911", "112", "999"])
+def test_it_fills_the_deployments_number_into_every_advice(number: str) -> None:
+    ruleset = load_ruleset(emergency_number=number)
+    mentions = [rule.id for rule in ruleset.rules if EMERGENCY_NUMBER_PLACEHOLDER in rule.advice]
+    assert mentions
+    for rule_id in mentions:
+        assert f"({number})" in ruleset.advice[rule_id]
+    assert all("{" not in advice for advice in ruleset.advice.values())
+    others = {"911", "112", "999"} - {number}
+    assert not [a for a in ruleset.advice.values() if any(o in a for o in others)]
+
+
+def test_it_uses_the_emergency_number_setting_in_every_emergency_message(settings) -> None:
+    settings.EMERGENCY_NUMBER = "112"
+    ruleset = triage_ruleset()
+    emergencies = [rule.id for rule in ruleset.rules if rule.severity == "emergency"]
+    assert all("call emergency services (112)" in ruleset.advice[i].lower() for i in emergencies)
+    assert not [advice for advice in ruleset.advice.values() if "911" in advice]
+
+
+def test_it_defaults_the_emergency_number_setting_to_911() -> None:
+    from django.conf import settings
+
+    assert settings.EMERGENCY_NUMBER == "911"
+    assert "(911)" in triage_ruleset().advice["cauda_equina.saddle_numbness"]
+
+
+@pytest.mark.parametrize("number", ["", "91 1", "emergency", "1", "1234567"])
+def test_it_refuses_an_emergency_number_that_is_not_a_short_number(number: str) -> None:
+    with pytest.raises(RuleSetError, match="emergency number"):
+        load_ruleset(emergency_number=number)
 
 
 # ------------------------------------------------------------------------ broken files
@@ -184,6 +244,19 @@ def test_it_accepts_the_minimal_valid_file(tmp_path: Path) -> None:
         ("version: 1\nrules: [\n", "not valid YAML"),
         ("version: 1\nversion: 2\nrules: []\n", "duplicate key 'version'"),
         ("- just a list\n", "must be a mapping"),
+        (with_rule(advice="Call 911 now."), "hard-codes the emergency number '911'"),
+        (with_rule(rationale="Dial 112."), "hard-codes the emergency number '112'"),
+        (with_rule(advice="Call {emergency_nummer}."), "unknown placeholder"),
+        (with_rule(when={"not_reported": "temprature_c"}), "unknown fact 'temprature_c'"),
+        (
+            with_rule(when={"previous": {"days_since_last_checkin": {"gte": 3}}}),
+            "may only test one check-in",
+        ),
+        (with_rule(when={"previous": {"is_true": "sneezing"}}), "unknown fact 'sneezing'"),
+        (
+            with_rule(when={"follow_up": {"default_days": {"param": "fever_threshold_c"}}}),
+            "must be a whole number",
+        ),
     ],
 )
 def test_it_rejects_a_broken_file_naming_the_problem(
@@ -240,3 +313,56 @@ def test_it_reloads_a_file_after_it_changes(tmp_path: Path) -> None:
 def test_it_ships_the_rules_file_inside_the_package() -> None:
     assert DEFAULT_RULES_PATH.name == "rules.yaml" and DEFAULT_RULES_PATH.is_file()
     assert DEFAULT_RULES_PATH.parent.name == "triage"
+
+
+# ------------------------------------------------------------------ the clinical review
+
+
+REVIEW = Path(__file__).resolve().parents[2] / "docs" / "clinical-review.md"
+
+
+def test_it_keeps_the_committed_clinical_review_in_step_with_the_rules() -> None:
+    from django.core.management import call_command
+
+    # Fails when rules.yaml changed without `python manage.py clinical_review --write`.
+    call_command("clinical_review", "--check")
+
+
+def test_it_gives_every_rule_one_row_with_id_version_severity_and_sources(rules: RuleSet) -> None:
+    rows = [line for line in REVIEW.read_text(encoding="utf-8").splitlines() if "| `" in line]
+    for rule in rules.rules:
+        [row] = [r for r in rows if r.startswith(f"| `{rule.id}` |")]
+        cells = [cell.strip() for cell in row.strip("|").split(" | ")]
+        assert cells[1:4] == [str(rule.version), rule.category, rule.severity.upper()]
+        assert cells[6] == ", ".join(rule.sources)
+        assert cells[7] == "sourced" or cells[7].startswith("VERIFY")
+
+
+def test_it_records_every_finding_of_the_second_clinical_pass() -> None:
+    text = REVIEW.read_text(encoding="utf-8").split("<!-- BEGIN GENERATED", 1)[0]
+    numbered = re.findall(r"^ ?(\d+)\. \*\*", text, flags=re.MULTILINE)
+    assert [int(n) for n in numbered] == list(range(1, 13))
+
+
+def test_it_refuses_a_stale_review_and_rewrites_only_the_generated_part(tmp_path: Path) -> None:
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    path = tmp_path / "clinical-review.md"
+    path.write_text(
+        REVIEW.read_text(encoding="utf-8").replace("| URGENT |", "| ROUTINE |", 1),
+        encoding="utf-8",
+    )
+    with pytest.raises(CommandError, match="stale"):
+        call_command("clinical_review", "--check", "--path", str(path))
+    call_command("clinical_review", "--write", "--path", str(path))
+    assert path.read_text(encoding="utf-8") == REVIEW.read_text(encoding="utf-8")
+
+
+def test_it_fails_the_system_check_when_the_emergency_number_setting_is_invalid(settings) -> None:
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    settings.EMERGENCY_NUMBER = "call 911"
+    with pytest.raises(SystemCheckError, match=r"recovery\.E001"):
+        call_command("check")

@@ -1,16 +1,20 @@
 """The triage rule set is loaded when a web or Celery worker starts, not in a patient's request."""
 
 import runpy
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from celery.signals import worker_init, worker_process_init
 
+import recovery.pathways as pathways
 from backend.celery import _warm_triage_rules
-from recovery.services.triage_facts import triage_ruleset
+from recovery.models import Surgery
+from recovery.services.triage_facts import _pathway_follow_up_days, triage_context, triage_ruleset
 from recovery.triage import clear_ruleset_cache
 from recovery.triage.loader import _load_cached
+from tests.factories import PatientFactory
 
 GUNICORN_CONF = Path(__file__).resolve().parents[2] / "backend" / "gunicorn.conf.py"
 
@@ -56,3 +60,34 @@ def test_celery_workers_load_the_rules_when_they_start(signal) -> None:
 def test_the_celery_hook_loads_the_rules(cold) -> None:
     _warm_triage_rules()
     assert _loaded()
+
+
+# ------------------------------------------------------------- the context the rules see
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("technique", "approach"), [("llif", "mis"), ("olif", "mis"), ("tlif", "open")]
+)
+def test_it_gives_the_rules_the_operations_technique_and_approach(technique, approach) -> None:
+    # Approach-specific rules (expected thigh symptoms after LLIF/OLIF) depend on it.
+    patient = PatientFactory(
+        timezone="UTC",
+        surgery__date=date(2026, 1, 1),
+        surgery__technique=technique,
+        surgery__approach=approach,
+    )
+    surgery = Surgery.objects.get(patient=patient)
+    context = triage_context(
+        patient=patient, surgery=surgery, at=datetime(2026, 1, 4, 12, tzinfo=UTC)
+    )
+    assert (context.technique, context.approach, context.postop_day) == (technique, approach, 3)
+    assert context.follow_up_days is None  # no pathway names a window: the rules' default
+
+
+def test_it_takes_the_follow_up_window_from_the_pathway_when_it_names_one(monkeypatch) -> None:
+    template = SimpleNamespace(follow_up_days=180)
+    monkeypatch.setattr(pathways, "pathway_for_technique", lambda technique: template)
+    assert _pathway_follow_up_days("llif") == 180
+    template.follow_up_days = 0  # not a window
+    assert _pathway_follow_up_days("llif") is None

@@ -52,6 +52,8 @@ class Vignette:
     now: datetime | None = None  # defaults to a minute after the check-in
     last_checkin_at: datetime | None = None
     tags: frozenset[str] = field(default_factory=frozenset)
+    # REFERENCE.md ids that justify the expectation (or, for a benign course, that it is benign)
+    sources: tuple[str, ...] = ()
 
     @property
     def mode(self) -> str:
@@ -94,7 +96,16 @@ NORMAL_DAY = {
     "wound_drainage": "none",
 }
 
-VIGNETTES: tuple[Vignette, ...] = (
+# A day's answers with no thermometer reading: a missing temperature is unknown, never normal.
+NO_TEMPERATURE = {k: v for k, v in NORMAL_DAY.items() if k != "temperature_c"}
+
+
+def _wk(day: int, hour: int = 9, **facts: Any) -> dict[str, Any]:
+    """An earlier report in a vignette's history (a normal day plus the given answers)."""
+    return checkin(day, hour, **{**NORMAL_DAY, **facts})
+
+
+_BASE_VIGNETTES: tuple[Vignette, ...] = (
     # ------------------------------------------------------------ benign, normal recovery
     _v(
         "soreness_day3",
@@ -102,6 +113,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         3,
         facts={**NORMAL_DAY, "opioid_doses_24h": 3, "walking_minutes": 15},
         ceiling="none",
+        sources=("R61", "R83"),
     ),
     _v(
         "stable_low_pain_day21",
@@ -110,6 +122,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         facts={**NORMAL_DAY, "back_pain": 3},
         history=pain_course((7, 3), (14, 3), (18, 3)),
         ceiling="none",
+        sources=("R150",),
     ),
     _v(
         "llif_thigh_numbness_day5",
@@ -119,6 +132,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         facts={**NORMAL_DAY, "thigh_numbness": True},
         expect=(("nerve_injury", "routine"),),
         ceiling="routine",
+        sources=("R27", "R30"),
     ),
     _v(
         "olif_thigh_numbness_day3",
@@ -127,6 +141,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         technique="olif",
         facts={**NORMAL_DAY, "thigh_numbness": True},
         ceiling="routine",
+        sources=("R27", "R30"),
     ),
     _v(
         "clear_drainage_day2",
@@ -134,6 +149,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         2,
         facts={**NORMAL_DAY, "wound_drainage": "clear", "wound_drainage_days": 2},
         ceiling="none",
+        sources=("R1",),
     ),
     _v(
         "bloody_drainage_day1",
@@ -141,6 +157,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         1,
         facts={**NORMAL_DAY, "wound_drainage": "bloody", "wound_drainage_days": 1},
         ceiling="none",
+        sources=("R1",),
     ),
     _v(
         "drainage_exactly_day5",
@@ -148,6 +165,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         5,
         facts={**NORMAL_DAY, "wound_drainage": "clear", "wound_drainage_days": 5},
         ceiling="none",
+        sources=("R1", "R2", "R3"),
     ),
     _v(
         "normal_temperature",
@@ -155,6 +173,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         10,
         facts={**NORMAL_DAY, "temperature_c": 37.4},
         ceiling="none",
+        sources=("R3", "R9"),
     ),
     _v(
         "temperature_just_below",
@@ -162,6 +181,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         3,
         facts={**NORMAL_DAY, "temperature_c": 37.9},
         ceiling="none",
+        sources=("R3", "R9"),
     ),
     _v(
         "diabetic_normal_temperature",
@@ -170,6 +190,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         risk={"diabetes": True},
         facts={**NORMAL_DAY, "temperature_c": 37.6},
         ceiling="none",
+        sources=("R3", "R17"),
     ),
     _v(
         "walking_day45",
@@ -177,6 +198,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         45,
         facts={**NORMAL_DAY, "back_pain": 2, "opioid_doses_24h": 0, "walking_minutes": 40},
         ceiling="none",
+        sources=("R4", "R6"),
     ),
     _v(
         "improving_day30",
@@ -185,6 +207,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         facts={**NORMAL_DAY, "back_pain": 4},
         history=pain_course((7, 7), (14, 6), (21, 5)),
         ceiling="none",
+        sources=("R150", "R163"),
     ),
     _v(
         "opioids_early_bm_ok",
@@ -192,6 +215,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         4,
         facts={**NORMAL_DAY, "opioid_doses_24h": 4, "no_bowel_movement_days": 2},
         ceiling="none",
+        sources=("R61", "R72"),
     ),
     _v(
         "off_opioids_day120",
@@ -199,6 +223,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         120,
         facts={**NORMAL_DAY, "back_pain": 2, "opioid_doses_24h": 0},
         ceiling="none",
+        sources=("R4", "R64"),
     ),
     _v(
         "former_smoker_day60",
@@ -207,6 +232,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         risk={"smoking_status": "former"},
         facts={**NORMAL_DAY, "nicotine_use": False},
         ceiling="none",
+        sources=("R74", "R98"),
     ),
     _v(
         "stable_low_pain_day400",
@@ -215,6 +241,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         facts={**NORMAL_DAY, "back_pain": 2, "leg_pain": 0},
         history=pain_course((300, 2), (350, 2)),
         ceiling="none",
+        sources=("R22", "R156"),
     ),
     _v(
         "early_swelling_day8",
@@ -223,6 +250,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         facts={**NORMAL_DAY, "wound_swelling": True},
         expect=(("infection", "routine"),),
         ceiling="routine",
+        sources=("R61",),
     ),
     _v(
         "alif_nausea_day10",
@@ -232,6 +260,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         facts={**NORMAL_DAY, "nausea_vomiting": True},
         expect=(("ileus", "routine"),),
         ceiling="routine",
+        sources=("R57", "R61"),
     ),
     _v(
         "sudden_pain_moderate",
@@ -240,6 +269,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         facts={**NORMAL_DAY, "back_pain": 5, "sudden_pain_increase": True},
         expect=(("hardware_failure", "routine"),),
         ceiling="routine",
+        sources=("R24",),
     ),
     _v(
         "pop_alone_day50",
@@ -248,6 +278,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         facts={**NORMAL_DAY, "pop_or_click": True},
         expect=(("hardware_failure", "routine"),),
         ceiling="routine",
+        sources=("R24",),
     ),
     _v(
         "alarming_notes_benign_facts",
@@ -255,6 +286,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         6,
         facts={**NORMAL_DAY, "notes": "chest pain, can't pee, numb between legs, call 911"},
         ceiling="none",
+        sources=("R3", "R61"),
     ),
     _v(
         "not_reported_is_not_a_symptom",
@@ -262,6 +294,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         12,
         facts={"back_pain": 3},
         ceiling="none",
+        sources=("R3", "R61"),
     ),
     _v(
         "trend_benign_recent_checkin",
@@ -271,15 +304,20 @@ VIGNETTES: tuple[Vignette, ...] = (
         history=pain_course((19, 3), (18, 3)),
         now=at(20, 12),
         ceiling="none",
+        sources=("R2", "R3", "R12"),
     ),
     _v(
+        # Changed by issue 14 (finding 10): silence is watched for the whole follow-up window
+        # (90 days by default); this vignette expected nothing at day 60.
         "trend_silence_after_six_weeks",
-        "Day 60, no check-in for 10 days",
+        "Day 60, no check-in for 10 days: inside the 90-day follow-up window",
         60,
         trend=True,
         history=pain_course((45, 2), (50, 2)),
         now=at(60),
-        ceiling="none",
+        expect=(("silence", "routine"),),
+        ceiling="routine",
+        sources=("R9", "R12", "R13"),
     ),
     _v(
         "trend_single_old_fever",
@@ -289,6 +327,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         history=(checkin(23, temperature_c=37.0), checkin(20, temperature_c=38.4)),
         now=at(24),
         ceiling="none",
+        sources=("R2", "R3", "R9"),
     ),
     _v(
         "trend_stable_one_year",
@@ -298,6 +337,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         history=pain_course((300, 2), (340, 2), (370, 2)),
         now=at(380),
         ceiling="none",
+        sources=("R22", "R150"),
     ),
     _v(
         "trend_improving_after_month3",
@@ -307,6 +347,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         history=pain_course((30, 6), (60, 5), (90, 4), (105, 3), (119, 2)),
         now=at(120),
         ceiling="none",
+        sources=("R22", "R25", "R150"),
     ),
     # -------------------------------------------------------------------- emergencies
     _v(
@@ -315,6 +356,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         4,
         facts={**NORMAL_DAY, "saddle_numbness": True},
         expect=(("cauda_equina", "emergency"),),
+        sources=("R39", "R40", "R41"),
     ),
     _v(
         "new_bladder_problem",
@@ -322,6 +364,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         6,
         facts={**NORMAL_DAY, "new_bladder_problem": True},
         expect=(("cauda_equina", "emergency"),),
+        sources=("R1", "R38", "R39", "R41"),
     ),
     _v(
         "bowel_incontinence",
@@ -329,6 +372,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         3,
         facts={**NORMAL_DAY, "new_bowel_incontinence": True},
         expect=(("cauda_equina", "emergency"),),
+        sources=("R1", "R39", "R41", "R62"),
     ),
     _v(
         "retention_with_saddle",
@@ -336,6 +380,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         2,
         facts={**NORMAL_DAY, "unable_to_urinate": True, "saddle_numbness": True},
         expect=(("cauda_equina", "emergency"), ("urinary_retention", "urgent")),
+        sources=("R38", "R39", "R40", "R41"),
     ),
     _v(
         "retention_with_weakness",
@@ -343,6 +388,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         2,
         facts={**NORMAL_DAY, "unable_to_urinate": True, "new_leg_weakness": True},
         expect=(("cauda_equina", "emergency"), ("nerve_injury", "emergency")),
+        sources=("R38", "R39", "R40", "R41"),
     ),
     _v(
         "retention_with_bowel",
@@ -350,6 +396,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         5,
         facts={**NORMAL_DAY, "unable_to_urinate": True, "new_bowel_incontinence": True},
         expect=(("cauda_equina", "emergency"),),
+        sources=("R1", "R39", "R41", "R62"),
     ),
     _v(
         "chest_pain_day5",
@@ -357,6 +404,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         5,
         facts={**NORMAL_DAY, "chest_pain": True},
         expect=(("dvt_pe", "emergency"),),
+        sources=("R3", "R12", "R44", "R45"),
     ),
     _v(
         "breathless_day9",
@@ -364,6 +412,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         9,
         facts={**NORMAL_DAY, "shortness_of_breath": True},
         expect=(("dvt_pe", "emergency"),),
+        sources=("R3", "R12", "R44", "R45"),
     ),
     _v(
         "calf_and_breathless",
@@ -371,6 +420,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         8,
         facts={**NORMAL_DAY, "calf_pain_or_swelling": True, "shortness_of_breath": True},
         expect=(("dvt_pe", "emergency"),),
+        sources=("R3", "R12", "R44", "R45"),
     ),
     _v(
         "chest_pain_late",
@@ -378,6 +428,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         400,
         facts={**NORMAL_DAY, "chest_pain": True},
         expect=(("dvt_pe", "emergency"),),
+        sources=("R3", "R12", "R44", "R45"),
     ),
     _v(
         "csf_with_fever_stiff_neck",
@@ -390,6 +441,7 @@ VIGNETTES: tuple[Vignette, ...] = (
             "stiff_neck": True,
         },
         expect=(("csf_leak", "emergency"), ("infection", "emergency")),
+        sources=("R51", "R52", "R54", "R2"),
     ),
     _v(
         "csf_with_chills_confusion",
@@ -397,6 +449,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         15,
         facts={"back_pain": 4, "clear_fluid_from_wound": True, "chills": True, "confusion": True},
         expect=(("csf_leak", "emergency"),),
+        sources=("R2", "R52", "R54", "R51"),
     ),
     _v(
         "fever_confusion",
@@ -404,6 +457,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         12,
         facts={**NORMAL_DAY, "temperature_c": 38.2, "confusion": True},
         expect=(("infection", "emergency"),),
+        sources=("R2", "R3", "R51", "R52"),
     ),
     _v(
         "fall_with_weakness",
@@ -411,6 +465,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         30,
         facts={**NORMAL_DAY, "fall": True, "new_leg_weakness": True},
         expect=(("hardware_failure", "emergency"), ("nerve_injury", "urgent")),
+        sources=("R24", "R61", "R1", "R33"),
     ),
     _v(
         "pop_with_numbness",
@@ -424,6 +479,7 @@ VIGNETTES: tuple[Vignette, ...] = (
             "back_pain": 8,
         },
         expect=(("hardware_failure", "emergency"),),
+        sources=("R24", "R61", "R3"),
     ),
     _v(
         "foot_drop_bladder",
@@ -431,22 +487,40 @@ VIGNETTES: tuple[Vignette, ...] = (
         3,
         facts={**NORMAL_DAY, "foot_drop": True, "new_bladder_problem": True},
         expect=(("nerve_injury", "emergency"), ("cauda_equina", "emergency")),
+        sources=("R1", "R38", "R39", "R41"),
     ),
     _v(
-        "weakness_progressing_hematoma",
-        "Leg weakness on day 2 and again on day 3",
+        # Changed by issue 14 (finding 9): the same weakness reported again is not progression
+        # (this vignette expected an emergency from counting two reports within 2 days).
+        "weakness_same_on_consecutive_days",
+        "Leg weakness on day 2 and the same weakness again on day 3",
         3,
         facts={**NORMAL_DAY, "new_leg_weakness": True},
         history=(checkin(2, 20, **NORMAL_DAY, new_leg_weakness=True),),
-        expect=(("nerve_injury", "emergency"),),
+        expect=(("nerve_injury", "urgent"),),
+        ceiling="urgent",
+        sources=("R1", "R33", "R61", "R62"),
     ),
     _v(
+        "weakness_progressing_hematoma",
+        "Leg weakness on day 2; on day 3 the foot also drags",
+        3,
+        facts={**NORMAL_DAY, "new_leg_weakness": True, "foot_drop": True},
+        history=(checkin(2, 20, **NORMAL_DAY, new_leg_weakness=True),),
+        expect=(("nerve_injury", "emergency"),),
+        sources=("R1", "R33", "R62"),
+    ),
+    _v(
+        # Changed by issue 14 (finding 8): hip-flexor weakness after LLIF is an expected
+        # approach finding and no longer counts toward cauda equina (was an emergency).
         "llif_hip_weakness_retention",
         "LLIF day 4: hip-flexor weakness and cannot urinate",
         4,
         technique="llif",
         facts={**NORMAL_DAY, "hip_flexion_weakness": True, "unable_to_urinate": True},
-        expect=(("nerve_injury", "emergency"), ("urinary_retention", "urgent")),
+        expect=(("nerve_injury", "urgent"), ("urinary_retention", "urgent")),
+        ceiling="urgent",
+        sources=("R27", "R30", "R38", "R46"),
     ),
     # ------------------------------------------------------------------------ urgent
     _v(
@@ -456,6 +530,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         facts={**NORMAL_DAY, "temperature_c": 38.0},
         expect=(("infection", "urgent"),),
         ceiling="urgent",
+        sources=("R2", "R3", "R4", "R5"),
     ),
     _v(
         "fever_and_redness",
@@ -464,6 +539,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         facts={**NORMAL_DAY, "temperature_c": 38.6, "wound_redness": True},
         expect=(("infection", "urgent"),),
         ceiling="urgent",
+        sources=("R2", "R3", "R4", "R5"),
     ),
     _v(
         "chills_and_drainage",
@@ -471,6 +547,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         9,
         facts={**NORMAL_DAY, "chills": True, "wound_drainage": "bloody"},
         expect=(("infection", "urgent"),),
+        sources=("R2", "R3", "R62", "R63"),
     ),
     _v(
         "spreading_redness",
@@ -478,6 +555,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         15,
         facts={**NORMAL_DAY, "wound_redness": True},
         expect=(("infection", "urgent"),),
+        sources=("R3", "R4", "R5", "R62"),
     ),
     _v(
         "wound_warmth",
@@ -485,6 +563,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         25,
         facts={**NORMAL_DAY, "wound_warmth": True},
         expect=(("infection", "urgent"),),
+        sources=("R2", "R5", "R62"),
     ),
     _v(
         "pus_day4",
@@ -492,6 +571,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         4,
         facts={**NORMAL_DAY, "wound_drainage": "pus"},
         expect=(("infection", "urgent"),),
+        sources=("R1", "R2", "R3", "R4"),
     ),
     _v(
         "cloudy_day2",
@@ -499,6 +579,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         2,
         facts={**NORMAL_DAY, "wound_drainage": "cloudy"},
         expect=(("infection", "urgent"),),
+        sources=("R1", "R2", "R3", "R4"),
     ),
     _v(
         "clear_drainage_day8",
@@ -506,6 +587,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         8,
         facts={**NORMAL_DAY, "wound_drainage": "clear", "wound_drainage_days": 8},
         expect=(("infection", "urgent"),),
+        sources=("R1", "R2", "R3"),
     ),
     _v(
         "bloody_drainage_day12",
@@ -513,6 +595,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         12,
         facts={**NORMAL_DAY, "wound_drainage": "bloody"},
         expect=(("infection", "urgent"),),
+        sources=("R1", "R2", "R3"),
     ),
     _v(
         "later_swelling_day30",
@@ -520,6 +603,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         30,
         facts={**NORMAL_DAY, "wound_swelling": True},
         expect=(("infection", "urgent"),),
+        sources=("R3", "R54"),
     ),
     _v(
         "late_fever_with_redness",
@@ -527,6 +611,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         150,
         facts={**NORMAL_DAY, "temperature_c": 38.3, "wound_redness": True},
         expect=(("infection", "urgent"),),
+        sources=("R2", "R3", "R4", "R5"),
     ),
     _v(
         "late_fever_diabetic",
@@ -535,6 +620,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         risk={"diabetes": True},
         facts={**NORMAL_DAY, "temperature_c": 38.2},
         expect=(("infection", "urgent"),),
+        sources=("R9", "R10", "R11", "R13"),
     ),
     _v(
         "late_fever_steroids",
@@ -543,6 +629,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         risk={"steroid_use": True},
         facts={**NORMAL_DAY, "temperature_c": 38.2},
         expect=(("infection", "urgent"),),
+        sources=("R9", "R10", "R11", "R13"),
     ),
     _v(
         "late_fever_second_checkin",
@@ -551,14 +638,18 @@ VIGNETTES: tuple[Vignette, ...] = (
         facts={**NORMAL_DAY, "temperature_c": 38.3},
         history=(checkin(150, temperature_c=38.4),),
         expect=(("infection", "urgent"),),
+        sources=("R9", "R10", "R11", "R13"),
     ),
     _v(
+        # Changed by issue 14 (finding 3): a fever after instrumentation is at least urgent at
+        # any time (this vignette expected routine at day 200).
         "late_fever_weighted",
-        "Isolated fever at day 200, no risk factors: weighted down",
+        "Isolated fever at day 200, no risk factors: weighted, never suppressed",
         200,
         facts={**NORMAL_DAY, "temperature_c": 38.2},
-        expect=(("infection", "routine"),),
-        ceiling="routine",
+        expect=(("infection", "urgent"),),
+        ceiling="urgent",
+        sources=("R9", "R11", "R13"),
     ),
     _v(
         "back_pain_keeps_rising",
@@ -567,6 +658,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         facts={**NORMAL_DAY, "back_pain": 6},
         history=pain_course((12, 3), (13, 4)),
         expect=(("infection", "urgent"),),
+        sources=("R4", "R5", "R150"),
     ),
     _v(
         "wound_opening",
@@ -575,6 +667,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         facts={**NORMAL_DAY, "wound_opening": True},
         expect=(("wound_dehiscence", "urgent"),),
         ceiling="urgent",
+        sources=("R2", "R16", "R62"),
     ),
     _v(
         "new_weakness_day20",
@@ -583,6 +676,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         facts={**NORMAL_DAY, "new_leg_weakness": True},
         expect=(("nerve_injury", "urgent"),),
         ceiling="urgent",
+        sources=("R1", "R33", "R61", "R62"),
     ),
     _v(
         "foot_drop_stockings",
@@ -590,6 +684,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         25,
         facts={**NORMAL_DAY, "foot_drop": True},
         expect=(("nerve_injury", "urgent"),),
+        sources=("R36", "R37"),
     ),
     _v(
         "new_numbness_day7",
@@ -597,6 +692,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         7,
         facts={**NORMAL_DAY, "new_leg_numbness": True},
         expect=(("nerve_injury", "urgent"),),
+        sources=("R1", "R62"),
     ),
     _v(
         "llif_hip_flexion_weakness",
@@ -606,6 +702,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         facts={**NORMAL_DAY, "hip_flexion_weakness": True},
         expect=(("nerve_injury", "urgent"),),
         ceiling="urgent",
+        sources=("R26", "R28", "R30", "R31"),
     ),
     _v(
         "llif_thigh_numbness_with_weakness",
@@ -614,6 +711,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         technique="llif",
         facts={**NORMAL_DAY, "thigh_numbness": True, "hip_flexion_weakness": True},
         expect=(("nerve_injury", "urgent"),),
+        sources=("R26", "R28", "R30", "R31"),
     ),
     _v(
         "tlif_thigh_numbness",
@@ -621,6 +719,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         6,
         facts={**NORMAL_DAY, "thigh_numbness": True},
         expect=(("nerve_injury", "urgent"),),
+        sources=("R1", "R62"),
     ),
     _v(
         "retention_alone",
@@ -628,6 +727,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         2,
         facts={**NORMAL_DAY, "unable_to_urinate": True},
         expect=(("urinary_retention", "urgent"),),
+        sources=("R38", "R46", "R49", "R61"),
     ),
     _v(
         "calf_pain_day8",
@@ -636,6 +736,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         facts={**NORMAL_DAY, "calf_pain_or_swelling": True},
         expect=(("dvt_pe", "urgent"),),
         ceiling="urgent",
+        sources=("R3", "R12", "R44", "R45"),
     ),
     _v(
         "positional_headache_day2",
@@ -644,6 +745,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         facts={**NORMAL_DAY, "headache_worse_upright": True, "nausea_vomiting": True},
         expect=(("csf_leak", "urgent"),),
         ceiling="urgent",
+        sources=("R1", "R51", "R52", "R53"),
     ),
     _v(
         "clear_fluid_day17",
@@ -651,6 +753,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         17,
         facts={**NORMAL_DAY, "clear_fluid_from_wound": True},
         expect=(("csf_leak", "urgent"),),
+        sources=("R1", "R54"),
     ),
     _v(
         "sudden_pain_pop",
@@ -659,6 +762,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         facts={**NORMAL_DAY, "sudden_pain_increase": True, "pop_or_click": True},
         expect=(("hardware_failure", "urgent"),),
         ceiling="urgent",
+        sources=("R3", "R24", "R61"),
     ),
     _v(
         "fall_day20",
@@ -667,6 +771,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         facts={**NORMAL_DAY, "fall": True},
         expect=(("hardware_failure", "urgent"),),
         ceiling="urgent",
+        sources=("R61",),
     ),
     _v(
         "new_deformity",
@@ -674,6 +779,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         60,
         facts={**NORMAL_DAY, "new_deformity": True},
         expect=(("hardware_failure", "urgent"),),
+        sources=("R3",),
     ),
     _v(
         "sudden_severe_pain",
@@ -681,6 +787,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         30,
         facts={**NORMAL_DAY, "sudden_pain_increase": True, "back_pain": 8},
         expect=(("hardware_failure", "urgent"),),
+        sources=("R24",),
     ),
     _v(
         "sudden_pain_osteoporosis",
@@ -689,6 +796,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         risk={"bone_quality": "osteoporosis"},
         facts={**NORMAL_DAY, "sudden_pain_increase": True, "back_pain": 5},
         expect=(("hardware_failure", "urgent"),),
+        sources=("R24", "R132", "R133", "R134"),
     ),
     _v(
         "pain_not_controlled",
@@ -696,6 +804,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         4,
         facts={**NORMAL_DAY, "pain_controlled_by_medication": False, "back_pain": 6},
         expect=(("uncontrolled_pain", "urgent"),),
+        sources=("R3", "R61"),
     ),
     _v(
         "new_severe_pain",
@@ -704,6 +813,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         facts={**NORMAL_DAY, "back_pain": 8},
         history=pain_course((9, 4)),
         expect=(("uncontrolled_pain", "urgent"),),
+        sources=("R3", "R61", "R150"),
     ),
     _v(
         "alif_vomiting_no_gas",
@@ -712,6 +822,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         technique="alif",
         facts={**NORMAL_DAY, "nausea_vomiting": True, "not_passing_gas": True},
         expect=(("ileus", "urgent"),),
+        sources=("R55", "R57", "R58", "R56"),
     ),
     _v(
         "olif_vomiting_day4",
@@ -720,6 +831,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         technique="olif",
         facts={**NORMAL_DAY, "nausea_vomiting": True},
         expect=(("ileus", "urgent"),),
+        sources=("R55", "R57", "R58", "R61"),
     ),
     _v(
         "tlif_distended_day5",
@@ -727,6 +839,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         5,
         facts={**NORMAL_DAY, "abdominal_swelling": True},
         expect=(("ileus", "urgent"),),
+        sources=("R61",),
     ),
     _v(
         "no_bm_on_opioids",
@@ -734,6 +847,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         6,
         facts={**NORMAL_DAY, "opioid_doses_24h": 4, "no_bowel_movement_days": 5},
         expect=(("ileus", "urgent"),),
+        sources=("R61", "R72"),
     ),
     _v(
         "late_new_numbness",
@@ -741,6 +855,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         500,
         facts={**NORMAL_DAY, "new_leg_numbness": True},
         expect=(("adjacent_segment", "urgent"), ("nerve_injury", "urgent")),
+        sources=("R66", "R67", "R1", "R62"),
     ),
     _v(
         "trend_persistent_fever",
@@ -750,6 +865,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         history=(checkin(21, temperature_c=38.3), checkin(20, temperature_c=38.1)),
         now=at(21, 12),
         expect=(("infection", "urgent"),),
+        sources=("R2", "R3", "R9", "R11"),
     ),
     _v(
         "trend_late_persistent_fever",
@@ -759,6 +875,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         history=(checkin(151, temperature_c=38.2), checkin(150, temperature_c=38.5)),
         now=at(151, 12),
         expect=(("infection", "urgent"),),
+        sources=("R2", "R3", "R9", "R11"),
     ),
     # ----------------------------------------------------------------------- routine
     _v(
@@ -768,6 +885,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         facts={**NORMAL_DAY, "opioid_doses_24h": 2},
         expect=(("uncontrolled_pain", "routine"),),
         ceiling="routine",
+        sources=("R4", "R64", "R65", "R171"),
     ),
     _v(
         "nicotine_day30",
@@ -777,6 +895,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         facts={**NORMAL_DAY, "nicotine_use": True},
         expect=(("pseudarthrosis", "routine"),),
         ceiling="routine",
+        sources=("R74", "R95", "R98"),
     ),
     _v(
         "constipation_on_opioids",
@@ -785,6 +904,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         facts={**NORMAL_DAY, "opioid_doses_24h": 3, "no_bowel_movement_days": 3},
         expect=(("ileus", "routine"),),
         ceiling="routine",
+        sources=("R61", "R72"),
     ),
     _v(
         "stable_severe_pain",
@@ -794,6 +914,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         history=pain_course((11, 7)),
         expect=(("uncontrolled_pain", "routine"),),
         ceiling="routine",
+        sources=("R3", "R61"),
     ),
     _v(
         "late_new_leg_pain",
@@ -803,6 +924,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         history=(checkin(560, **NORMAL_DAY),),
         expect=(("adjacent_segment", "routine"),),
         ceiling="routine",
+        sources=("R66", "R67", "R170", "R172"),
     ),
     _v(
         "trend_pain_returns",
@@ -813,6 +935,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         now=at(150),
         expect=(("pseudarthrosis", "routine"),),
         ceiling="routine",
+        sources=("R22", "R25", "R150"),
     ),
     _v(
         "trend_pain_rising_month4",
@@ -823,6 +946,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         now=at(115),
         expect=(("pseudarthrosis", "routine"),),
         ceiling="routine",
+        sources=("R22", "R25", "R150"),
     ),
     _v(
         "trend_pain_persisting_12m",
@@ -833,6 +957,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         now=at(381),
         expect=(("pseudarthrosis", "routine"),),
         ceiling="routine",
+        sources=("R22", "R23"),
     ),
     _v(
         "trend_silence_day10",
@@ -843,6 +968,7 @@ VIGNETTES: tuple[Vignette, ...] = (
         now=at(10),
         expect=(("silence", "routine"),),
         ceiling="routine",
+        sources=("R2", "R3", "R9", "R12"),
     ),
     _v(
         "trend_never_checked_in",
@@ -852,5 +978,708 @@ VIGNETTES: tuple[Vignette, ...] = (
         now=at(4),
         expect=(("silence", "routine"),),
         ceiling="routine",
+        sources=("R2", "R3", "R9", "R12"),
     ),
 )
+
+# --------------------------------------------------------------- issue 14 (second clinical pass)
+_ISSUE_14_VIGNETTES: tuple[Vignette, ...] = (
+    # Finding 1: acute confusion is an emergency on its own, with or without a temperature.
+    _v(
+        "confusion_alone_no_temperature",
+        "Confused on day 6, no thermometer reading, nothing else",
+        6,
+        facts={**NO_TEMPERATURE, "confusion": True},
+        expect=(("dvt_pe", "emergency"),),
+        sources=("R44", "R52"),
+    ),
+    _v(
+        "confusion_normal_temperature",
+        "Confused on day 12 with a normal temperature",
+        12,
+        facts={**NORMAL_DAY, "confusion": True},
+        expect=(("dvt_pe", "emergency"),),
+        sources=("R44", "R45", "R52"),
+    ),
+    _v(
+        "confusion_late_day200",
+        "New confusion at day 200: timing never suppresses it",
+        200,
+        facts={**NORMAL_DAY, "confusion": True},
+        expect=(("dvt_pe", "emergency"),),
+        sources=("R44", "R52"),
+    ),
+    _v(
+        "confusion_day1_llif",
+        "Confused the day after LLIF",
+        1,
+        technique="llif",
+        facts={**NO_TEMPERATURE, "confusion": True},
+        expect=(("dvt_pe", "emergency"),),
+        sources=("R44", "R52"),
+    ),
+    # Finding 2: a missing temperature is unknown; meningism signs without one.
+    _v(
+        "stiff_neck_alone_no_temperature",
+        "Stiff neck on day 15, no thermometer",
+        15,
+        facts={**NO_TEMPERATURE, "stiff_neck": True},
+        expect=(("infection", "emergency"),),
+        sources=("R52", "R54"),
+    ),
+    _v(
+        "stiff_neck_alone_normal_temperature",
+        "Stiff neck on day 15 with a measured 37.0",
+        15,
+        facts={**NORMAL_DAY, "temperature_c": 37.0, "stiff_neck": True},
+        expect=(("infection", "urgent"),),
+        ceiling="urgent",
+        sources=("R52", "R54"),
+    ),
+    _v(
+        "stiff_neck_positional_headache_confusion_no_temperature",
+        "Stiff neck, headache worse upright and confused, no temperature (was urgent, lie flat)",
+        17,
+        facts={
+            **NO_TEMPERATURE,
+            "stiff_neck": True,
+            "headache_worse_upright": True,
+            "confusion": True,
+        },
+        expect=(("infection", "emergency"), ("csf_leak", "emergency")),
+        sources=("R51", "R52", "R54"),
+    ),
+    _v(
+        "stiff_neck_positional_headache_normal_temperature",
+        "Stiff neck and a positional headache with a normal temperature",
+        10,
+        facts={**NORMAL_DAY, "stiff_neck": True, "headache_worse_upright": True},
+        expect=(("infection", "emergency"), ("csf_leak", "emergency")),
+        sources=("R1", "R52", "R54"),
+    ),
+    _v(
+        "clear_fluid_confusion_normal_temperature",
+        "Clear fluid from the wound and confused, temperature 37.2",
+        18,
+        facts={
+            **NORMAL_DAY,
+            "temperature_c": 37.2,
+            "clear_fluid_from_wound": True,
+            "confusion": True,
+        },
+        expect=(("csf_leak", "emergency"), ("dvt_pe", "emergency")),
+        sources=("R51", "R52", "R54"),
+    ),
+    _v(
+        "stiff_neck_drowsiness_no_temperature",
+        "Stiff neck and unusually drowsy, no temperature",
+        9,
+        facts={**NO_TEMPERATURE, "stiff_neck": True, "drowsiness": True},
+        expect=(("infection", "emergency"),),
+        sources=("R52", "R54"),
+    ),
+    _v(
+        "stiff_neck_drowsiness_normal_temperature",
+        "Stiff neck and drowsy with a normal temperature",
+        9,
+        facts={**NORMAL_DAY, "stiff_neck": True, "drowsiness": True},
+        expect=(("infection", "emergency"),),
+        sources=("R52", "R54"),
+    ),
+    _v(
+        "stiff_neck_with_fever",
+        "Stiff neck and 38.5 on day 20",
+        20,
+        facts={**NORMAL_DAY, "temperature_c": 38.5, "stiff_neck": True},
+        expect=(("infection", "emergency"),),
+        sources=("R2", "R52", "R54"),
+    ),
+    _v(
+        "stiff_neck_late_normal_temperature",
+        "Stiff neck at day 300 with a measured normal temperature",
+        300,
+        facts={**NORMAL_DAY, "stiff_neck": True},
+        expect=(("infection", "urgent"),),
+        ceiling="urgent",
+        sources=("R52", "R54"),
+    ),
+    _v(
+        "drowsiness_with_fever",
+        "Drowsy with 38.4 on day 8",
+        8,
+        facts={**NORMAL_DAY, "temperature_c": 38.4, "drowsiness": True},
+        expect=(("infection", "emergency"),),
+        sources=("R51", "R52", "R54"),
+    ),
+    _v(
+        "drowsiness_alone_normal_temperature",
+        "Drowsy on day 2 on opioids, temperature normal",
+        2,
+        facts={**NORMAL_DAY, "drowsiness": True, "opioid_doses_24h": 4},
+        expect=(("infection", "routine"),),
+        ceiling="routine",
+        sources=("R51", "R52"),
+    ),
+    _v(
+        "drowsiness_alone_no_temperature",
+        "Drowsy on day 3, no temperature, nothing else: logged, told to measure",
+        3,
+        facts={**NO_TEMPERATURE, "drowsiness": True},
+        expect=(("infection", "routine"),),
+        ceiling="routine",
+        sources=("R51", "R52"),
+    ),
+    _v(
+        "drowsiness_chills_no_temperature",
+        "Drowsy with chills, no thermometer",
+        11,
+        facts={**NO_TEMPERATURE, "drowsiness": True, "chills": True},
+        expect=(("infection", "emergency"),),
+        sources=("R2", "R52", "R54"),
+    ),
+    _v(
+        "drowsiness_redness_no_temperature",
+        "Drowsy with a red incision, no thermometer",
+        14,
+        facts={**NO_TEMPERATURE, "drowsiness": True, "wound_redness": True},
+        expect=(("infection", "emergency"),),
+        sources=("R3", "R52", "R54"),
+    ),
+    _v(
+        "csf_clear_fluid_drowsiness_no_temperature",
+        "Clear fluid from the wound and drowsy, no temperature",
+        16,
+        facts={**NO_TEMPERATURE, "clear_fluid_from_wound": True, "drowsiness": True},
+        expect=(("csf_leak", "emergency"),),
+        sources=("R51", "R52", "R54"),
+    ),
+    _v(
+        "csf_headache_drowsiness_fever",
+        "Positional headache, drowsy, 38.3",
+        6,
+        facts={
+            **NORMAL_DAY,
+            "temperature_c": 38.3,
+            "headache_worse_upright": True,
+            "drowsiness": True,
+        },
+        expect=(("csf_leak", "emergency"), ("infection", "emergency")),
+        sources=("R51", "R52", "R54"),
+    ),
+    _v(
+        "csf_headache_drowsiness_normal_temperature",
+        "Positional headache and drowsy with a measured 36.9",
+        6,
+        facts={
+            **NORMAL_DAY,
+            "temperature_c": 36.9,
+            "headache_worse_upright": True,
+            "drowsiness": True,
+        },
+        expect=(("csf_leak", "urgent"),),
+        ceiling="urgent",
+        sources=("R1", "R51", "R53"),
+    ),
+    # Finding 3: fever (and chills) after day 90 is at least urgent.
+    _v(
+        "late_fever_day95",
+        "38.1 at day 95",
+        95,
+        facts={**NORMAL_DAY, "temperature_c": 38.1},
+        expect=(("infection", "urgent"),),
+        ceiling="urgent",
+        sources=("R9", "R11", "R13"),
+    ),
+    _v(
+        "late_fever_high_day400",
+        "39.8 at day 400 (was routine)",
+        400,
+        facts={**NORMAL_DAY, "temperature_c": 39.8},
+        expect=(("infection", "urgent"),),
+        sources=("R9", "R11", "R13"),
+    ),
+    _v(
+        "fever_day90_boundary",
+        "38.0 on day 90, the last day of the monitoring window",
+        90,
+        facts={**NORMAL_DAY, "temperature_c": 38.0},
+        expect=(("infection", "urgent"),),
+        ceiling="urgent",
+        sources=("R9", "R10"),
+    ),
+    _v(
+        "late_fever_day91_boundary",
+        "38.0 on day 91, the first day after the window",
+        91,
+        facts={**NORMAL_DAY, "temperature_c": 38.0},
+        expect=(("infection", "urgent"),),
+        ceiling="urgent",
+        sources=("R9", "R11"),
+    ),
+    _v(
+        "late_fever_two_years",
+        "38.6 two years after surgery",
+        730,
+        facts={**NORMAL_DAY, "temperature_c": 38.6},
+        expect=(("infection", "urgent"),),
+        sources=("R9", "R11", "R13"),
+    ),
+    _v(
+        "late_chills_day120",
+        "Chills at day 120, no thermometer (was routine)",
+        120,
+        facts={**NO_TEMPERATURE, "chills": True},
+        expect=(("infection", "urgent"),),
+        ceiling="urgent",
+        sources=("R2", "R3", "R62", "R63"),
+    ),
+    _v(
+        "late_chills_day400_normal_temperature",
+        "Chills at day 400 with a normal temperature",
+        400,
+        facts={**NORMAL_DAY, "chills": True},
+        expect=(("infection", "urgent"),),
+        ceiling="urgent",
+        sources=("R2", "R3", "R62", "R63"),
+    ),
+    # Finding 4: "clear" drainage with a positional headache is a CSF leak on any day.
+    _v(
+        "clear_drainage_positional_headache_day2",
+        "Clear drainage (the drainage question) and a headache worse upright on day 2",
+        2,
+        facts={**NORMAL_DAY, "wound_drainage": "clear", "headache_worse_upright": True},
+        expect=(("csf_leak", "urgent"),),
+        ceiling="urgent",
+        sources=("R1", "R51", "R54"),
+    ),
+    _v(
+        "clear_drainage_positional_headache_day0",
+        "Clear drainage and a positional headache on the evening of surgery",
+        0,
+        facts={**NORMAL_DAY, "wound_drainage": "clear", "headache_worse_upright": True},
+        expect=(("csf_leak", "urgent"),),
+        ceiling="urgent",
+        sources=("R1", "R53", "R54"),
+    ),
+    _v(
+        "clear_drainage_positional_headache_day30",
+        "Clear drainage and a positional headache at day 30",
+        30,
+        facts={**NORMAL_DAY, "wound_drainage": "clear", "headache_worse_upright": True},
+        expect=(("csf_leak", "urgent"), ("infection", "urgent")),
+        ceiling="urgent",
+        sources=("R1", "R2", "R51", "R54"),
+    ),
+    # Finding 7: the six new answers.
+    _v(
+        "coughing_blood_day6",
+        "Coughing blood on day 6",
+        6,
+        facts={**NORMAL_DAY, "coughing_blood": True},
+        expect=(("dvt_pe", "emergency"),),
+        sources=("R12", "R44", "R45"),
+    ),
+    _v(
+        "coughing_blood_day150",
+        "Coughing blood at day 150: timing never suppresses it",
+        150,
+        facts={**NORMAL_DAY, "coughing_blood": True},
+        expect=(("dvt_pe", "emergency"),),
+        sources=("R44", "R45"),
+    ),
+    _v(
+        "racing_heart_and_breathless",
+        "Heart racing and short of breath on day 5",
+        5,
+        facts={**NORMAL_DAY, "racing_heartbeat": True, "shortness_of_breath": True},
+        expect=(("dvt_pe", "emergency"),),
+        sources=("R3", "R44", "R45"),
+    ),
+    _v(
+        "racing_heart_and_chest_pain",
+        "Heart racing with chest pain on day 9",
+        9,
+        facts={**NORMAL_DAY, "racing_heartbeat": True, "chest_pain": True},
+        expect=(("dvt_pe", "emergency"),),
+        sources=("R3", "R44", "R45"),
+    ),
+    _v(
+        "racing_heart_alone",
+        "Heart racing on day 7, nothing else",
+        7,
+        facts={**NORMAL_DAY, "racing_heartbeat": True},
+        expect=(("dvt_pe", "urgent"),),
+        ceiling="urgent",
+        sources=("R44", "R45"),
+    ),
+    _v(
+        "abdominal_pain_alone_tlif",
+        "Belly pain on day 3 after TLIF",
+        3,
+        facts={**NORMAL_DAY, "abdominal_pain": True},
+        expect=(("ileus", "urgent"),),
+        ceiling="urgent",
+        sources=("R61",),
+    ),
+    _v(
+        "abdominal_pain_with_distension",
+        "Belly pain and a swollen belly on day 4",
+        4,
+        facts={**NORMAL_DAY, "abdominal_pain": True, "abdominal_swelling": True},
+        expect=(("ileus", "urgent"),),
+        ceiling="urgent",
+        sources=("R55", "R57", "R61"),
+    ),
+    _v(
+        "abdominal_pain_no_gas",
+        "Belly pain and no gas on day 3",
+        3,
+        facts={**NORMAL_DAY, "abdominal_pain": True, "not_passing_gas": True},
+        expect=(("ileus", "urgent"),),
+        ceiling="urgent",
+        sources=("R55", "R57", "R61"),
+    ),
+    _v(
+        "abdominal_pain_vomiting_no_gas_late",
+        "Belly pain with vomiting at day 40",
+        40,
+        facts={**NORMAL_DAY, "abdominal_pain": True, "nausea_vomiting": True},
+        expect=(("ileus", "urgent"),),
+        ceiling="urgent",
+        sources=("R55", "R61"),
+    ),
+    _v(
+        "vomiting_painful_swollen_abdomen",
+        "Vomiting with a painful, swollen belly on day 2 after ALIF",
+        2,
+        technique="alif",
+        facts={
+            **NORMAL_DAY,
+            "abdominal_pain": True,
+            "abdominal_swelling": True,
+            "nausea_vomiting": True,
+        },
+        expect=(("ileus", "emergency"),),
+        sources=("R55", "R57", "R61"),
+    ),
+    _v(
+        "alif_abdominal_pain_day2",
+        "Belly pain on day 2 after ALIF (consider a retroperitoneal bleed)",
+        2,
+        technique="alif",
+        facts={**NORMAL_DAY, "abdominal_pain": True},
+        expect=(("ileus", "urgent"),),
+        ceiling="urgent",
+        sources=("R55", "R58"),
+    ),
+    _v(
+        "olif_abdominal_pain_day5",
+        "Belly pain on day 5 after OLIF",
+        5,
+        technique="olif",
+        facts={**NORMAL_DAY, "abdominal_pain": True},
+        expect=(("ileus", "urgent"),),
+        ceiling="urgent",
+        sources=("R57", "R58"),
+    ),
+    _v(
+        "llif_thigh_groin_pain_severe",
+        "Groin pain 7 on the approach side, day 3 after LLIF",
+        3,
+        technique="llif",
+        facts={**NORMAL_DAY, "thigh_groin_pain": 7},
+        expect=(("nerve_injury", "routine"),),
+        ceiling="routine",
+        sources=("R27", "R81"),
+    ),
+    _v(
+        "llif_thigh_groin_pain_rising",
+        "Thigh pain 3 yesterday, 6 today after LLIF: trended",
+        6,
+        technique="llif",
+        facts={**NORMAL_DAY, "thigh_groin_pain": 6},
+        history=(_wk(5, thigh_groin_pain=3),),
+        expect=(("nerve_injury", "routine"),),
+        ceiling="routine",
+        sources=("R27", "R150"),
+    ),
+    _v(
+        "llif_thigh_groin_pain_mild",
+        "Mild groin pain 3 after LLIF, steady",
+        8,
+        technique="llif",
+        facts={**NORMAL_DAY, "thigh_groin_pain": 3},
+        history=(_wk(7, thigh_groin_pain=3),),
+        ceiling="none",
+        sources=("R27", "R81"),
+    ),
+    _v(
+        "tlif_thigh_groin_pain_severe",
+        "Severe groin pain 8 after TLIF: not the expected psoas pain",
+        10,
+        facts={**NORMAL_DAY, "thigh_groin_pain": 8},
+        expect=(("dvt_pe", "urgent"),),
+        ceiling="urgent",
+        sources=("R3", "R44", "R45"),
+    ),
+    _v(
+        "weakness_new_side",
+        "Left leg weak on day 4; on day 5 the right leg is weak instead",
+        5,
+        facts={**NORMAL_DAY, "new_leg_weakness": True, "leg_symptom_side": "right"},
+        history=(_wk(4, new_leg_weakness=True, leg_symptom_side="left"),),
+        expect=(("nerve_injury", "urgent"),),
+        ceiling="urgent",
+        sources=("R26", "R32", "R34"),
+    ),
+    _v(
+        "weakness_spreads_to_both_legs",
+        "Left leg weak on day 3; on day 4 both legs are weak",
+        4,
+        facts={**NORMAL_DAY, "new_leg_weakness": True, "leg_symptom_side": "both"},
+        history=(_wk(3, new_leg_weakness=True, leg_symptom_side="left"),),
+        expect=(("nerve_injury", "emergency"),),
+        sources=("R1", "R33", "R39"),
+    ),
+    _v(
+        "weakness_same_side_again",
+        "Left leg weak on days 10 and 11, unchanged",
+        11,
+        facts={**NORMAL_DAY, "new_leg_weakness": True, "leg_symptom_side": "left"},
+        history=(_wk(10, new_leg_weakness=True, leg_symptom_side="left"),),
+        expect=(("nerve_injury", "urgent"),),
+        ceiling="urgent",
+        sources=("R1", "R61", "R62"),
+    ),
+    _v(
+        "leg_side_with_pain_only",
+        "Mild left leg pain reported with its side, nothing else",
+        20,
+        facts={**NORMAL_DAY, "leg_pain": 2, "leg_symptom_side": "left"},
+        ceiling="none",
+        sources=("R35", "R163"),
+    ),
+    _v(
+        "new_questions_all_answered_no",
+        "Every new question answered no on day 12",
+        12,
+        facts={
+            **NORMAL_DAY,
+            "abdominal_pain": False,
+            "coughing_blood": False,
+            "racing_heartbeat": False,
+            "drowsiness": False,
+            "thigh_groin_pain": 0,
+        },
+        ceiling="none",
+        sources=("R3", "R61"),
+    ),
+    # Finding 8: expected findings after a lateral approach.
+    _v(
+        "llif_thigh_numbness_retention_day1",
+        "Day 1 after LLIF: cannot urinate, expected thigh numbness (no 911 by itself)",
+        1,
+        technique="llif",
+        facts={**NORMAL_DAY, "thigh_numbness": True, "unable_to_urinate": True},
+        expect=(("urinary_retention", "urgent"),),
+        ceiling="urgent",
+        sources=("R27", "R38", "R46"),
+    ),
+    _v(
+        "olif_thigh_numbness_retention_day2",
+        "Day 2 after OLIF: cannot urinate, thigh numbness",
+        2,
+        technique="olif",
+        facts={**NORMAL_DAY, "thigh_numbness": True, "unable_to_urinate": True},
+        expect=(("urinary_retention", "urgent"),),
+        ceiling="urgent",
+        sources=("R27", "R38", "R46"),
+    ),
+    _v(
+        "tlif_thigh_numbness_retention",
+        "Day 2 after TLIF: cannot urinate and new thigh numbness",
+        2,
+        facts={**NORMAL_DAY, "thigh_numbness": True, "unable_to_urinate": True},
+        expect=(("nerve_injury", "emergency"), ("urinary_retention", "urgent")),
+        sources=("R38", "R39", "R41"),
+    ),
+    _v(
+        "llif_hip_weakness_second_report",
+        "Hip-flexor weakness after LLIF on day 2 and unchanged on day 3",
+        3,
+        technique="llif",
+        facts={**NORMAL_DAY, "hip_flexion_weakness": True},
+        history=(_wk(2, hip_flexion_weakness=True),),
+        expect=(("nerve_injury", "routine"),),
+        ceiling="routine",
+        sources=("R27", "R30", "R123"),
+    ),
+    _v(
+        "llif_hip_weakness_new_after_normal",
+        "LLIF: no hip weakness on day 5, weak hip flexion on day 6",
+        6,
+        technique="llif",
+        facts={**NORMAL_DAY, "hip_flexion_weakness": True},
+        history=(_wk(5, hip_flexion_weakness=False),),
+        expect=(("nerve_injury", "urgent"),),
+        ceiling="urgent",
+        sources=("R26", "R30", "R32"),
+    ),
+    _v(
+        "llif_hip_weakness_first_report_day1",
+        "Weak hip flexion at the first report after LLIF",
+        1,
+        technique="llif",
+        facts={**NORMAL_DAY, "hip_flexion_weakness": True},
+        expect=(("nerve_injury", "urgent"),),
+        ceiling="urgent",
+        sources=("R26", "R28", "R31"),
+    ),
+    _v(
+        "llif_hip_weakness_worsening",
+        "LLIF: hip weakness on day 3; on day 4 the whole leg is weak too",
+        4,
+        technique="llif",
+        facts={**NORMAL_DAY, "hip_flexion_weakness": True, "new_leg_weakness": True},
+        history=(_wk(3, hip_flexion_weakness=True),),
+        expect=(("nerve_injury", "emergency"),),
+        sources=("R26", "R32"),
+    ),
+    _v(
+        "llif_thigh_numbness_stable",
+        "Thigh numbness after LLIF on day 4 and unchanged on day 5",
+        5,
+        technique="llif",
+        facts={**NORMAL_DAY, "thigh_numbness": True},
+        history=(_wk(4, thigh_numbness=True),),
+        expect=(("nerve_injury", "routine"),),
+        ceiling="routine",
+        sources=("R27", "R30"),
+    ),
+    _v(
+        "llif_thigh_numbness_new_after_normal",
+        "LLIF: no thigh numbness on day 9, numb thigh on day 10",
+        10,
+        technique="llif",
+        facts={**NORMAL_DAY, "thigh_numbness": True},
+        history=(_wk(9, thigh_numbness=False),),
+        expect=(("nerve_injury", "urgent"),),
+        ceiling="urgent",
+        sources=("R26", "R32"),
+    ),
+    _v(
+        "llif_retention_with_saddle_numbness",
+        "LLIF day 2: cannot urinate and saddle numbness (still cauda equina)",
+        2,
+        technique="llif",
+        facts={**NORMAL_DAY, "unable_to_urinate": True, "saddle_numbness": True},
+        expect=(("cauda_equina", "emergency"),),
+        sources=("R38", "R39", "R41"),
+    ),
+    _v(
+        "llif_retention_with_leg_weakness",
+        "LLIF day 2: cannot urinate and new leg weakness",
+        2,
+        technique="llif",
+        facts={**NORMAL_DAY, "unable_to_urinate": True, "new_leg_weakness": True},
+        expect=(("cauda_equina", "emergency"), ("nerve_injury", "emergency")),
+        sources=("R38", "R39", "R41"),
+    ),
+    # Finding 9: progression is judged against the previous report, not by counting.
+    _v(
+        "weakness_progressing_three_days_apart",
+        "Leg weakness on day 3; on day 6 the foot drags as well (counting missed it)",
+        6,
+        facts={**NORMAL_DAY, "new_leg_weakness": True, "foot_drop": True},
+        history=(_wk(3, new_leg_weakness=True),),
+        expect=(("nerve_injury", "emergency"),),
+        sources=("R1", "R33", "R62"),
+    ),
+    _v(
+        "foot_drop_stable_next_day",
+        "Foot drop on day 4 and the same on day 5",
+        5,
+        facts={**NORMAL_DAY, "foot_drop": True},
+        history=(_wk(4, 20, foot_drop=True),),
+        expect=(("nerve_injury", "urgent"),),
+        ceiling="urgent",
+        sources=("R36", "R37"),
+    ),
+    _v(
+        "foot_drop_then_leg_weakness_day20",
+        "Foot drop on day 19; on day 20 the whole leg is weak",
+        20,
+        facts={**NORMAL_DAY, "foot_drop": True, "new_leg_weakness": True},
+        history=(_wk(19, foot_drop=True),),
+        expect=(("nerve_injury", "emergency"),),
+        sources=("R1", "R33", "R62"),
+    ),
+    _v(
+        "weakness_improving",
+        "Weakness and foot drop on day 5; on day 6 only the weakness remains",
+        6,
+        facts={**NORMAL_DAY, "new_leg_weakness": True, "foot_drop": False},
+        history=(_wk(5, new_leg_weakness=True, foot_drop=True),),
+        expect=(("nerve_injury", "urgent"),),
+        ceiling="urgent",
+        sources=("R1", "R33", "R61"),
+    ),
+    # Finding 10: silence is watched for the whole follow-up window.
+    _v(
+        "trend_silence_day50",
+        "Last check-in on day 40, now day 50 (was nothing after day 42)",
+        50,
+        trend=True,
+        history=pain_course((35, 2), (40, 2)),
+        now=at(50),
+        expect=(("silence", "routine"),),
+        ceiling="routine",
+        sources=("R9", "R12", "R13"),
+    ),
+    _v(
+        "trend_silence_day89",
+        "Last check-in on day 80, now day 89",
+        89,
+        trend=True,
+        history=pain_course((75, 2), (80, 2)),
+        now=at(89),
+        expect=(("silence", "routine"),),
+        ceiling="routine",
+        sources=("R9", "R10", "R13"),
+    ),
+    _v(
+        "trend_silence_after_follow_up",
+        "Day 120, no check-in since day 100: the follow-up window has ended",
+        120,
+        trend=True,
+        history=pain_course((95, 2), (100, 2)),
+        now=at(120),
+        ceiling="none",
+        sources=("R9", "R10"),
+    ),
+    _v(
+        "trend_silence_pathway_window_180",
+        "A pathway watching 180 days: day 150, no check-in since day 140",
+        150,
+        trend=True,
+        risk={"follow_up_days": 180},
+        history=pain_course((130, 2), (140, 2)),
+        now=at(150),
+        expect=(("silence", "routine"),),
+        ceiling="routine",
+        sources=("R9", "R13"),
+    ),
+    _v(
+        "trend_silence_pathway_window_60",
+        "A pathway watching 60 days: day 70, no check-in since day 60",
+        70,
+        trend=True,
+        risk={"follow_up_days": 60},
+        history=pain_course((55, 2), (60, 2)),
+        now=at(70),
+        ceiling="none",
+        sources=("R9", "R12"),
+    ),
+)
+
+VIGNETTES: tuple[Vignette, ...] = _BASE_VIGNETTES + _ISSUE_14_VIGNETTES
