@@ -72,6 +72,12 @@ FACTS: Mapping[str, FactSpec] = {
     "fall": _BOOL,
     "nicotine_use": _BOOL,
     "walking_minutes": FactSpec("int", 0, 1440),
+    "abdominal_pain": _BOOL,
+    "coughing_blood": _BOOL,
+    "racing_heartbeat": _BOOL,
+    "drowsiness": _BOOL,
+    "leg_symptom_side": FactSpec("choice", choices=("left", "right", "both")),
+    "thigh_groin_pain": _PAIN,
 }
 
 # Keys a check-in carries that are not decision facts. `notes` is free text and is dropped on
