@@ -41,6 +41,7 @@ from recovery.models.checkins import (
 from recovery.selectors import patient_for_user
 from recovery.services.checkins import (
     BatchItemOutcome,
+    CheckInResult,
     CheckInSubmission,
     checkin_submit,
     checkins_submit_batch,
@@ -92,6 +93,9 @@ def _temperature_field(low: float, high: float, unit: str) -> serializers.FloatF
 
 
 class CheckInInputSerializer(serializers.Serializer):
+    """The check-in contract (and its OpenAPI schema). `checkin_parse` validates a body with
+    these fields one answer at a time, so one bad answer cannot sink the others."""
+
     id = serializers.UUIDField(error_messages={"invalid": "Must be a UUID made by the app."})
     recorded_at = serializers.DateTimeField()
     temperature_c = _temperature_field(*TEMPERATURE_C_RANGE, "C")
@@ -247,7 +251,7 @@ class CheckInCursorPagination(CreatedCursorPagination):
     ordering = ("-recorded_at", "-id")  # the patient's clock order, not arrival order
 
 
-def _output(result: Any) -> tuple[int, dict[str, Any]]:
+def _output(result: CheckInResult) -> tuple[int, dict[str, Any]]:
     code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
     return code, CheckInOutputSerializer(result.checkin).data
 

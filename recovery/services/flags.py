@@ -3,7 +3,11 @@
 Writers hold the patient's row lock (`patient_lock`) while they upsert, so the partial unique
 constraint (one live flag per patient and category) is never raced into an IntegrityError.
 Alerts go through `notifications.notify`, which writes outbox rows inside our transaction and
-delivers after commit; its idempotency keys make every re-alert below happen at most once.
+delivers after commit; its idempotency keys make each alert happen at most once per member:
+a flag's opening and each rise in severity (`flag:<id>:<severity>`), each new finding on a
+live flag (`flag:<id>:<severity>:finding:<rule id>`), and each escalation level of each
+escalation round. What a finding does to a flag is decided by the pure
+`recovery.services.flag_decisions.flag_decide`, which the simulator calls too.
 """
 
 from __future__ import annotations
