@@ -11,6 +11,7 @@ cannot be read is a 400: not a JSON object, or no usable `id` or `recorded_at`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -125,9 +126,11 @@ class CheckInInputSerializer(serializers.Serializer):
 # The fields that make a body readable; every other key is an answer, kept or dropped alone.
 ENVELOPE_FIELDS = ("id", "recorded_at")
 UNKNOWN_FIELD = "Unknown field; check the field name."
-# A body is the patient's own, but `rejected` is stored: bound what junk keys can put there.
+# `rejected` is stored with the check-in: only a few identifier-like unknown keys are named
+# there, so free text sent as a key (a name, a sentence) is never kept. The rest are counted.
 MAX_UNKNOWN_REPORTED = 20
-MAX_NAME_LENGTH = 64
+FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+OTHER_KEYS = "non_field_errors"
 
 
 def _messages(exc: ValidationError) -> list[str]:
@@ -183,13 +186,15 @@ def checkin_parse(
     answers: dict[str, Any] = {}
     rejected: dict[str, list[str]] = {}
     unreadable: dict[str, list[str]] = {}
-    unknown = 0
+    named = unnamed = 0
     for name, value in body.items():
         field = fields.get(name)
         if field is None:
-            unknown += 1
-            if unknown <= MAX_UNKNOWN_REPORTED:
-                rejected[str(name)[:MAX_NAME_LENGTH]] = [UNKNOWN_FIELD]
+            if named < MAX_UNKNOWN_REPORTED and FIELD_NAME.fullmatch(str(name)):
+                rejected[name] = [UNKNOWN_FIELD]
+                named += 1
+            else:
+                unnamed += 1
             continue
         try:
             validated = field.run_validation(value)
@@ -206,6 +211,8 @@ def checkin_parse(
         if name not in body:
             unreadable[name] = ["This field is required."]
     _temperature_rejections(answers, rejected)
+    if unnamed:
+        rejected[OTHER_KEYS] = [f"Ignored {unnamed} more unknown key(s); check the field names."]
     return CheckInSubmission(
         checkin_id=envelope.get("id"),
         recorded_at=envelope.get("recorded_at"),
