@@ -49,9 +49,14 @@ def error_body(message: str, code: str, fields: Any = None) -> dict[str, Any]:
     return {"message": message, "code": code, "extra": {"fields": fields or {}}}
 
 
+def application_error_body(exc: ApplicationError) -> dict[str, Any]:
+    """The body of an ApplicationError, for a response that carries one inside (a batch item)."""
+    return error_body(exc.message, exc.code, exc.fields)
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
-        return Response(error_body(exc.message, exc.code, exc.fields), status=exc.status_code)
+        return Response(application_error_body(exc), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, Http404):

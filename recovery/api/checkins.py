@@ -3,12 +3,17 @@
 Replays: a POST whose `id` this patient already sent answers 200 with the original body and
 creates nothing (a first POST answers 201). An `id` that belongs to another patient is a 409
 that says nothing about that record.
+
+Partial input: each answer is validated on its own. An invalid one is dropped and named in
+`rejected` ({"field": ["message"]}); the rest is stored and triaged (201). Only a body that
+cannot be read is a 400: not a JSON object, or no usable `id` or `recorded_at`.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Any
-from uuid import UUID
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -21,7 +26,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from backend.exceptions import ApplicationError, error_body
+from backend.exceptions import application_error_body
 from backend.pagination import CreatedCursorPagination
 from backend.schema import ErrorSerializer
 from recovery.api.permissions import IsPatient
@@ -30,11 +35,18 @@ from recovery.models.checkins import (
     BOOLEAN_FIELDS,
     DRAINAGE_CHOICES,
     INTEGER_RANGES,
+    LEG_SIDE_CHOICES,
     SYMPTOM_FIELDS,
     TEMPERATURE_C_RANGE,
 )
 from recovery.selectors import patient_for_user
-from recovery.services.checkins import checkin_create, checkin_get_for_replay
+from recovery.services.checkins import (
+    BatchItemOutcome,
+    CheckInResult,
+    CheckInSubmission,
+    checkin_submit,
+    checkins_submit_batch,
+)
 
 BATCH_LIMIT = 100
 # Two readings of the same thermometer disagree by rounding only: allow 0.2 C.
@@ -82,12 +94,21 @@ def _temperature_field(low: float, high: float, unit: str) -> serializers.FloatF
 
 
 class CheckInInputSerializer(serializers.Serializer):
+    """The check-in contract (and its OpenAPI schema). `checkin_parse` validates a body with
+    these fields one answer at a time, so one bad answer cannot sink the others."""
+
     id = serializers.UUIDField(error_messages={"invalid": "Must be a UUID made by the app."})
     recorded_at = serializers.DateTimeField()
     temperature_c = _temperature_field(*TEMPERATURE_C_RANGE, "C")
     temperature_f = _temperature_field(*TEMPERATURE_F_RANGE, "F")
     wound_drainage = serializers.ChoiceField(
         choices=DRAINAGE_CHOICES, required=False, allow_null=True
+    )
+    leg_symptom_side = serializers.ChoiceField(
+        choices=LEG_SIDE_CHOICES,
+        required=False,
+        allow_null=True,
+        help_text="Which leg the leg pain, numbness and weakness answers are about.",
     )
     notes = serializers.CharField(
         max_length=2000, required=False, allow_blank=True, default="", trim_whitespace=True
@@ -101,34 +122,104 @@ class CheckInInputSerializer(serializers.Serializer):
             fields[name] = StrictBooleanField(required=False, allow_null=True)
         return fields
 
-    def to_internal_value(self, data: Any) -> dict[str, Any]:
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise ValidationError(
-                    {name: ["Unknown field; check the field name."] for name in unknown}
-                )
-        return super().to_internal_value(data)
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        celsius = attrs.get("temperature_c")
-        fahrenheit = attrs.pop("temperature_f", None)
-        if fahrenheit is not None:
-            converted = fahrenheit_to_celsius(fahrenheit)
-            if celsius is not None and abs(converted - celsius) > TEMPERATURE_TOLERANCE_C:
-                raise ValidationError(
-                    {
-                        "temperature_f": [
-                            f"Does not match temperature_c ({fahrenheit:g} °F is "
-                            f"{converted:.1f} °C); send one of the two."
-                        ]
-                    }
-                )
-            if celsius is None:
-                celsius = converted
-        if celsius is not None:
-            attrs["temperature_c"] = round(celsius, 1)
-        return attrs
+# The fields that make a body readable; every other key is an answer, kept or dropped alone.
+ENVELOPE_FIELDS = ("id", "recorded_at")
+UNKNOWN_FIELD = "Unknown field; check the field name."
+# `rejected` is stored with the check-in: only a few identifier-like unknown keys are named
+# there, so free text sent as a key (a name, a sentence) is never kept. The rest are counted.
+MAX_UNKNOWN_REPORTED = 20
+FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+OTHER_KEYS = "non_field_errors"
+
+
+def _messages(exc: ValidationError) -> list[str]:
+    detail = exc.detail
+    items = detail if isinstance(detail, list) else [detail]
+    return [str(item) for item in items]
+
+
+def _temperature_rejections(answers: dict[str, Any], rejected: dict[str, list[str]]) -> None:
+    """Turn temperature_f into temperature_c; drop both readings if they disagree."""
+    celsius = answers.get("temperature_c")
+    fahrenheit = answers.pop("temperature_f", None)
+    if fahrenheit is not None:
+        converted = fahrenheit_to_celsius(fahrenheit)
+        if celsius is not None and abs(converted - celsius) > TEMPERATURE_TOLERANCE_C:
+            # Either may be the typo: triage on neither, and ask the patient again.
+            message = (
+                f"temperature_c ({celsius:g} °C) and temperature_f ({fahrenheit:g} °F is "
+                f"{converted:.1f} °C) disagree; send one of the two."
+            )
+            rejected["temperature_c"] = [message]
+            rejected["temperature_f"] = [message]
+            del answers["temperature_c"]
+            return
+        if celsius is None:
+            celsius = converted
+    if celsius is not None:
+        answers["temperature_c"] = round(celsius, 1)
+
+
+def _fahrenheit_hint(value: Any) -> str | None:
+    low, high = TEMPERATURE_F_RANGE
+    if isinstance(value, int | float) and not isinstance(value, bool) and low <= value <= high:
+        return f"{value:g} looks like °F: send it as temperature_f."
+    return None
+
+
+def checkin_parse(
+    body: Any, *, fields: Mapping[str, serializers.Field] | None = None
+) -> CheckInSubmission:
+    """Read one check-in body answer by answer (see the module docstring).
+
+    `fields` lets a batch build the serializer's fields once for all its items.
+    """
+    if not isinstance(body, Mapping):
+        return CheckInSubmission(
+            checkin_id=None,
+            recorded_at=None,
+            unreadable={"non_field_errors": ["Send each check-in as a JSON object."]},
+        )
+    fields = fields if fields is not None else CheckInInputSerializer().fields
+    envelope: dict[str, Any] = {}
+    answers: dict[str, Any] = {}
+    rejected: dict[str, list[str]] = {}
+    unreadable: dict[str, list[str]] = {}
+    named = unnamed = 0
+    for name, value in body.items():
+        field = fields.get(name)
+        if field is None:
+            if named < MAX_UNKNOWN_REPORTED and FIELD_NAME.fullmatch(str(name)):
+                rejected[name] = [UNKNOWN_FIELD]
+                named += 1
+            else:
+                unnamed += 1
+            continue
+        try:
+            validated = field.run_validation(value)
+        except ValidationError as exc:
+            messages = _messages(exc)
+            if name in ENVELOPE_FIELDS:
+                unreadable[name] = messages
+            else:
+                hint = _fahrenheit_hint(value) if name == "temperature_c" else None
+                rejected[name] = [*messages, hint] if hint else messages
+            continue
+        (envelope if name in ENVELOPE_FIELDS else answers)[name] = validated
+    for name in ENVELOPE_FIELDS:
+        if name not in body:
+            unreadable[name] = ["This field is required."]
+    _temperature_rejections(answers, rejected)
+    if unnamed:
+        rejected[OTHER_KEYS] = [f"Ignored {unnamed} more unknown key(s); check the field names."]
+    return CheckInSubmission(
+        checkin_id=envelope.get("id"),
+        recorded_at=envelope.get("recorded_at"),
+        answers=answers,
+        rejected=rejected,
+        unreadable=unreadable,
+    )
 
 
 class CheckInFlagOutputSerializer(serializers.Serializer):
@@ -140,6 +231,14 @@ class CheckInFlagOutputSerializer(serializers.Serializer):
 
 class CheckInOutputSerializer(serializers.ModelSerializer):
     flags = CheckInFlagOutputSerializer(many=True, read_only=True)
+    rejected = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        read_only=True,
+        help_text=(
+            "Answers dropped as invalid, with why ({} when none): the rest was stored and "
+            "triaged; ask the patient these questions again."
+        ),
+    )
 
     class Meta:
         model = CheckIn
@@ -151,6 +250,7 @@ class CheckInOutputSerializer(serializers.ModelSerializer):
             *SYMPTOM_FIELDS,
             "notes",
             "flags",
+            "rejected",
         ]
 
 
@@ -158,28 +258,7 @@ class CheckInCursorPagination(CreatedCursorPagination):
     ordering = ("-recorded_at", "-id")  # the patient's clock order, not arrival order
 
 
-def _parse_id(item: Any) -> UUID | None:
-    try:
-        return UUID(str(item["id"]))
-    except (KeyError, TypeError, ValueError):
-        return None
-
-
-def checkin_submit(*, patient: Patient, item: Any) -> tuple[int, dict[str, Any]]:
-    """Apply one check-in body; returns (HTTP status, response body) or raises a 4xx."""
-    serializer = CheckInInputSerializer(data=item)
-    if not serializer.is_valid():
-        # A replay answers from the stored row even if the retried body no longer validates.
-        # (A valid body's replay is answered by checkin_create, under the patient lock.)
-        checkin_id = _parse_id(item)
-        existing = checkin_id and checkin_get_for_replay(patient=patient, checkin_id=checkin_id)
-        if existing:
-            return status.HTTP_200_OK, CheckInOutputSerializer(existing).data
-        raise ValidationError(serializer.errors)
-    data = dict(serializer.validated_data)
-    result = checkin_create(
-        patient=patient, checkin_id=data.pop("id"), data=data, now=timezone.now()
-    )
+def _output(result: CheckInResult) -> tuple[int, dict[str, Any]]:
     code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
     return code, CheckInOutputSerializer(result.checkin).data
 
@@ -213,11 +292,15 @@ class CheckInListCreateApi(_PatientMixin, ListAPIView):
         responses={
             201: CheckInOutputSerializer,
             200: CheckInOutputSerializer,
+            400: ErrorSerializer,
             409: ErrorSerializer,
         },
     )
     def post(self, request: Request) -> Response:
-        code, body = checkin_submit(patient=self.patient(), item=request.data)
+        result = checkin_submit(
+            patient=self.patient(), submission=checkin_parse(request.data), now=timezone.now()
+        )
+        code, body = _output(result)
         return Response(body, status=code)
 
 
@@ -233,19 +316,26 @@ class CheckInBatchInputSerializer(serializers.Serializer):
     )
 
 
-def _sort_key(item: Any) -> tuple[int, Any]:
-    # Oldest first, so each check-in is triaged against the ones recorded before it.
-    try:
-        return (0, serializers.DateTimeField().to_internal_value(item["recorded_at"]))
-    except (KeyError, TypeError, ValidationError):
-        return (1, None)
+def _batch_result(outcome: BatchItemOutcome) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "index": outcome.index,
+        "id": str(outcome.checkin_id) if outcome.checkin_id else None,
+    }
+    if outcome.error is not None:
+        result.update(status=outcome.error.status_code, error=application_error_body(outcome.error))
+    else:
+        assert outcome.result is not None
+        code, body = _output(outcome.result)
+        result.update(status=code, check_in=body)
+    return result
 
 
 class CheckInBatchApi(_PatientMixin, APIView):
     """Up to 100 queued check-ins; each is applied on its own, like a single POST.
 
     Always 200 with one result per item, in the order sent: `status` is the HTTP status the
-    item would have had alone (201, 200 for a replay, 400, 409), with `check_in` or `error`.
+    item would have had alone (201, 200 for a replay, 400 for an unreadable item, 409), with
+    `check_in` (its `rejected` naming any answer dropped) or `error`.
     """
 
     @extend_schema(
@@ -273,28 +363,11 @@ class CheckInBatchApi(_PatientMixin, APIView):
     def post(self, request: Request) -> Response:
         serializer = CheckInBatchInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        items = serializer.validated_data["check_ins"]
-        patient = self.patient()
-        results: list[dict[str, Any]] = [{} for _ in items]
-        order = sorted(range(len(items)), key=lambda index: _sort_key(items[index]))
-        for index in order:
-            item = items[index]
-            item_id = _parse_id(item)
-            result: dict[str, Any] = {"index": index, "id": str(item_id) if item_id else None}
-            try:
-                code, body = checkin_submit(patient=patient, item=item)
-                result.update(status=code, check_in=body)
-            except ValidationError as exc:
-                detail = exc.detail
-                if not isinstance(detail, dict):
-                    detail = {"non_field_errors": detail}
-                result.update(
-                    status=status.HTTP_400_BAD_REQUEST,
-                    error=error_body("Invalid input.", "invalid", detail),
-                )
-            except ApplicationError as exc:
-                result.update(
-                    status=exc.status_code, error=error_body(exc.message, exc.code, exc.fields)
-                )
-            results[index] = result
-        return Response({"results": results}, status=status.HTTP_200_OK)
+        fields = CheckInInputSerializer().fields
+        items = [
+            checkin_parse(item, fields=fields) for item in serializer.validated_data["check_ins"]
+        ]
+        outcomes = checkins_submit_batch(patient=self.patient(), items=items, now=timezone.now())
+        return Response(
+            {"results": [_batch_result(outcome) for outcome in outcomes]}, status=status.HTTP_200_OK
+        )

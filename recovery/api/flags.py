@@ -15,7 +15,7 @@ from uuid import UUID
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
@@ -27,7 +27,7 @@ from rest_framework.views import APIView
 
 from backend.pagination import page_size_from
 from recovery.api.permissions import IsClinician
-from recovery.models import AccessEvent, CheckIn, Flag, Patient
+from recovery.models import AccessEvent, CheckIn, Flag, FlagFinding, Patient
 from recovery.selectors import care_teams_for_clinician
 from recovery.services.audit import access_event_record, access_events_record_list
 from recovery.services.flags import flag_acknowledge, flag_dismiss, flag_resolve
@@ -96,6 +96,32 @@ class FlagOutputSerializer(serializers.ModelSerializer):
         # Ordered in Python: the prefetch cache serves .all() without another query.
         rows = sorted(flag.checkins.all(), key=lambda row: row.recorded_at, reverse=True)
         return [str(row.id) for row in rows]
+
+
+class FlagFindingOutputSerializer(serializers.ModelSerializer):
+    check_in = serializers.UUIDField(
+        source="checkin_id",
+        allow_null=True,
+        help_text="The check-in the finding came from (null for a trend finding).",
+    )
+
+    class Meta:
+        model = FlagFinding
+        fields = ["rule_id", "rule_version", "severity", "check_in", "facts", "at"]
+
+
+class FlagDetailOutputSerializer(FlagOutputSerializer):
+    """A flag with every rule that fired on it, oldest first (the list leaves them out)."""
+
+    findings = serializers.SerializerMethodField()
+
+    class Meta(FlagOutputSerializer.Meta):
+        fields = [*FlagOutputSerializer.Meta.fields, "findings"]
+
+    @extend_schema_field(FlagFindingOutputSerializer(many=True))
+    def get_findings(self, flag: Flag) -> list[dict[str, Any]]:
+        rows = FlagFinding.objects.filter(flag=flag).order_by("at", "id")
+        return FlagFindingOutputSerializer(rows, many=True).data
 
 
 def _choices(allowed: list[str]) -> serializers.CharField:
@@ -264,7 +290,7 @@ class FlagListApi(ListAPIView):
 class FlagDetailApi(APIView):
     permission_classes = [IsClinician]
 
-    @extend_schema(responses=FlagOutputSerializer)
+    @extend_schema(responses=FlagDetailOutputSerializer)
     def get(self, request: Request, flag_id: UUID) -> Response:
         flag = flag_get_for_clinician(clinician=request.user, flag_id=flag_id)
         access_event_record(
@@ -275,7 +301,7 @@ class FlagDetailApi(APIView):
             object_id=flag.id,
             request=request,
         )
-        return Response(FlagOutputSerializer(flag).data)
+        return Response(FlagDetailOutputSerializer(flag).data)
 
 
 def _flag_response(request: Request, flag: Flag) -> Response:

@@ -1,5 +1,6 @@
 from recovery.models.audit import AccessEvent
 from recovery.models.checkins import CheckIn
+from recovery.models.flag_findings import FlagFinding
 from recovery.models.flags import Flag
 from recovery.models.patients import ActivationCode, Patient
 from recovery.models.plans import (
@@ -24,6 +25,7 @@ __all__ = [
     "ChecklistEntry",
     "ClinicianAdjustment",
     "Flag",
+    "FlagFinding",
     "ImagingResult",
     "Milestone",
     "Patient",

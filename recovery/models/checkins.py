@@ -1,7 +1,7 @@
 """A patient's symptom check-in: what they reported, when, and what they were told to do.
 
 The phone generates the primary key, so a retried POST finds the row it already created and
-returns the stored answer (`flags`) instead of evaluating twice.
+returns the stored answer (`flags`, `rejected`) instead of evaluating twice.
 """
 
 from django.db import models
@@ -14,6 +14,12 @@ DRAINAGE_CHOICES = [
     ("bloody", "Bloody"),
     ("cloudy", "Cloudy"),
     ("pus", "Pus"),
+]
+# Which leg the leg pain, numbness and weakness answers are about (issue 14).
+LEG_SIDE_CHOICES = [
+    ("left", "Left"),
+    ("right", "Right"),
+    ("both", "Both"),
 ]
 
 BOOLEAN_FIELDS = (
@@ -47,6 +53,11 @@ BOOLEAN_FIELDS = (
     "not_passing_gas",
     "fall",
     "nicotine_use",
+    # issue 14: symptoms that had no question before
+    "abdominal_pain",
+    "coughing_blood",
+    "racing_heartbeat",
+    "drowsiness",
 )
 
 # Integer fields and their inclusive ranges; the same bounds validate the API, constrain the
@@ -58,6 +69,8 @@ INTEGER_RANGES: dict[str, tuple[int, int]] = {
     "wound_drainage_days": (0, 3650),
     "no_bowel_movement_days": (0, 365),
     "walking_minutes": (0, 1440),
+    # After a lateral (LLIF/XLIF/OLIF) approach the reference suggests a thigh/groin pain score.
+    "thigh_groin_pain": (0, 10),
 }
 TEMPERATURE_C_RANGE = (34.0, 43.0)
 
@@ -65,6 +78,7 @@ SYMPTOM_FIELDS = (
     *INTEGER_RANGES,
     "temperature_c",
     "wound_drainage",
+    "leg_symptom_side",
     *BOOLEAN_FIELDS,
 )
 
@@ -91,6 +105,13 @@ def _range_constraints() -> list[models.CheckConstraint]:
             condition=Q(wound_drainage__isnull=True)
             | Q(wound_drainage__in=[value for value, _ in DRAINAGE_CHOICES]),
             name="checkin_wound_drainage_valid",
+        )
+    )
+    constraints.append(
+        models.CheckConstraint(
+            condition=Q(leg_symptom_side__isnull=True)
+            | Q(leg_symptom_side__in=[value for value, _ in LEG_SIDE_CHOICES]),
+            name="checkin_leg_symptom_side_valid",
         )
     )
     return constraints
@@ -149,10 +170,22 @@ class CheckIn(models.Model):
     fall = models.BooleanField(null=True, blank=True)
     nicotine_use = models.BooleanField(null=True, blank=True)
     walking_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    abdominal_pain = models.BooleanField(null=True, blank=True)
+    coughing_blood = models.BooleanField(null=True, blank=True)
+    racing_heartbeat = models.BooleanField(null=True, blank=True)
+    drowsiness = models.BooleanField(null=True, blank=True)
+    # Applies to the leg pain, numbness and weakness answers; NULL is "not reported".
+    leg_symptom_side = models.CharField(  # noqa: DJ001
+        max_length=5, choices=LEG_SIDE_CHOICES, null=True, blank=True
+    )
+    thigh_groin_pain = models.PositiveSmallIntegerField(null=True, blank=True)
     notes = models.TextField(blank=True, max_length=2000)  # stored, never used to decide
 
     # What the patient was told, exactly as first returned: a replay answers from here.
     flags = models.JSONField(default=list, blank=True)
+    # The answers dropped as invalid, {"field": ["message"]}: the check-in was stored and
+    # triaged without them, and a replay must name them again (issue 14, partial input).
+    rejected = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-recorded_at"]

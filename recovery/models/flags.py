@@ -1,8 +1,9 @@
 """A triage flag: a problem the care team must look at, and everything done about it.
 
 A flag records the rule (id and version) and the facts that raised it, so it can be explained
-long after the rules change. At most one flag per (patient, category) is "live" (open or
-acknowledged): repeated reports update it rather than opening another.
+long after the rules change, and every finding since (FlagFinding). At most one flag per
+(patient, category) is "live" (open or acknowledged): repeated reports update it rather than
+opening another.
 """
 
 import uuid
@@ -60,7 +61,8 @@ class Flag(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
     origin = models.CharField(max_length=8, choices=Origin.choices, default=Origin.CHECKIN)
 
-    # The rule behind the current severity and exactly the facts it saw.
+    # The rule behind the current severity and exactly the facts it saw: the flag's most severe
+    # finding. Every rule that fired on the flag is in `findings` (FlagFinding).
     rule_id = models.CharField(max_length=100)
     rule_version = models.PositiveIntegerField()
     ruleset_version = models.PositiveIntegerField(default=0)
@@ -72,8 +74,10 @@ class Flag(models.Model):
 
     opened_at = models.DateTimeField()
     updated_at = models.DateTimeField()
-    # When the care team was last alerted (opening, or a rise in severity). Escalation timers
-    # run from here, and a flag with a NULL here has not been handed to notifications yet.
+    # When the current escalation round started: opening, a rise in severity, or a new finding
+    # that reopened an acknowledged flag. Escalation timers run from here (a new finding on a
+    # flag still open re-alerts the team but leaves this, so its escalation is not held back);
+    # a flag with a NULL here has not been handed to notifications yet.
     alerted_at = models.DateTimeField(null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(default=0)
     escalated_at = models.DateTimeField(null=True, blank=True)

@@ -3,12 +3,17 @@
 The patient gets advice from the same transaction that stores the report and raises the flags;
 the care-team alert is an outbox row written alongside (notifications delivers it after commit,
 and re-drives it if the broker was down). A replayed id returns the stored answer.
+
+Partial input (issue 14): an answer that failed validation is dropped, named in `rejected`
+(stored on the row, so a replay names it again), and the rest is stored and triaged. Only a
+body without a usable `id` or `recorded_at` is refused: a red flag is never lost to a typo
+in another answer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -41,9 +46,35 @@ ID_IN_USE = "This check-in id is already in use."
 
 
 @dataclass(frozen=True)
+class CheckInSubmission:
+    """One check-in body as the API read it, answer by answer.
+
+    `answers` holds the valid answers (symptom fields in Celsius, `notes`); `rejected` the
+    answers dropped, with why; `unreadable` what makes the body impossible to store (no usable
+    `id` or `recorded_at`, or not an object at all).
+    """
+
+    checkin_id: UUID | None
+    recorded_at: datetime | None
+    answers: Mapping[str, Any] = field(default_factory=dict)
+    rejected: Mapping[str, list[str]] = field(default_factory=dict)
+    unreadable: Mapping[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class CheckInResult:
     checkin: CheckIn
     created: bool  # False: a replay of an id this patient already sent
+
+
+@dataclass(frozen=True)
+class BatchItemOutcome:
+    """What became of one item of a batch: a result (stored or replayed) or the error."""
+
+    index: int  # position in the batch as sent
+    checkin_id: UUID | None
+    result: CheckInResult | None = None
+    error: ApplicationError | None = None
 
 
 def _id_conflict() -> ApplicationError:
@@ -76,21 +107,100 @@ def _check_recorded_at(
         )
 
 
+def _unreadable(fields: Mapping[str, list[str]]) -> ApplicationError:
+    return ApplicationError(
+        "The check-in cannot be read.", fields={k: list(v) for k, v in fields.items()}
+    )
+
+
+@transaction.atomic
+def checkin_submit(
+    *, patient: Patient, submission: CheckInSubmission, now: datetime
+) -> CheckInResult:
+    """Store (or replay) one check-in as the phone sent it: the API's one way in.
+
+    A replay (this patient's id again) answers from the stored row, whatever the retried body
+    holds. A new id with a readable body is stored with its valid answers and triaged; the
+    dropped answers are kept in `rejected`. Raises ApplicationError: 400 for an unreadable
+    body, 409 for an id that belongs to another patient.
+    """
+    if submission.checkin_id is None:
+        raise _unreadable(submission.unreadable)
+    patient = patient_lock(patient_id=patient.id)
+    existing = checkin_get_for_replay(patient=patient, checkin_id=submission.checkin_id)
+    if existing is not None:
+        return CheckInResult(checkin=existing, created=False)
+    if submission.unreadable or submission.recorded_at is None:
+        raise _unreadable(submission.unreadable or {"recorded_at": ["This field is required."]})
+    return _checkin_store(
+        patient=patient,
+        checkin_id=submission.checkin_id,
+        data={**submission.answers, "recorded_at": submission.recorded_at},
+        rejected=submission.rejected,
+        now=now,
+    )
+
+
+def checkins_submit_batch(
+    *, patient: Patient, items: Sequence[CheckInSubmission], now: datetime
+) -> list[BatchItemOutcome]:
+    """Apply a phone's offline queue: each item on its own, like a single submission.
+
+    Items are stored oldest `recorded_at` first (unreadable ones last), so each check-in is
+    triaged against the ones recorded before it, whatever order the phone sent them in. One
+    item's error never undoes another's (each has its own transaction). Returns one outcome
+    per item, in the order sent.
+    """
+    order = sorted(
+        range(len(items)),
+        key=lambda index: (items[index].recorded_at is None, items[index].recorded_at or now),
+    )
+    outcomes: dict[int, BatchItemOutcome] = {}
+    for index in order:
+        item = items[index]
+        try:
+            result = checkin_submit(patient=patient, submission=item, now=now)
+        except ApplicationError as exc:
+            outcomes[index] = BatchItemOutcome(index, item.checkin_id, error=exc)
+        else:
+            outcomes[index] = BatchItemOutcome(index, item.checkin_id, result=result)
+    return [outcomes[index] for index in range(len(items))]
+
+
 @transaction.atomic
 def checkin_create(
-    *, patient: Patient, checkin_id: UUID, data: Mapping[str, Any], now: datetime
+    *,
+    patient: Patient,
+    checkin_id: UUID,
+    data: Mapping[str, Any],
+    now: datetime,
+    rejected: Mapping[str, list[str]] | None = None,
 ) -> CheckInResult:
     """Store a check-in, triage it and raise/update flags; replay-safe on `checkin_id`.
 
     `data` holds `recorded_at`, any of the symptom fields (Celsius) and `notes`, already
-    validated for type and range. Check-in rules run as of `recorded_at` (a check-in queued
-    offline is judged against what came before it); flags are stamped with `now`.
+    validated for type and range (seeding and the simulator's cross-check call this directly;
+    the API goes through `checkin_submit`). Check-in rules run as of `recorded_at` (a check-in
+    queued offline is judged against what came before it); flags are stamped with `now`.
     """
     patient = patient_lock(patient_id=patient.id)
     existing = checkin_get_for_replay(patient=patient, checkin_id=checkin_id)
     if existing is not None:
         return CheckInResult(checkin=existing, created=False)
+    return _checkin_store(
+        patient=patient, checkin_id=checkin_id, data=data, rejected=rejected or {}, now=now
+    )
 
+
+def _checkin_store(
+    *,
+    patient: Patient,
+    checkin_id: UUID,
+    data: Mapping[str, Any],
+    rejected: Mapping[str, list[str]],
+    now: datetime,
+) -> CheckInResult:
+    """Insert, triage and flag a new check-in; the caller holds `patient_lock`."""
     surgery = current_surgery(patient)
     if surgery is None:
         raise ApplicationError(
@@ -106,6 +216,7 @@ def checkin_create(
         received_at=now,
         postop_day=postop_day(patient=patient, surgery=surgery, at=recorded_at),
         notes=data.get("notes", ""),
+        rejected={name: list(messages) for name, messages in rejected.items()},
         **{name: data.get(name) for name in SYMPTOM_FIELDS},
     )
     try:

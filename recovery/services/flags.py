@@ -3,7 +3,11 @@
 Writers hold the patient's row lock (`patient_lock`) while they upsert, so the partial unique
 constraint (one live flag per patient and category) is never raced into an IntegrityError.
 Alerts go through `notifications.notify`, which writes outbox rows inside our transaction and
-delivers after commit; its idempotency keys make every re-alert below happen at most once.
+delivers after commit; its idempotency keys make each alert happen at most once per member:
+a flag's opening and each rise in severity (`flag:<id>:<severity>`), each new finding on a
+live flag (`flag:<id>:<severity>:finding:<rule id>`), and each escalation level of each
+escalation round. What a finding does to a flag is decided by the pure
+`recovery.services.flag_decisions.flag_decide`, which the simulator calls too.
 """
 
 from __future__ import annotations
@@ -22,9 +26,10 @@ from django.http import HttpRequest
 
 from backend.exceptions import ApplicationError
 from notifications.services import Message, notify
-from recovery.models import AccessEvent, CareTeamMembership, CheckIn, Flag, Patient
+from recovery.models import AccessEvent, CareTeamMembership, CheckIn, Flag, FlagFinding, Patient
 from recovery.selectors import current_surgery
 from recovery.services.audit import access_event_record
+from recovery.services.flag_decisions import FlagAction, LiveFlag, flag_decide
 from recovery.services.triage_facts import (
     checkin_history,
     history_limit,
@@ -78,22 +83,29 @@ def _team_members(patient: Patient) -> list[CareTeamMembership]:
     return list(CareTeamMembership.objects.filter(team_id=patient.care_team_id).order_by("id"))
 
 
-def _alert_team(*, flags: Sequence[Flag], patient: Patient) -> int:
-    """Tell every member of the patient's team; the key carries the severity, so a later rise
-    in severity alerts again, once."""
-    if not flags:
+@dataclass(frozen=True)
+class _Alert:
+    flag: Flag
+    # Names what the team is told about: the flag at its severity (opened, or risen), or one
+    # new finding on it. The same stem twice is one alert (notify ignores a repeated key).
+    key_stem: str
+
+
+def _alert_team(*, alerts: Sequence[_Alert], patient: Patient) -> int:
+    """Tell every member of the patient's team, once per alert key."""
+    if not alerts:
         return 0
     members = _team_members(patient)
     messages = [
         Message(
             recipient_id=member.user_id,
             template=TEMPLATE_FLAG,
-            idempotency_key=f"flag:{flag.id}:{flag.severity}:{member.user_id}",
-            context=_alert_context(flag),
-            urgent=flag.severity_rank >= severity_rank(Flag.Severity.URGENT),
-            link=flag_link(flag),
+            idempotency_key=f"{alert.key_stem}:{member.user_id}",
+            context=_alert_context(alert.flag),
+            urgent=alert.flag.severity_rank >= severity_rank(Flag.Severity.URGENT),
+            link=flag_link(alert.flag),
         )
-        for flag in flags
+        for alert in alerts
         for member in members
     ]
     if not messages:
@@ -105,25 +117,30 @@ def _alert_team(*, flags: Sequence[Flag], patient: Patient) -> int:
 # ----------------------------------------------------------------------------------- upsert
 
 
-def _evidence_closed(*, patient: Patient, category: str) -> bool:
-    """A trend flag of this category was closed after the patient's latest check-in.
+def _categories_closed_since_last_checkin(
+    *, patient: Patient, categories: Iterable[str]
+) -> set[str]:
+    """Categories with a flag closed by the team after the patient's latest check-in.
 
     Trend rules see the same history every hour: without this, dismissing a silence or
     persistent-fever flag would open a fresh one at the next run, with no new evidence.
     """
+    categories = list(categories)
+    if not categories:
+        return set()
     last_received = CheckIn.objects.filter(patient=patient).aggregate(last=Max("received_at"))[
         "last"
     ]
     closed = Flag.objects.filter(
         patient=patient,
-        category=category,
+        category__in=categories,
         status__in=[Flag.Status.RESOLVED, Flag.Status.DISMISSED],
     ).exclude(status=Flag.Status.RESOLVED, resolved_by__isnull=True)  # closed by the system
     if last_received is not None:
         closed = closed.filter(
             Q(resolved_at__gte=last_received) | Q(dismissed_at__gte=last_received)
         )
-    return closed.exists()
+    return set(closed.values_list("category", flat=True).distinct())
 
 
 def _take_finding(flag: Flag, finding: Finding) -> None:
@@ -137,6 +154,40 @@ def _take_finding(flag: Flag, finding: Finding) -> None:
     flag.sources = list(finding.sources)
 
 
+def _restart_escalation(flag: Flag, now: datetime) -> None:
+    flag.status = Flag.Status.OPEN
+    flag.acknowledged_by = None
+    flag.acknowledged_at = None
+    flag.escalation_level = 0
+    flag.escalated_at = None
+    flag.alerted_at = now
+
+
+def _fired(flags: Iterable[Flag]) -> dict[UUID, set[tuple[str, str]]]:
+    """(rule_id, severity) of every finding each flag holds, in one query."""
+    fired: dict[UUID, set[tuple[str, str]]] = {}
+    for flag in flags:
+        # The headline counts even if its finding row predates the findings table.
+        fired[flag.id] = {(flag.rule_id, flag.severity)}
+    rows = FlagFinding.objects.filter(flag_id__in=list(fired)).values_list(
+        "flag_id", "rule_id", "severity"
+    )
+    for flag_id, rule_id, severity in rows:
+        fired[flag_id].add((rule_id, severity))
+    return fired
+
+
+def _group_by_category(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
+    grouped: dict[str, list[Finding]] = {}
+    for finding in findings:
+        grouped.setdefault(finding.category, []).append(finding)
+    # Most severe category first, as most_severe_per_category orders them.
+    return {
+        best.category: grouped[best.category]
+        for best in most_severe_per_category(f for group in grouped.values() for f in group)
+    }
+
+
 def flags_apply_findings(
     *,
     patient: Patient,
@@ -145,65 +196,93 @@ def flags_apply_findings(
     checkin: CheckIn | None = None,
     origin: str = Flag.Origin.CHECKIN,
 ) -> list[RaisedFlag]:
-    """Upsert one flag per category from the most severe finding of each, then alert.
+    """Upsert one flag per category from this evaluation's findings, record them, then alert.
 
-    - no live flag in the category: open one (a trend finding is skipped when a flag of that
-      category was closed since the latest check-in);
-    - a live flag of lower severity: take the new finding, reopen it if it was acknowledged,
-      restart its escalation, and alert again;
-    - otherwise: keep the flag as it is (highest severity wins) and link the check-in.
-    The caller holds `patient_lock`.
+    What happens to each category's flag is `flag_decide`'s decision (open / take a more
+    severe finding / re-alert on a new finding / keep); every new finding is recorded as a
+    FlagFinding with the facts it saw, and the check-in is linked to the flag. The patient is
+    shown each category's most severe finding of this evaluation. The caller holds
+    `patient_lock`.
     """
-    best = most_severe_per_category(findings)
-    if not best:
+    grouped = _group_by_category(findings)
+    if not grouped:
         return []
     live = {
         flag.category: flag
         for flag in Flag.objects.select_for_update().filter(
-            patient=patient,
-            status__in=Flag.LIVE_STATUSES,
-            category__in=[finding.category for finding in best],
+            patient=patient, status__in=Flag.LIVE_STATUSES, category__in=list(grouped)
         )
     }
+    fired = _fired(live.values())
+    closed = (
+        _categories_closed_since_last_checkin(
+            patient=patient, categories=[c for c in grouped if c not in live]
+        )
+        if origin == Flag.Origin.TREND
+        else set()
+    )
     raised: list[RaisedFlag] = []
-    to_alert: list[Flag] = []
-    for finding in best:
-        flag = live.get(finding.category)
-        if flag is None:
-            if origin == Flag.Origin.TREND and _evidence_closed(
-                patient=patient, category=finding.category
-            ):
-                continue
-            flag = Flag(
-                patient=patient,
-                category=finding.category,
-                origin=origin,
-                opened_at=now,
-                updated_at=now,
-                alerted_at=now,
+    alerts: list[_Alert] = []
+    recorded: list[FlagFinding] = []
+    for category, found in grouped.items():
+        flag = live.get(category)
+        state = None
+        if flag is not None:
+            state = LiveFlag(
+                severity=flag.severity, status=flag.status, fired=frozenset(fired[flag.id])
             )
-            _take_finding(flag, finding)
+        decision = flag_decide(
+            live=state,
+            findings=found,
+            from_trend=origin == Flag.Origin.TREND,
+            evidence_closed=category in closed,
+        )
+        if decision.action == FlagAction.SKIP:
+            continue
+        if flag is None:
+            assert decision.headline is not None
+            flag = Flag(patient=patient, category=category, origin=origin, opened_at=now)
+            _take_finding(flag, decision.headline)
+            flag.updated_at = flag.alerted_at = now
             flag.save(force_insert=True)
-            to_alert.append(flag)
-        elif severity_rank(finding.severity) > flag.severity_rank:
-            _take_finding(flag, finding)
-            # A worse problem needs fresh eyes even if the milder one was acknowledged.
-            flag.status = Flag.Status.OPEN
-            flag.acknowledged_by = None
-            flag.acknowledged_at = None
-            flag.escalation_level = 0
-            flag.escalated_at = None
-            flag.alerted_at = now
+            alerts.append(_Alert(flag, f"flag:{flag.id}:{flag.severity}"))
+        elif decision.action in (FlagAction.TAKE, FlagAction.REALERT):
+            if decision.headline is not None:
+                _take_finding(flag, decision.headline)
+            if decision.restart_escalation:
+                _restart_escalation(flag, now)
             flag.updated_at = now
             flag.save()
-            to_alert.append(flag)
+            alert = decision.alert
+            assert alert is not None
+            alerts.append(
+                _Alert(flag, f"flag:{flag.id}:{flag.severity}")
+                if decision.action == FlagAction.TAKE
+                else _Alert(flag, f"flag:{flag.id}:{alert.severity}:finding:{alert.rule_id}")
+            )
         elif checkin is not None:
             flag.updated_at = now
             flag.save(update_fields=["updated_at"])
+        recorded += [
+            FlagFinding(
+                flag=flag,
+                rule_id=finding.rule_id,
+                rule_version=finding.rule_version,
+                ruleset_version=finding.ruleset_version,
+                severity=finding.severity,
+                facts=finding.facts,
+                checkin=checkin,
+                at=now,
+            )
+            for finding in decision.record
+        ]
         if checkin is not None:
             flag.checkins.add(checkin)
-        raised.append(RaisedFlag(flag=flag, finding=finding))
-    _alert_team(flags=to_alert, patient=patient)
+        [shown] = most_severe_per_category(found)
+        raised.append(RaisedFlag(flag=flag, finding=shown))
+    if recorded:
+        FlagFinding.objects.bulk_create(recorded)
+    _alert_team(alerts=alerts, patient=patient)
     return raised
 
 
@@ -363,6 +442,9 @@ def flag_escalate(*, flag_id: UUID, from_level: int, now: datetime) -> bool:
         return False
     flag = Flag.objects.select_related("patient").get(id=flag_id)
     level = from_level + 1
+    # A flag reopened by a new finding escalates afresh: its escalation round (the alert that
+    # started the clock) is part of the key, so the earlier round's alerts do not absorb it.
+    round_ = int(flag.alerted_at.timestamp()) if flag.alerted_at else 0
     recipients = _escalation_recipients(patient=flag.patient, level=level)
     if not recipients:
         logger.warning("flag %s escalation level %s has nobody to alert", flag.id, level)
@@ -370,7 +452,9 @@ def flag_escalate(*, flag_id: UUID, from_level: int, now: datetime) -> bool:
         Message(
             recipient_id=member.user_id,
             template=TEMPLATE_ESCALATED,
-            idempotency_key=f"flag:{flag.id}:{flag.severity}:escalation{level}:{member.user_id}",
+            idempotency_key=(
+                f"flag:{flag.id}:{flag.severity}:escalation{level}:{round_}:{member.user_id}"
+            ),
             context=_alert_context(flag),
             urgent=True,
             link=flag_link(flag),

@@ -2,9 +2,10 @@
 
 Pure: `triage_patient` runs `recovery.triage.evaluate` on every report with the history the
 check-in service would load (the `history_limit` most recent earlier reports), and applies the
-findings with the same rules as `recovery.services.flags.flags_apply_findings` (one live flag
-per category; a more severe finding takes the flag over and reopens it; otherwise the flag is
-touched and the check-in linked). The periodic trend job (hourly in production) is simulated
+findings through the same decision as `recovery.services.flags.flags_apply_findings`
+(`recovery.services.flag_decisions.flag_decide`: one live flag per category; a new finding is
+recorded and re-alerts, a more severe one takes the flag over; a repeat only links the
+check-in). The periodic trend job (hourly in production) is simulated
 once per patient-week, an hour after the week's first report. Between reports, the care team
 acknowledges and resolves flags after delays that depend on severity, so the worklist at the
 end holds only recent ones.
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from recovery.services.flag_decisions import FlagAction, LiveFlag, flag_decide
 from recovery.simulation.cohort import Profile
 from recovery.simulation.trajectory import ACUTE, Report, new_uuid
 from recovery.triage import (
@@ -29,7 +31,6 @@ from recovery.triage import (
     evaluate,
     evaluate_trends,
     most_severe_per_category,
-    severity_rank,
 )
 
 # How long a care team takes to acknowledge and to close a flag, by severity (no source:
@@ -66,6 +67,15 @@ CATEGORY_OF = {  # which flag category a complication's symptoms raise first
 }
 
 
+@dataclass(frozen=True)
+class SimFinding:
+    """A FlagFinding row: a rule that fired on the flag, from which report, when."""
+
+    finding: Finding
+    checkin_id: uuid.UUID | None
+    at: datetime
+
+
 @dataclass
 class SimFlag:
     id: uuid.UUID
@@ -80,6 +90,7 @@ class SimFlag:
     resolved_at: datetime | None = None
     resolution_outcome: str = ""
     checkin_ids: list[uuid.UUID] = field(default_factory=list)
+    findings: list[SimFinding] = field(default_factory=list)
     # Which of the team's clinicians acted (an index: the writer maps it to a user).
     actor: int = 0
 
@@ -90,6 +101,10 @@ class SimFlag:
     @property
     def severity(self) -> str:
         return self.finding.severity
+
+    @property
+    def fired(self) -> frozenset[tuple[str, str]]:
+        return frozenset((f.finding.rule_id, f.finding.severity) for f in self.findings)
 
 
 @dataclass
@@ -162,20 +177,32 @@ def _upsert(
     report: Report | None,
     last_received: datetime,
 ) -> list[dict[str, Any]]:
-    """flags_apply_findings, in memory; returns what the patient is shown.
+    """flags_apply_findings, in memory (the same `flag_decide`); returns what the patient is shown.
 
     `report` is None for a trend run (origin trend: nothing linked, nothing shown)."""
     live = {flag.category: flag for flag in flags if flag.live}
+    grouped: dict[str, list[Finding]] = {}
+    for finding in findings:
+        grouped.setdefault(finding.category, []).append(finding)
     shown = []
-    for finding in most_severe_per_category(findings):
-        flag = live.get(finding.category)
+    for best in most_severe_per_category(findings):
+        flag = live.get(best.category)
+        decision = flag_decide(
+            live=None
+            if flag is None
+            else LiveFlag(severity=flag.severity, status=flag.status, fired=flag.fired),
+            findings=grouped[best.category],
+            from_trend=report is None,
+            evidence_closed=flag is None and _evidence_closed(flags, best.category, last_received),
+        )
+        if decision.action == FlagAction.SKIP:
+            continue
         if flag is None:
-            if report is None and _evidence_closed(flags, finding.category, last_received):
-                continue
+            assert decision.headline is not None
             flag = SimFlag(
                 id=new_uuid(rng),
-                category=finding.category,
-                finding=finding,
+                category=best.category,
+                finding=decision.headline,
                 opened_at=now,
                 updated_at=now,
                 alerted_at=now,
@@ -183,21 +210,27 @@ def _upsert(
                 actor=rng.randrange(1 << 16),
             )
             flags.append(flag)
-        elif severity_rank(finding.severity) > severity_rank(flag.severity):
-            flag.finding = finding
-            flag.status, flag.acknowledged_at = "open", None
-            flag.alerted_at = flag.updated_at = now
+        elif decision.action in (FlagAction.TAKE, FlagAction.REALERT):
+            if decision.headline is not None:
+                flag.finding = decision.headline
+            if decision.restart_escalation:
+                flag.status, flag.acknowledged_at = "open", None
+                flag.alerted_at = now
+            flag.updated_at = now
         elif report is not None:
             flag.updated_at = now
+        flag.findings += [
+            SimFinding(f, report.id if report is not None else None, now) for f in decision.record
+        ]
         if report is None:
             continue
         flag.checkin_ids.append(report.id)
         shown.append(
             {
                 "id": str(flag.id),
-                "category": finding.category,
-                "severity": finding.severity,
-                "advice": finding.advice,
+                "category": best.category,
+                "severity": best.severity,
+                "advice": best.advice,
             }
         )
     return shown

@@ -31,6 +31,7 @@ from recovery.models import (
     CheckIn,
     ChecklistEntry,
     Flag,
+    FlagFinding,
     Milestone,
     Patient,
     PatientPlan,
@@ -217,6 +218,22 @@ def _flag_row(flag: SimFlag, patient: Patient, clinicians: tuple[int, ...]) -> F
     )
 
 
+def _finding_rows(flag: SimFlag) -> list[FlagFinding]:
+    return [
+        FlagFinding(
+            flag_id=flag.id,
+            rule_id=item.finding.rule_id,
+            rule_version=item.finding.rule_version,
+            ruleset_version=item.finding.ruleset_version,
+            severity=item.finding.severity,
+            facts=item.finding.facts,
+            checkin_id=item.checkin_id,
+            at=item.at,
+        )
+        for item in flag.findings
+    ]
+
+
 def _response(
     answered: Answered, patient: Patient, surgery: Surgery, rng: random.Random
 ) -> QuestionnaireResponse:
@@ -255,6 +272,7 @@ class _Rows:
         self.milestones: list[Milestone] = []
         self.checkins: list[CheckIn] = []
         self.flags: list[Flag] = []
+        self.findings: list[FlagFinding] = []
         self.links: list[Any] = []
         self.entries: list[tuple[Any, ...]] = []  # CHECKLIST_COLUMNS
         self.responses: list[QuestionnaireResponse] = []
@@ -355,6 +373,7 @@ def patients_write(
         rows.responses += [_response(a, patient, surgery, rng) for a in sim.questionnaires]
         for flag in sim.triaged.flags:
             rows.flags.append(_flag_row(flag, patient, team.clinician_ids))
+            rows.findings += _finding_rows(flag)
             rows.links += [through(flag_id=flag.id, checkin_id=c) for c in flag.checkin_ids]
 
     for model, objects in (
@@ -372,6 +391,7 @@ def patients_write(
         (QuestionnaireResponse, rows.responses),
         (ReminderSchedule, rows.reminders),
         (Flag, rows.flags),
+        (FlagFinding, rows.findings),
         (through, rows.links),
     ):
         objects_insert(model, objects)

@@ -7,7 +7,7 @@ from typing import Any
 import factory
 from django.utils import timezone
 
-from recovery.models import CheckIn, Flag
+from recovery.models import CheckIn, Flag, FlagFinding
 from recovery.selectors import current_surgery
 from recovery.triage import SEVERITIES
 from tests.factories.recovery import PatientFactory
@@ -59,3 +59,19 @@ class FlagFactory(factory.django.DjangoModelFactory):
     opened_at = factory.LazyFunction(timezone.now)
     updated_at = factory.LazyAttribute(lambda f: f.opened_at)
     alerted_at = factory.LazyAttribute(lambda f: f.opened_at)
+
+
+class FlagFindingFactory(factory.django.DjangoModelFactory):
+    """One rule that fired on a flag (defaults: the flag's own headline rule)."""
+
+    class Meta:
+        model = FlagFinding
+
+    flag = factory.SubFactory(FlagFactory)
+    rule_id = factory.LazyAttribute(lambda f: f.flag.rule_id)
+    rule_version = factory.LazyAttribute(lambda f: f.flag.rule_version)
+    ruleset_version = factory.LazyAttribute(lambda f: f.flag.ruleset_version)
+    severity = factory.LazyAttribute(lambda f: f.flag.severity)
+    facts = factory.LazyAttribute(lambda f: dict(f.flag.facts))
+    checkin = None
+    at = factory.LazyAttribute(lambda f: f.flag.opened_at)

@@ -8,13 +8,16 @@ import time_machine
 from django.utils import timezone
 
 from recovery.models import CheckIn, Flag
-from recovery.models.checkins import BOOLEAN_FIELDS, INTEGER_RANGES
+from recovery.models.checkins import BOOLEAN_FIELDS, INTEGER_RANGES, SYMPTOM_FIELDS
 from tests.factories import PatientFactory
 from tests.factories.checkins import CheckInFactory, checkin_payload
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/me/check-ins/"
+# issue 14: the six answers added to the check-in contract.
+NEW_BOOLEANS = ("abdominal_pain", "coughing_blood", "racing_heartbeat", "drowsiness")
+NEW_FIELDS = (*NEW_BOOLEANS, "leg_symptom_side", "thigh_groin_pain")
 
 
 def _post(api, patient, body):
@@ -28,7 +31,7 @@ def _field_errors(response) -> dict:
 # --------------------------------------------------------------------------- validation
 
 
-INVALID_VALUES = [
+INVALID_ANSWERS = [
     *[(name, low - 1) for name, (low, _) in INTEGER_RANGES.items()],
     *[(name, high + 1) for name, (_, high) in INTEGER_RANGES.items()],
     *[(name, 2.5) for name in INTEGER_RANGES],
@@ -41,15 +44,38 @@ INVALID_VALUES = [
     ("temperature_f", 92.0),
     ("temperature_f", 110.0),
     ("wound_drainage", "green"),
+    ("leg_symptom_side", "middle"),
+    ("leg_symptom_side", True),
     ("notes", "x" * 2001),
-    ("recorded_at", "yesterday"),
-    ("id", "not-a-uuid"),
 ]
 
 
-@pytest.mark.parametrize(("field", "value"), INVALID_VALUES)
-def test_it_rejects_an_invalid_value_naming_the_field(api, patient, field, value) -> None:
-    response = _post(api, patient, checkin_payload(**{field: value}))
+@pytest.mark.parametrize(("field", "value"), INVALID_ANSWERS)
+def test_it_stores_the_check_in_without_an_invalid_answer_naming_it(
+    api, patient, field, value
+) -> None:
+    kept = "leg_pain" if field == "back_pain" else "back_pain"
+    response = _post(api, patient, checkin_payload(**{kept: 4, field: value}))
+    assert response.status_code == 201, response.json()
+    assert list(response.json()["rejected"]) == [field]
+    assert response.json()["rejected"][field]
+    stored = CheckIn.objects.get()
+    assert getattr(stored, kept) == 4
+    assert getattr(stored, field, "") in (None, "")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("recorded_at", "yesterday"),
+        ("recorded_at", None),
+        ("id", "not-a-uuid"),
+        ("id", None),
+        ("id", [1]),
+    ],
+)
+def test_it_refuses_a_body_whose_id_or_time_cannot_be_read(api, patient, field, value) -> None:
+    response = _post(api, patient, checkin_payload(chest_pain=True, **{field: value}))
     assert response.status_code == 400
     assert field in _field_errors(response)
     assert not CheckIn.objects.exists()
@@ -64,10 +90,46 @@ def test_it_requires_the_id_and_the_recording_time(api, patient, field) -> None:
     assert field in _field_errors(response)
 
 
-def test_it_names_every_unknown_field(api, patient) -> None:
-    response = _post(api, patient, checkin_payload(back_pian=3, fever=True))
+@pytest.mark.parametrize("body", [[{"back_pain": 3}], "back_pain=3", 7])
+def test_it_refuses_a_body_that_is_not_an_object(api, patient, body) -> None:
+    response = _post(api, patient, body)
     assert response.status_code == 400
-    assert set(_field_errors(response)) == {"back_pian", "fever"}
+    assert not CheckIn.objects.exists()
+
+
+def test_it_refuses_a_body_that_is_not_json(api, patient) -> None:
+    response = api(patient.user).post(URL, "{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert not CheckIn.objects.exists()
+
+
+def test_it_names_every_unknown_field_and_keeps_the_rest(api, patient) -> None:
+    response = _post(api, patient, checkin_payload(back_pian=3, fever=True, leg_pain=5))
+    assert response.status_code == 201
+    assert set(response.json()["rejected"]) == {"back_pian", "fever"}
+    assert CheckIn.objects.get().leg_pain == 5
+
+
+def test_it_bounds_how_many_unknown_fields_it_names(api, patient) -> None:
+    junk = {f"junk_{n}": True for n in range(50)}
+    response = _post(api, patient, checkin_payload(**junk))
+    assert response.status_code == 201
+    rejected = CheckIn.objects.get().rejected
+    assert len(rejected) == 21
+    assert "30 more" in rejected["non_field_errors"][0]
+
+
+def test_it_never_stores_free_text_sent_as_a_key(api, patient) -> None:
+    response = _post(api, patient, checkin_payload(**{"My name is Ann Smith": True}))
+    assert response.status_code == 201
+    assert "Ann" not in str(CheckIn.objects.get().rejected)
+    assert list(response.json()["rejected"]) == ["non_field_errors"]
+
+
+def test_it_answers_an_empty_rejected_object_when_nothing_was_dropped(api, patient) -> None:
+    response = _post(api, patient, checkin_payload(back_pain=2))
+    assert response.json()["rejected"] == {}
+    assert CheckIn.objects.get().rejected == {}
 
 
 @pytest.mark.parametrize(
@@ -76,6 +138,9 @@ def test_it_names_every_unknown_field(api, patient) -> None:
         *[(name, low) for name, (low, _) in INTEGER_RANGES.items()],
         *[(name, high) for name, (_, high) in INTEGER_RANGES.items()],
         *[(name, False) for name in BOOLEAN_FIELDS],
+        *[(name, True) for name in NEW_BOOLEANS],
+        *[("leg_symptom_side", side) for side in ("left", "right", "both", None)],
+        ("thigh_groin_pain", 7),
         ("temperature_c", 34.0),
         ("temperature_c", 36.8),
         ("wound_drainage", "none"),
@@ -110,10 +175,24 @@ def test_it_accepts_both_units_when_they_agree(api, patient) -> None:
     assert CheckIn.objects.get().temperature_c == 38.0
 
 
-def test_it_refuses_both_units_when_they_disagree(api, patient) -> None:
+def test_it_drops_both_readings_when_the_units_disagree(api, patient) -> None:
+    # Either one may be the typo: triage on neither and ask again.
     response = _post(api, patient, checkin_payload(temperature_c=37.0, temperature_f=101.0))
-    assert response.status_code == 400
-    assert "temperature_f" in _field_errors(response)
+    assert response.status_code == 201
+    assert set(response.json()["rejected"]) == {"temperature_c", "temperature_f"}
+    assert CheckIn.objects.get().temperature_c is None
+
+
+def test_it_says_when_a_celsius_reading_looks_like_fahrenheit(api, patient) -> None:
+    response = _post(api, patient, checkin_payload(temperature_c=100.4))
+    assert "temperature_f" in " ".join(response.json()["rejected"]["temperature_c"])
+
+
+def test_it_uses_a_valid_fahrenheit_reading_when_the_celsius_one_is_rejected(api, patient) -> None:
+    response = _post(api, patient, checkin_payload(temperature_c=100.4, temperature_f=100.4))
+    assert response.status_code == 201
+    assert CheckIn.objects.get().temperature_c == 38.0
+    assert list(response.json()["rejected"]) == ["temperature_c"]
 
 
 def test_it_refuses_a_check_in_from_the_future(api, patient) -> None:
@@ -262,3 +341,53 @@ def test_it_uses_the_client_id_as_the_primary_key(api, patient) -> None:
     body = checkin_payload()
     _post(api, patient, body)
     assert CheckIn.objects.get().id == uuid.UUID(body["id"])
+
+
+# ---------------------------------------------------------------------- the six new answers
+
+
+def test_it_lists_the_new_answers_in_the_schema(api) -> None:
+    schema = api().get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    components = schema["components"]["schemas"]
+    for component in ("CheckInInputRequest", "CheckInOutput"):
+        assert set(NEW_FIELDS) <= set(components[component]["properties"]), component
+    assert "rejected" in components["CheckInOutput"]["properties"]
+
+
+def test_it_stores_all_six_new_answers_and_returns_them(api, patient) -> None:
+    answers = {
+        "abdominal_pain": True,
+        "coughing_blood": False,
+        "racing_heartbeat": True,
+        "drowsiness": False,
+        "leg_symptom_side": "left",
+        "thigh_groin_pain": 6,
+    }
+    response = _post(api, patient, checkin_payload(**answers))
+    assert response.status_code == 201
+    assert {name: response.json()[name] for name in NEW_FIELDS} == answers
+    stored = CheckIn.objects.get()
+    assert {name: getattr(stored, name) for name in NEW_FIELDS} == answers
+
+
+def test_it_hands_the_new_answers_to_the_triage_engine(api, patient) -> None:
+    from recovery.triage import checkin_normalise
+
+    _post(api, patient, checkin_payload(coughing_blood=True, leg_symptom_side="both"))
+    facts = checkin_normalise(CheckIn.objects.get().facts())
+    assert (facts["coughing_blood"], facts["leg_symptom_side"]) == (True, "both")
+    assert set(NEW_FIELDS) <= set(facts)
+    assert set(NEW_FIELDS) <= set(SYMPTOM_FIELDS)
+
+
+def test_it_passes_the_new_answers_to_the_rules(api, patient, monkeypatch) -> None:
+    import recovery.services.checkins as service
+
+    seen: list[dict] = []
+    real = service.evaluate
+    monkeypatch.setattr(
+        service, "evaluate", lambda *a, **kw: seen.append(kw["checkin"]) or real(*a, **kw)
+    )
+    _post(api, patient, checkin_payload(racing_heartbeat=True, thigh_groin_pain=8))
+    [checkin] = seen
+    assert (checkin["racing_heartbeat"], checkin["thigh_groin_pain"]) == (True, 8)

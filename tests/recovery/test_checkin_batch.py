@@ -3,9 +3,10 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
-from recovery.models import CheckIn, Flag
+from recovery.models import CheckIn, Flag, FlagFinding
 from tests.factories.checkins import checkin_payload
 
 pytestmark = pytest.mark.django_db
@@ -18,22 +19,42 @@ def _batch(api, patient, items):
 
 
 def test_it_applies_each_item_and_reports_per_item(api, patient) -> None:
-    items = [checkin_payload(back_pain=2), checkin_payload(back_pain=11), checkin_payload()]
+    items = [checkin_payload(back_pain=2), checkin_payload(id="x"), checkin_payload()]
     response = _batch(api, patient, items)
     assert response.status_code == 200
     results = response.json()["results"]
     assert [r["status"] for r in results] == [201, 400, 201]
     assert [r["index"] for r in results] == [0, 1, 2]
-    assert [r["id"] for r in results] == [item["id"] for item in items]
-    assert "back_pain" in results[1]["error"]["extra"]["fields"]
+    assert [r["id"] for r in results] == [items[0]["id"], None, items[2]["id"]]
+    assert "id" in results[1]["error"]["extra"]["fields"]
     assert CheckIn.objects.count() == 2
 
 
 def test_it_does_not_let_one_bad_item_sink_the_others(api, patient) -> None:
-    items = [checkin_payload(mystery=True), checkin_payload(saddle_numbness=True)]
+    items = [checkin_payload(recorded_at="later"), checkin_payload(saddle_numbness=True)]
     results = _batch(api, patient, items).json()["results"]
     assert [r["status"] for r in results] == [400, 201]
     assert results[1]["check_in"]["flags"][0]["category"] == "cauda_equina"
+
+
+def test_it_stores_an_item_with_an_invalid_answer_and_names_it(api, patient) -> None:
+    items = [checkin_payload(mystery=True, back_pain=11, saddle_numbness=True)]
+    [result] = _batch(api, patient, items).json()["results"]
+    assert result["status"] == 201
+    assert set(result["check_in"]["rejected"]) == {"mystery", "back_pain"}
+    assert result["check_in"]["flags"][0]["category"] == "cauda_equina"
+
+
+def test_it_accepts_the_new_answers_in_a_batch(api, patient) -> None:
+    items = [checkin_payload(drowsiness=True, leg_symptom_side="right", thigh_groin_pain=3)]
+    [result] = _batch(api, patient, items).json()["results"]
+    assert result["check_in"]["rejected"] == {}
+    stored = CheckIn.objects.get()
+    assert (stored.drowsiness, stored.leg_symptom_side, stored.thigh_groin_pain) == (
+        True,
+        "right",
+        3,
+    )
 
 
 def test_it_treats_a_resent_batch_as_replays(api, patient) -> None:
@@ -61,13 +82,22 @@ def test_it_reports_another_patients_id_as_a_conflict(api, patient, other_patien
 
 def test_it_stores_queued_check_ins_oldest_first(api, patient) -> None:
     # Sent newest first; each is triaged against the ones recorded before it, so the older
-    # one must be stored (and received) first.
+    # one must be stored (and triaged) first: it is the one that opens the flag.
     now = timezone.now()
-    newer = checkin_payload(recorded_at=(now - timedelta(hours=1)).isoformat())
-    older = checkin_payload(recorded_at=(now - timedelta(hours=20)).isoformat())
+    newer = checkin_payload(recorded_at=(now - timedelta(hours=1)).isoformat(), chills=True)
+    older = checkin_payload(recorded_at=(now - timedelta(hours=20)).isoformat(), chills=True)
     _batch(api, patient, [newer, older])
-    stored = CheckIn.objects.order_by("received_at").values_list("id", flat=True)
-    assert [str(pk) for pk in stored] == [older["id"], newer["id"]]
+    [finding] = FlagFinding.objects.all()
+    assert str(finding.checkin_id) == older["id"]
+    assert Flag.objects.get().checkins.count() == 2
+
+
+def test_it_stamps_every_item_with_the_time_the_batch_arrived(api, patient) -> None:
+    now = timezone.now()
+    items = [checkin_payload(recorded_at=(now - timedelta(hours=h)).isoformat()) for h in (3, 1)]
+    with time_machine.travel(now, tick=False):
+        _batch(api, patient, items)
+    assert set(CheckIn.objects.values_list("received_at", flat=True)) == {now}
 
 
 def test_it_links_every_queued_report_of_a_problem_to_one_flag(api, patient) -> None:

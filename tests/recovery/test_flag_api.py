@@ -2,12 +2,13 @@
 
 from datetime import timedelta
 
+import factory
 import pytest
 from django.utils import timezone
 
 from recovery.models import AccessEvent, Flag
 from tests.factories import ClinicianFactory, PatientFactory
-from tests.factories.checkins import CheckInFactory, FlagFactory
+from tests.factories.checkins import CheckInFactory, FlagFactory, FlagFindingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -178,6 +179,69 @@ def test_it_hides_another_teams_flag_from_the_detail(api, patient, outsider_clin
     assert api(outsider_clinician).get(f"{LIST}{flag.id}/").status_code == 404
 
 
+# ----------------------------------------------------------------------------- findings
+
+
+def test_it_lists_every_finding_on_the_detail_oldest_first(api, patient, clinician) -> None:
+    flag = FlagFactory(patient=patient)
+    checkin = CheckInFactory(patient=patient)
+    later = flag.opened_at + timedelta(hours=2)
+    FlagFindingFactory(flag=flag, checkin=checkin)
+    FlagFindingFactory(
+        flag=flag,
+        rule_id="infection.purulent_drainage",
+        facts={"wound_drainage": "pus"},
+        checkin=None,
+        at=later,
+    )
+    findings = api(clinician).get(f"{LIST}{flag.id}/").json()["findings"]
+    assert findings == [
+        {
+            "rule_id": flag.rule_id,
+            "rule_version": flag.rule_version,
+            "severity": flag.severity,
+            "check_in": str(checkin.id),
+            "facts": flag.facts,
+            "at": flag.opened_at.isoformat().replace("+00:00", "Z"),
+        },
+        {
+            "rule_id": "infection.purulent_drainage",
+            "rule_version": flag.rule_version,
+            "severity": flag.severity,
+            "check_in": None,
+            "facts": {"wound_drainage": "pus"},
+            "at": later.isoformat().replace("+00:00", "Z"),
+        },
+    ]
+
+
+def test_it_audits_a_detail_read_once(api, patient, clinician) -> None:
+    flag = FlagFactory(patient=patient)
+    FlagFindingFactory(flag=flag)
+    api(clinician).get(f"{LIST}{flag.id}/")
+    assert AccessEvent.objects.filter(object_id=str(flag.id), action="view").count() == 1
+
+
+def test_it_leaves_the_findings_out_of_the_worklist(api, patient, clinician) -> None:
+    FlagFindingFactory(flag=FlagFactory(patient=patient))
+    [row] = api(clinician).get(LIST).json()["results"]
+    assert "findings" not in row
+
+
+def test_it_reads_the_detail_in_constant_queries(
+    api, patient, clinician, django_assert_max_num_queries
+) -> None:
+    flag = FlagFactory(patient=patient)
+    FlagFindingFactory.create_batch(
+        12, flag=flag, rule_id=factory.Sequence(lambda n: f"infection.rule_{n}")
+    )
+    client = api(clinician)
+    # membership, flag, check-in prefetch, findings, access-log insert
+    with django_assert_max_num_queries(6):
+        response = client.get(f"{LIST}{flag.id}/")
+    assert len(response.json()["findings"]) == 12
+
+
 def test_it_lists_only_the_callers_teams_flags(
     api, patient, other_patient, clinician, outsider_clinician
 ) -> None:
@@ -331,6 +395,7 @@ def test_it_lists_in_constant_queries(
     for _ in range(size):
         flag = FlagFactory(patient=PatientFactory(care_team=team))
         flag.checkins.add(CheckInFactory(patient=flag.patient))
+        FlagFindingFactory.create_batch(2, flag=flag, rule_id=factory.Iterator(["a", "b"]))
     client = api(clinician)
     # membership check, flags page, check-in prefetch, access-log insert
     with django_assert_max_num_queries(5):

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from notifications.models import Notification
-from recovery.models import CheckIn, Flag
+from recovery.models import CheckIn, Flag, FlagFinding
 from tests.factories import ClinicianFactory
 from tests.factories.checkins import FlagFactory, checkin_payload
 
@@ -163,3 +163,102 @@ def test_it_stamps_flags_with_the_server_time_not_the_phones(api, patient) -> No
         )
         flag = Flag.objects.get()
         assert flag.opened_at == timezone.now()
+
+
+# ------------------------------------------------------------ every rule that fired (issue 16)
+
+
+def test_it_records_every_rule_that_fired_with_the_facts_it_saw(api, patient) -> None:
+    # 38.9 °C, pus and chills: three infection rules; the flag used to keep only the chills.
+    body = _report(api, patient, temperature_c=38.9, wound_drainage="pus", chills=True)
+    flag = Flag.objects.get()
+    findings = {f.rule_id: f for f in FlagFinding.objects.filter(flag=flag)}
+    assert {
+        "infection.fever_in_monitoring_window",
+        "infection.purulent_drainage",
+        "infection.chills_in_monitoring_window",
+    } <= set(findings)
+    assert findings["infection.fever_in_monitoring_window"].facts["temperature_c"] == 38.9
+    assert findings["infection.purulent_drainage"].facts["wound_drainage"] == "pus"
+    assert findings["infection.chills_in_monitoring_window"].facts["chills"] is True
+    assert {str(f.checkin_id) for f in findings.values()} == {body["id"]}
+    assert all(f.rule_version >= 1 and f.at == flag.opened_at for f in findings.values())
+
+
+def test_it_keeps_the_most_severe_finding_as_the_headline(api, patient) -> None:
+    _report(api, patient, calf_pain_or_swelling=True, chest_pain=True)
+    flag = Flag.objects.get()
+    assert (flag.rule_id, flag.severity) == ("dvt_pe.chest_pain", "emergency")
+    recorded = FlagFinding.objects.filter(flag=flag).values_list("rule_id", "severity")
+    assert set(recorded) == {
+        ("dvt_pe.chest_pain", "emergency"),
+        ("dvt_pe.calf_pain_or_swelling", "urgent"),
+    }
+
+
+def test_it_records_a_finding_only_on_its_own_categorys_flag(api, patient) -> None:
+    _report(api, patient, saddle_numbness=True, temperature_c=38.9)
+    for flag in Flag.objects.all():
+        assert all(f.rule_id.startswith(flag.category) for f in flag.findings.all())
+
+
+def test_it_treats_the_headline_of_a_flag_without_findings_as_already_fired(
+    api, patient, clinician
+) -> None:
+    # A flag raised before findings were recorded: its headline is not news.
+    flag = FlagFactory(
+        patient=patient, rule_id="infection.wound_redness", facts={"wound_redness": True}
+    )
+    _report(api, patient, wound_redness=True)
+    assert _alerts(flag) == []
+    assert not FlagFinding.objects.filter(flag=flag).exists()
+
+
+def test_it_records_no_check_in_for_a_trend_finding(patient) -> None:
+    from recovery.services.flags import flags_apply_findings
+    from recovery.triage import Finding
+
+    finding = Finding(
+        rule_id="silence.no_checkin_first_six_weeks",
+        rule_version=1,
+        category="silence",
+        severity="routine",
+        advice="Please check in.",
+        rationale="",
+        sources=("R1",),
+        facts={"days_since_checkin": 3},
+    )
+    [raised] = flags_apply_findings(
+        patient=patient, findings=[finding], now=timezone.now(), origin=Flag.Origin.TREND
+    )
+    [recorded] = raised.flag.findings.all()
+    assert (recorded.checkin_id, recorded.facts) == (None, {"days_since_checkin": 3})
+
+
+def _backfill_sql() -> str:
+    # Found by content, not by file name: migration numbers are re-chained at merge.
+    import importlib
+    import pkgutil
+
+    import recovery.migrations as migrations
+
+    for module in pkgutil.iter_modules(migrations.__path__):
+        loaded = importlib.import_module(f"recovery.migrations.{module.name}")
+        if hasattr(loaded, "BACKFILL_FINDINGS"):
+            return loaded.BACKFILL_FINDINGS
+    raise AssertionError("no migration backfills flag findings")
+
+
+def test_it_backfills_each_existing_flags_headline_as_its_first_finding(patient) -> None:
+    from django.db import connection
+
+    flag = FlagFactory(patient=patient, facts={"temperature_c": 38.4})
+    with connection.cursor() as cursor:
+        cursor.execute(_backfill_sql())
+    [finding] = FlagFinding.objects.filter(flag=flag)
+    assert (finding.rule_id, finding.severity, finding.facts) == (
+        flag.rule_id,
+        flag.severity,
+        {"temperature_c": 38.4},
+    )
+    assert (finding.checkin_id, finding.at) == (None, flag.alerted_at)

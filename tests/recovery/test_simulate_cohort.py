@@ -14,6 +14,7 @@ from recovery.models import (
     CheckIn,
     ChecklistEntry,
     Flag,
+    FlagFinding,
     Milestone,
     Patient,
     PatientPlan,
@@ -91,6 +92,7 @@ def test_it_stores_exactly_what_the_simulation_produced() -> None:
         CheckIn,
         ChecklistEntry,
         Flag,
+        FlagFinding,
         QuestionnaireResponse,
         ReminderSchedule,
     ],
@@ -129,6 +131,17 @@ def test_it_links_every_check_in_flag_to_the_check_ins_that_raised_it() -> None:
         assert all(c.patient_id == flag.patient_id for c in flag.checkins.all())
     shown = {item["id"] for c in CheckIn.objects.exclude(flags=[]) for item in c.flags}
     assert shown <= {str(f.id) for f in flags}
+
+
+def test_it_records_each_simulated_flags_findings_with_its_headline() -> None:
+    sims = [patient_simulate(_plan(), i) for i in range(PATIENTS)]
+    _simulate()
+    simulated = sum(len(flag.findings) for s in sims for flag in s.triaged.flags)
+    assert simulated
+    assert FlagFinding.objects.count() == simulated
+    for flag in Flag.objects.prefetch_related("findings"):
+        fired = {(f.rule_id, f.severity) for f in flag.findings.all()}
+        assert (flag.rule_id, flag.severity) in fired
 
 
 @pytest.mark.parametrize(

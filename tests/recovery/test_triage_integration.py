@@ -145,3 +145,60 @@ def test_it_fails_the_system_check_when_the_rules_file_is_broken(settings, tmp_p
 
 def test_it_passes_the_system_check_with_the_packaged_rules() -> None:
     call_command("check")
+
+
+# ------------------------------------------------------- new answers, every finding recorded
+
+PROBE_RULES = """
+version: 1
+rules:
+  - id: dvt_pe.probe_new_answers
+    version: 1
+    category: dvt_pe
+    severity: emergency
+    kind: checkin
+    when:
+      all:
+        - {is_true: coughing_blood}
+        - {fact: leg_symptom_side, in: [left, both]}
+        - {fact: thigh_groin_pain, gte: 5}
+    advice: Test rule over the new answers.
+    rationale: Test rule.
+    sources: [R1]
+"""
+
+
+@time_machine.travel(NOON, tick=False)
+def test_it_lets_a_rule_read_the_new_answers(api, settings, tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(PROBE_RULES)
+    settings.TRIAGE_RULES_PATH = str(rules)
+    clear_ruleset_cache()
+    try:
+        patient = _on_day(9)
+        body = checkin_payload(coughing_blood=True, leg_symptom_side="left", thigh_groin_pain=6)
+        response = api(patient.user).post(URL, body, format="json")
+    finally:
+        clear_ruleset_cache()
+    [shown] = response.json()["flags"]
+    assert (shown["category"], shown["severity"]) == ("dvt_pe", "emergency")
+    assert Flag.objects.get().facts == {
+        "coughing_blood": True,
+        "leg_symptom_side": "left",
+        "thigh_groin_pain": 6,
+    }
+
+
+@time_machine.travel(NOON, tick=False)
+def test_it_shows_the_care_team_every_finding_behind_a_flag(api) -> None:
+    patient = _on_day(9)
+    nurse = ClinicianFactory(care_teams=[patient.care_team])
+    body = checkin_payload(temperature_c=38.9, wound_drainage="pus", chills=True)
+    api(patient.user).post(URL, body, format="json")
+    flag = Flag.objects.get()
+    detail = api(nurse).get(f"/api/v1/care/flags/{flag.id}/").json()
+    by_rule = {finding["rule_id"]: finding for finding in detail["findings"]}
+    assert by_rule["infection.fever_in_monitoring_window"]["facts"]["temperature_c"] == 38.9
+    assert by_rule["infection.purulent_drainage"]["facts"]["wound_drainage"] == "pus"
+    assert by_rule["infection.chills_in_monitoring_window"]["facts"]["chills"] is True
+    assert {finding["check_in"] for finding in detail["findings"]} == {body["id"]}

@@ -388,9 +388,12 @@ def test_a_patient_cannot_file_a_check_in_for_another_patient(api, world) -> Non
     body = checkin_payload(back_pain=4, patient=str(world["other_patient"].id))
     response = api(world["patient"].user).post("/api/v1/me/check-ins/", body, format="json")
 
-    assert response.status_code == 400
-    assert set(response.json()["extra"]["fields"]) == {"patient"}
+    # Partial input (issue 14): the foreign key is dropped and named; the caller's own answers
+    # are stored, for the caller.
+    assert response.status_code == 201
+    assert set(response.json()["rejected"]) == {"patient"}
     assert not CheckIn.objects.filter(patient=world["other_patient"]).exists()
+    assert CheckIn.objects.get(id=body["id"]).patient == world["patient"]
 
 
 def test_a_clinician_cannot_enroll_into_another_team_or_make_anyone_staff(api, world) -> None:
