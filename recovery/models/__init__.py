@@ -1,4 +1,5 @@
 from recovery.models.audit import AccessEvent
+from recovery.models.break_glass import BreakGlassGrant
 from recovery.models.checkins import CheckIn
 from recovery.models.flags import Flag
 from recovery.models.patients import ActivationCode, Patient
@@ -18,6 +19,7 @@ from recovery.models.teams import CareTeam, CareTeamMembership
 __all__ = [
     "AccessEvent",
     "ActivationCode",
+    "BreakGlassGrant",
     "CareTeam",
     "CareTeamMembership",
     "CheckIn",
