@@ -347,3 +347,11 @@ LOGGING = {
         "django.template": {"filters": ["drop_exception_detail"]},
     },
 }
+
+# SECURITY HARDENING (issue 17: admin, idle logoff, break-glass, bad input, audit trail)
+# ------------------------------------------------------------------------------
+# Request bodies: over the limit is a 413, JSON nested deeper than this a 400 (backend.parsers).
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 2_621_440)  # Django's 2.5 MB default
+API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 32)
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = ["backend.parsers.LimitedJSONParser"]
