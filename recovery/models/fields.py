@@ -6,6 +6,10 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils.functional import cached_property
 
+# Limits shared by the free-text fields and their serializers (issue 17).
+FREE_TEXT_MAX = 2000  # a clinician's note or reason, an implant description
+TEMPLATE_TEXT_MAX = 4000  # text copied from reviewed pathway data (longest today: ~260)
+
 
 class BoundedTextField(models.TextField):
     """Free text with a length limit the database enforces, not only forms and serializers.
