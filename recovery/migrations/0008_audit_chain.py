@@ -76,11 +76,20 @@ DROP FUNCTION IF EXISTS recovery_accessevent_refuse_change();
 def chain_existing_rows(apps, schema_editor):
     AccessEvent = apps.get_model("recovery", "AccessEvent")
     previous = audit_chain.GENESIS
+    batch = []
     rows = AccessEvent.objects.order_by("created_at", "id").iterator(chunk_size=2000)
     for seq, event in enumerate(rows, start=1):
-        digest = audit_chain.link_hash(audit_chain.event_canonical(event, seq=seq), previous)
-        AccessEvent.objects.filter(pk=event.pk).update(seq=seq, chain_hash=digest)
-        previous = digest
+        event.seq = seq
+        event.chain_hash = audit_chain.link_hash(
+            audit_chain.event_canonical(event, seq=seq), previous
+        )
+        previous = event.chain_hash
+        batch.append(event)
+        if len(batch) == 1000:
+            AccessEvent.objects.bulk_update(batch, ["seq", "chain_hash"])
+            batch = []
+    if batch:
+        AccessEvent.objects.bulk_update(batch, ["seq", "chain_hash"])
 
 
 def create_triggers(apps, schema_editor):

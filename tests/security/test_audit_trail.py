@@ -169,3 +169,24 @@ def test_it_keeps_the_chain_linear_under_concurrent_writers() -> None:
 
     assert errors == []
     assert "audit chain intact: 40 events" in _verify()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_chains_events_recorded_before_the_migration() -> None:
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("recovery", "0007_break_glass")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old_apps = executor.loader.project_state(before).apps
+    actor = UserFactory()
+    for n in range(5):
+        old_apps.get_model("recovery", "AccessEvent").objects.create(
+            actor_id=actor.id, action="view", object_type="patient", object_id=str(n)
+        )
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    access_event_record(actor=actor, action="view", object_type="patient")
+
+    assert "audit chain intact: 6 events" in _verify()
