@@ -47,10 +47,13 @@ class Command(BaseCommand):
                 head = row.chain_hash
                 yield row
 
-        for broken in chain_breaks(counted()):
+        found = chain_breaks(counted())
+        for broken in found:
             breaks.append(broken)
             if not options["all"]:
                 break
+        found.close()  # release the cursor now, not when the connection is already closed
+        rows.close()
         if breaks:
             for broken in breaks:
                 self.stderr.write(
