@@ -167,7 +167,7 @@ class AccessEventAdmin(PatientDataAdmin):
 
     list_display = ["seq", "created_at", "actor", "action", "object_type", "object_id", "patient"]
     list_filter = ["action", "object_type"]
-    list_select_related = ["actor"]
+    list_select_related = ["actor", "patient"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         teams = care_teams_for_clinician(clinician=request.user).values("id")
