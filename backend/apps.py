@@ -8,7 +8,10 @@ class BackendConfig(AppConfig):
     def ready(self) -> None:
         from celery.schedules import crontab
 
-        from backend import checks  # noqa: F401  (registers system checks)
+        from backend import (
+            checks,  # noqa: F401  (registers system checks)
+            session_idle,  # noqa: F401  (stamps sign-in time: issue 17)
+        )
         from backend.celery import ensure_filesystem_broker_dirs, register_beat
 
         ensure_filesystem_broker_dirs()

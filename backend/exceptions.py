@@ -10,7 +10,7 @@ import logging
 import traceback
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404
@@ -57,6 +57,12 @@ def application_error_body(exc: ApplicationError) -> dict[str, Any]:
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
         return Response(application_error_body(exc), status=exc.status_code)
+    if isinstance(exc, RequestDataTooBig):
+        # Django's own body limit (request.body / request.POST), reached outside our parser.
+        return Response(
+            error_body("Request body too large.", "too_large"),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, Http404):

@@ -1,4 +1,10 @@
-"""Staff see delivery failures here: disabled endpoints and failed rows, filterable."""
+"""Staff see delivery failures here: disabled endpoints and failed rows, filterable.
+
+Notification rows are read-only: they are a record of what was sent to whom (a patient's
+reminders included), so they are neither edited nor deleted by hand. Their texts are fixed
+catalogue sentences and their context opaque ids (notifications.catalogue), so no health data
+shows here.
+"""
 
 from django.contrib import admin
 
@@ -29,8 +35,11 @@ class NotificationAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: object) -> bool:
         return False  # rows come from notify(); hand-made ones would bypass the catalogue
 
-    def get_readonly_fields(self, request: object, obj: object = None) -> list[str]:
-        return [f.name for f in Notification._meta.fields]
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(Preference)

@@ -85,6 +85,14 @@ TEMPLATES: Mapping[str, Template] = {
             "patient_id",
         ),
         _t(
+            "careteam_break_glass",
+            "Emergency access to a patient on your team",
+            "A clinician outside your team opened a patient's record. Open the dashboard to "
+            "review the access log.",
+            "patient_id",
+            "grant_id",
+        ),
+        _t(
             "activation",
             "Your recovery app account is ready",
             "Use the activation code from your care team to sign in.",

@@ -8,6 +8,7 @@ from django.db.models import OuterRef, Prefetch, QuerySet
 from django.http import Http404
 
 from recovery.models import CareTeam, Patient, Surgery
+from recovery.selectors_break_glass import patient_get_under_break_glass
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -46,6 +47,12 @@ def patient_get_for_clinician(*, clinician: AnyUser, patient_id: UUID | str) -> 
     try:
         return patient_list_for_clinician(clinician=clinician).get(id=patient_id)
     except (Patient.DoesNotExist, ValueError) as exc:
+        # Break-glass (issue 17): an unexpired emergency grant opens this one patient.
+        granted = patient_get_under_break_glass(
+            clinician=clinician, patient_id=patient_id, queryset=_with_surgeries(Patient.objects)
+        )
+        if granted is not None:
+            return granted
         raise Http404("No such patient.") from exc
 
 

@@ -351,3 +351,25 @@ LOGGING = {
         "django.template": {"filters": ["drop_exception_detail"]},
     },
 }
+
+# SECURITY HARDENING (issue 17: admin, idle logoff, break-glass, bad input, audit trail)
+# ------------------------------------------------------------------------------
+# Request bodies: over the limit is a 413, JSON nested deeper than this a 400 (backend.parsers).
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 2_621_440)  # Django's 2.5 MB default
+API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 32)
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = ["backend.parsers.LimitedJSONParser"]
+# Cache-Control: no-store on /api/, /dashboard/ and the admin (backend.middleware).
+MIDDLEWARE.insert(MIDDLEWARE.index("backend.middleware.RequestIdMiddleware") + 1,
+                  "backend.middleware.NoStoreMiddleware")  # fmt: skip
+# Automatic logoff of browser sessions (backend.session_idle): idle limit, absolute limit.
+DASHBOARD_IDLE_MINUTES = env_int("DASHBOARD_IDLE_MINUTES", 15)
+DASHBOARD_SESSION_MAX_HOURS = env_int("DASHBOARD_SESSION_MAX_HOURS", 12)
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
+                  "backend.session_idle.SessionIdleMiddleware")  # fmt: skip
+# The admin's path ("" removes the admin from the URLconf); production should pick its own.
+# (read directly: env_str treats an empty value as unset)
+ADMIN_URL = __import__("os").environ.get("ADMIN_URL", "admin/").strip().strip("/")
+ADMIN_URL = f"{ADMIN_URL}/" if ADMIN_URL else ""
+# Break-glass (emergency) access to a patient outside the clinician's teams.
+BREAK_GLASS_MINUTES = env_int("BREAK_GLASS_MINUTES", 60)

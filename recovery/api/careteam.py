@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from recovery.api.permissions import IsClinician
 from recovery.api.serializers import PatientOutputSerializer
 from recovery.models import AccessEvent, Patient, Surgery
+from recovery.models.fields import FREE_TEXT_MAX
 from recovery.selectors import patient_get_for_clinician, patient_list_for_clinician
 from recovery.services.audit import access_event_record, access_events_record_list
 from recovery.services.enrollment import PatientData, SurgeryData, patient_enroll
@@ -30,8 +31,12 @@ class SurgeryInputSerializer(serializers.Serializer):
     brace_prescribed = serializers.BooleanField(default=False)
     discharge_date = serializers.DateField(required=False, allow_null=True, default=None)
     surgeon = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
-    instrumentation = serializers.CharField(required=False, allow_blank=True, default="")
-    graft = serializers.CharField(required=False, allow_blank=True, default="")
+    instrumentation = serializers.CharField(
+        max_length=FREE_TEXT_MAX, required=False, allow_blank=True, default=""
+    )
+    graft = serializers.CharField(
+        max_length=FREE_TEXT_MAX, required=False, allow_blank=True, default=""
+    )
     implants = serializers.ListField(
         child=serializers.DictField(child=serializers.CharField(max_length=120)),
         required=False,

@@ -19,6 +19,7 @@ from recovery.models import (
     PlanItem,
     Surgery,
 )
+from recovery.models.fields import FREE_TEXT_MAX
 from recovery.plan_selectors import (
     AdherenceReport,
     AdherenceWindow,
@@ -258,8 +259,10 @@ class SurgeryPatchInputSerializer(serializers.Serializer):
     brace_prescribed = serializers.BooleanField(required=False)
     discharge_date = serializers.DateField(required=False, allow_null=True)
     surgeon = serializers.CharField(max_length=120, required=False, allow_blank=True)
-    instrumentation = serializers.CharField(required=False, allow_blank=True)
-    graft = serializers.CharField(required=False, allow_blank=True)
+    instrumentation = serializers.CharField(
+        max_length=FREE_TEXT_MAX, required=False, allow_blank=True
+    )
+    graft = serializers.CharField(max_length=FREE_TEXT_MAX, required=False, allow_blank=True)
 
 
 class SurgeryUpdateOutputSerializer(serializers.Serializer):

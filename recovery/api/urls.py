@@ -137,3 +137,14 @@ urlpatterns += [
         name="care-patient-fhir",
     ),
 ]
+
+# Break-glass emergency access (issue 17)
+from recovery.api import break_glass  # noqa: E402
+
+urlpatterns += [
+    path(
+        "care/patients/<uuid:patient_id>/break-glass/",
+        break_glass.BreakGlassApi.as_view(),
+        name="care-patient-break-glass",
+    ),
+]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from recovery.dashboard import views
+from recovery.dashboard import break_glass_views, views
 
 app_name = "dashboard"
 
@@ -11,6 +11,9 @@ urlpatterns = [
     path("logout/", views.DashboardLogoutView.as_view(), name="logout"),
     path("time-zone/", views.time_zone, name="time-zone"),
     path("patients/<uuid:patient_id>/", views.patient_detail, name="patient"),
+    path(  # issue 17: emergency access
+        "patients/<uuid:patient_id>/break-glass/", break_glass_views.break_glass, name="break-glass"
+    ),
     path("outcomes/", views.outcomes, name="outcomes"),
     path("outcomes/export.csv", views.outcomes_csv, name="outcomes-csv"),
     path("flags/<uuid:flag_id>/", views.flag_detail, name="flag"),

@@ -1,4 +1,5 @@
 from recovery.models.audit import AccessEvent
+from recovery.models.break_glass import BreakGlassGrant
 from recovery.models.checkins import CheckIn
 from recovery.models.flag_findings import FlagFinding
 from recovery.models.flags import Flag
@@ -19,6 +20,7 @@ from recovery.models.teams import CareTeam, CareTeamMembership
 __all__ = [
     "AccessEvent",
     "ActivationCode",
+    "BreakGlassGrant",
     "CareTeam",
     "CareTeamMembership",
     "CheckIn",

@@ -1,7 +1,10 @@
 import uuid
+from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
+from django.utils import timezone
 
 
 class AppendOnlyError(Exception):
@@ -15,12 +18,24 @@ class AccessEventQuerySet(models.QuerySet["AccessEvent"]):
     def delete(self) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("Access events are append-only.")
 
+    def bulk_create(self, objs: Iterable["AccessEvent"], *args: Any, **kwargs: Any) -> list[Any]:
+        from recovery import audit_chain
+
+        events = list(objs)
+        with transaction.atomic(using=self.db, savepoint=False):
+            if not audit_chain.database_chains():
+                audit_chain.seal_in_python(events)
+            return super().bulk_create(events, *args, **kwargs)
+
 
 class AccessEvent(models.Model):
     """Who read or changed which patient's record, when, from where. Append-only.
 
-    The application cannot update or delete rows (queryset and instance both refuse);
-    pruning, if ever, is an operator's SQL with its own audit.
+    The application cannot update or delete rows (queryset and instance both refuse), and on
+    PostgreSQL a trigger refuses UPDATE and DELETE from anyone (migration 0008). Each row
+    carries `seq` and `chain_hash`, chained to the previous row (recovery.audit_chain), so an
+    edit made around the trigger shows in `manage.py verify_audit`. Pruning, if ever, is an
+    operator's job with its own audit and a re-anchored chain.
     """
 
     class Action(models.TextChoices):
@@ -32,6 +47,7 @@ class AccessEvent(models.Model):
         FLAG_ACKNOWLEDGE = "flag_acknowledge"
         FLAG_RESOLVE = "flag_resolve"
         FLAG_DISMISS = "flag_dismiss"
+        BREAK_GLASS = "break_glass"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     actor = models.ForeignKey(
@@ -49,7 +65,10 @@ class AccessEvent(models.Model):
     object_id = models.CharField(max_length=64, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    # Tamper evidence: filled at insert (by the PostgreSQL trigger, or in Python on SQLite).
+    seq = models.BigIntegerField(unique=True, null=True, blank=True, editable=False)
+    chain_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = AccessEventQuerySet.as_manager()
 
@@ -61,9 +80,14 @@ class AccessEvent(models.Model):
         return f"{self.actor_id} {self.action} {self.object_type} {self.object_id}"
 
     def save(self, *args: object, **kwargs: object) -> None:
+        from recovery import audit_chain
+
         if not self._state.adding:
             raise AppendOnlyError("Access events are append-only.")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        with transaction.atomic(savepoint=False):
+            if not audit_chain.database_chains():
+                audit_chain.seal_in_python([self])
+            super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("Access events are append-only.")

@@ -7,6 +7,8 @@ returns the stored answer (`flags`, `rejected`) instead of evaluating twice.
 from django.db import models
 from django.db.models import Q
 
+from recovery.models.fields import BoundedTextField
+
 # Field names are the public API contract (issue 4) and the triage engine's fact names.
 DRAINAGE_CHOICES = [
     ("none", "None"),
@@ -179,7 +181,7 @@ class CheckIn(models.Model):
         max_length=5, choices=LEG_SIDE_CHOICES, null=True, blank=True
     )
     thigh_groin_pain = models.PositiveSmallIntegerField(null=True, blank=True)
-    notes = models.TextField(blank=True, max_length=2000)  # stored, never used to decide
+    notes = BoundedTextField(blank=True, max_length=2000)  # stored, never used to decide
 
     # What the patient was told, exactly as first returned: a replay answers from here.
     flags = models.JSONField(default=list, blank=True)

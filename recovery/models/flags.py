@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from recovery.models.fields import BoundedTextField
 from recovery.triage.spec import CATEGORIES, SEVERITIES
 
 # Raised outside the check-in rule engine, by a questionnaire answer worse than the pre-op
@@ -90,13 +91,13 @@ class Flag(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
-    resolution_note = models.TextField(blank=True)
+    resolution_note = BoundedTextField(max_length=4000, blank=True)
     resolution_outcome = models.CharField(max_length=24, choices=Outcome.choices, blank=True)
     dismissed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     dismissed_at = models.DateTimeField(null=True, blank=True)
-    dismiss_reason = models.TextField(blank=True)
+    dismiss_reason = BoundedTextField(max_length=4000, blank=True)
 
     class Meta:
         ordering = ["-severity_rank", "opened_at", "id"]

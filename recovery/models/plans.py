@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from recovery.models.fields import FREE_TEXT_MAX, TEMPLATE_TEXT_MAX, BoundedTextField
+
 
 class PatientPlan(models.Model):
     """One plan per surgery; the patient's current plan is their latest surgery's."""
@@ -51,7 +53,7 @@ class PlanItem(models.Model):
     position = models.PositiveIntegerField(default=0)
     code = models.CharField(max_length=64)
     title = models.CharField(max_length=300)
-    detail = models.TextField(blank=True)
+    detail = BoundedTextField(max_length=TEMPLATE_TEXT_MAX, blank=True)
     kind = models.CharField(max_length=12, choices=Kind.choices)
     applies_if = models.CharField(max_length=32, default="always")
     # False: guidance shown in the plan but not ticked daily (and not counted in adherence).
@@ -64,7 +66,7 @@ class PlanItem(models.Model):
     end_day = models.IntegerField(null=True, blank=True)
     values = models.JSONField(default=dict, blank=True)
     sources = models.JSONField(default=list)
-    range_note = models.TextField(blank=True)
+    range_note = BoundedTextField(max_length=TEMPLATE_TEXT_MAX, blank=True)
     template_code = models.CharField(max_length=64)
     template_version = models.PositiveIntegerField()
 
@@ -78,7 +80,7 @@ class PlanItem(models.Model):
         blank=True,
         related_name="+",
     )
-    adjustment_reason = models.TextField(blank=True)
+    adjustment_reason = BoundedTextField(max_length=FREE_TEXT_MAX, blank=True)
     # Set when a rebuild replaced the item but checklist entries still point at it.
     retired_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -144,7 +146,7 @@ class Milestone(models.Model):
     # Recurring milestones (yearly reviews) get one row per occurrence, created one at a time.
     occurrence = models.PositiveIntegerField(default=1)
     title = models.CharField(max_length=300)
-    detail = models.TextField(blank=True)
+    detail = BoundedTextField(max_length=TEMPLATE_TEXT_MAX, blank=True)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     applies_if = models.CharField(max_length=32, default="always")
     day_min = models.IntegerField()
@@ -153,7 +155,7 @@ class Milestone(models.Model):
     target_date_max = models.DateField()
     repeat_every_days = models.PositiveIntegerField(null=True, blank=True)
     sources = models.JSONField(default=list)
-    range_note = models.TextField(blank=True)
+    range_note = BoundedTextField(max_length=TEMPLATE_TEXT_MAX, blank=True)
     template_code = models.CharField(max_length=64)
     template_version = models.PositiveIntegerField()
 
@@ -167,7 +169,7 @@ class Milestone(models.Model):
         blank=True,
         related_name="+",
     )
-    note = models.TextField(blank=True)
+    note = BoundedTextField(max_length=FREE_TEXT_MAX, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -258,7 +260,7 @@ class ImagingResult(models.Model):
     date = models.DateField()
     modality = models.CharField(max_length=8, choices=Modality.choices)
     finding = models.CharField(max_length=24, choices=Finding.choices)
-    note = models.TextField(blank=True)
+    note = BoundedTextField(max_length=FREE_TEXT_MAX, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -303,7 +305,7 @@ class ClinicianAdjustment(models.Model):
     )
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=24, choices=Kind.choices)
-    reason = models.TextField(blank=True)
+    reason = BoundedTextField(max_length=FREE_TEXT_MAX, blank=True)
     payload = models.JSONField(default=dict, blank=True)
     item = models.ForeignKey(
         PlanItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="adjustments"

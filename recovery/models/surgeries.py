@@ -5,6 +5,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 
+from recovery.models.fields import FREE_TEXT_MAX, BoundedTextField
+
 LEVELS_VALIDATOR = RegexValidator(
     r"^(T12-L1|L[1-5]-L[2-5]|L5-S1)(,(T12-L1|L[1-5]-L[2-5]|L5-S1))*$",
     "Levels are comma-separated segments such as 'L3-L4' or 'L3-L4,L4-L5'.",
@@ -41,8 +43,8 @@ class Surgery(models.Model):
     indication = models.CharField(max_length=20, choices=Indication.choices)
     approach = models.CharField(max_length=4, choices=Approach.choices)
     technique = models.CharField(max_length=10, choices=Technique.choices)
-    instrumentation = models.TextField(blank=True)
-    graft = models.TextField(blank=True)
+    instrumentation = BoundedTextField(max_length=FREE_TEXT_MAX, blank=True)
+    graft = BoundedTextField(max_length=FREE_TEXT_MAX, blank=True)
     # Structured implant list: [{"type": "pedicle_screw", "manufacturer": "...", "size": "..."}]
     implants = models.JSONField(default=list, blank=True)
     brace_prescribed = models.BooleanField(default=False)

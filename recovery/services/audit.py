@@ -49,3 +49,28 @@ def access_events_record_list(
         )
         for patient in patients
     )
+
+
+def access_events_record_rows(
+    *,
+    actor: Any,
+    rows: list[tuple[Any, object]],
+    object_type: str,
+    action: str = AccessEvent.Action.LIST,
+    request: HttpRequest | None = None,
+) -> None:
+    """One row per (patient id, object id) read, in one INSERT (the admin's change lists)."""
+    request_id = getattr(request, "request_id", "") if request else ""
+    ip = _client_ip(request) if request else None
+    AccessEvent.objects.bulk_create(
+        AccessEvent(
+            actor=actor,
+            patient_id=patient_id,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id or "")[:64],
+            request_id=request_id,
+            ip_address=ip,
+        )
+        for patient_id, object_id in rows
+    )

@@ -18,9 +18,9 @@ pytestmark = pytest.mark.django_db
 
 # The record: patient, surgeries, team, plans, items, milestones, flags, flag check-ins,
 # check-ins, questionnaire responses = 10. The endpoint adds scope (3) and the audit row (1);
-# the command its patient lookup.
+# the command its patient lookup, the --actor lookup and the audit row.
 ENDPOINT_BUDGET = 14
-COMMAND_BUDGET = 11
+COMMAND_BUDGET = 13
 
 
 def _grow(patient, size: int) -> None:
@@ -56,9 +56,17 @@ def test_it_keeps_the_command_query_count_flat(
     operated_patient, resolved_infection_flag, django_assert_max_num_queries, size
 ) -> None:
     _grow(operated_patient, size)
+    actor = ClinicianFactory()
     out = StringIO()
 
     with django_assert_max_num_queries(COMMAND_BUDGET):
-        call_command("export_fhir", str(operated_patient.id), stdout=out, stderr=StringIO())
+        call_command(
+            "export_fhir",
+            str(operated_patient.id),
+            "--actor",
+            actor.username,
+            stdout=out,
+            stderr=StringIO(),
+        )
 
     assert len(by_type(json.loads(out.getvalue()), "Observation")) > size

@@ -22,6 +22,9 @@ PUBLIC = "public"  # no authentication (token, refresh, activation, logout)
 PATIENT = "patient"  # the caller's own clinical data
 CARE = "care"  # a clinician of the object's care team
 ANY_USER = "any_user"  # any signed-in user, own objects only (inbox, devices, preferences)
+# Break-glass (issue 17): any clinician, any patient id, with a stated reason; deliberately
+# not a 404 for another team's clinician (tests/security/test_break_glass.py covers the grant).
+EMERGENCY = "emergency"
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("/api/v1/care/outcomes/", "get"): Rule(CARE),
     ("/api/v1/me/fhir/", "get"): Rule(PATIENT),
     ("/api/v1/care/patients/{patient_id}/fhir/", "get"): Rule(CARE, _patient_params),
+    ("/api/v1/care/patients/{patient_id}/break-glass/", "post"): Rule(EMERGENCY, _patient_params),
 }
 
 
@@ -208,14 +212,14 @@ def test_every_schema_operation_has_an_access_rule() -> None:
     assert not stale, f"rules for operations that no longer exist: {stale}"
 
 
-@pytest.mark.parametrize(("path", "method"), _ops(PATIENT, CARE, ANY_USER))
+@pytest.mark.parametrize(("path", "method"), _ops(PATIENT, CARE, ANY_USER, EMERGENCY))
 def test_anonymous_callers_are_refused(api, world, path, method) -> None:
     rule = RULES[(path, method)]
     response = _call(api, None, method, _url(path, rule.params(world)))
     assert response.status_code == 401, response.content
 
 
-@pytest.mark.parametrize(("path", "method"), _ops(PATIENT, CARE))
+@pytest.mark.parametrize(("path", "method"), _ops(PATIENT, CARE, EMERGENCY))
 def test_the_wrong_audience_is_forbidden(api, world, path, method) -> None:
     rule = RULES[(path, method)]
     url = _url(path, rule.params(world))
@@ -236,13 +240,14 @@ def test_another_teams_or_users_object_is_not_found(api, world, path, method) ->
     assert _call(api, outsider, method, url).status_code == 404, url
 
 
-@pytest.mark.parametrize(("path", "method"), _ops(PATIENT, CARE, ANY_USER))
+@pytest.mark.parametrize(("path", "method"), _ops(PATIENT, CARE, ANY_USER, EMERGENCY))
 def test_the_owner_gets_through(api, world, path, method) -> None:
     rule = RULES[(path, method)]
     owner = {
         PATIENT: world["patient"].user,
         ANY_USER: world["patient"].user,
         CARE: world["clinician"],
+        EMERGENCY: world["clinician"],
     }[rule.audience]
     response = _call(api, owner, method, _url(path, rule.params(world)))
     assert response.status_code not in (401, 403, 404), (path, method, response.content)
@@ -306,7 +311,7 @@ def _valid_bodies(world: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]
 
 
 def _owner(world: dict[str, Any], audience: str) -> Any:
-    return world["clinician"] if audience == CARE else world["patient"].user
+    return world["clinician"] if audience in {CARE, EMERGENCY} else world["patient"].user
 
 
 def _others_state(world: dict[str, Any]) -> dict[str, Any]:
@@ -342,7 +347,7 @@ def _others_state(world: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-WRITES = _ops(PATIENT, CARE, ANY_USER)
+WRITES = _ops(PATIENT, CARE, ANY_USER, EMERGENCY)
 WRITES = [op for op in WRITES if op[1] in {"post", "patch", "put"}]
 
 

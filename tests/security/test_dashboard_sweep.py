@@ -25,6 +25,10 @@ dashboard_urls = pytest.importorskip("recovery.dashboard.urls", reason="no dashb
 PUBLIC = "public"  # the login and logout pages themselves
 OBJECT = "object"  # one patient's (or one flag's) page or action
 PAGE = "page"  # a page of the clinician's own teams (lists, settings)
+# Break-glass (issue 17): any clinician may ask for emergency access to any patient id, so
+# another team's clinician gets the form, not a 404; the grant itself is tested in
+# tests/security/test_break_glass.py.
+EMERGENCY = "emergency"
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,10 @@ RULES: dict[str, list[Rule]] = {
     "flag": [Rule(OBJECT, owner_status=302, args=_flag_args)],
     "flag-acknowledge": [Rule(OBJECT, "post", 302, _flag_args)],
     "flag-resolve": [Rule(OBJECT, "post", 302, _flag_args, {"outcome": "advice_given"})],
+    "break-glass": [
+        Rule(EMERGENCY, args=_patient_args),
+        Rule(EMERGENCY, "post", 200, _patient_args, {"reason": "too short"}),
+    ],
 }
 
 

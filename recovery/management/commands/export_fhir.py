@@ -15,14 +15,17 @@ logger = logging.getLogger(__name__)
 class Command(BaseCommand):
     help = (
         "Write one patient's recovery record as a FHIR R4 Bundle (JSON) to stdout or a file. "
-        "With --actor, the export is recorded in the access audit trail under that user."
+        "The export is recorded in the access audit trail under --actor (required)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("patient_id", help="The patient's UUID.")
         parser.add_argument("--output", "-o", help="Write to this file instead of stdout.")
         parser.add_argument(
-            "--actor", help="Username to record as the exporter in the audit trail."
+            "--actor",
+            required=True,
+            help="Username to record as the exporter in the audit trail (required: no "
+            "patient data leaves without an audit row).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -30,16 +33,11 @@ class Command(BaseCommand):
             patient = Patient.objects.get(id=options["patient_id"])
         except (Patient.DoesNotExist, ValidationError, ValueError) as exc:
             raise CommandError(f"No patient with id {options['patient_id']!r}.") from exc
-        actor = None
-        if options["actor"]:
-            try:
-                actor = get_user_model().objects.get(username=options["actor"])
-            except get_user_model().DoesNotExist as exc:
-                raise CommandError(f"No user named {options['actor']!r}.") from exc
-        else:
-            # AccessEvent needs a user; an operator's shell export still leaves a log line.
-            logger.warning("FHIR export of patient %s without --actor: not in the audit trail",
-                           patient.id)  # fmt: skip
+        try:
+            actor = get_user_model().objects.get(username=options["actor"], is_active=True)
+        except get_user_model().DoesNotExist as exc:
+            raise CommandError(f"No user named {options['actor']!r}.") from exc
+        logger.info("FHIR export of patient %s by user %s", patient.id, actor.pk)
 
         export = fhir_export_start(patient=patient, actor=actor)
         if options["output"]:
