@@ -352,10 +352,10 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].update(
     }
 )
 # Failed sign-ins: (username, address) pairs are locked by axes (above). Per username, attempts
-# after LOGIN_DELAY_AFTER_FAILURES failures wait a doubling delay capped at LOGIN_DELAY_MAX_SECONDS
+# beyond LOGIN_DELAY_AFTER_FAILURES failures wait a doubling delay capped at LOGIN_DELAY_MAX_SECONDS
 # (slows a distributed guesser without locking the owner out). Per address, failures for any
 # usernames beyond LOGIN_ADDRESS_FAILURE_LIMIT within the cool-off get 429 (password spraying).
-LOGIN_DELAY_AFTER_FAILURES = env_int("LOGIN_DELAY_AFTER_FAILURES", 3)
+LOGIN_DELAY_AFTER_FAILURES = env_int("LOGIN_DELAY_AFTER_FAILURES", 5)
 LOGIN_DELAY_MAX_SECONDS = env_int("LOGIN_DELAY_MAX_SECONDS", 30)
 LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20)
 ACTIVATION_CODE_MAX_ATTEMPTS = env_int("ACTIVATION_CODE_MAX_ATTEMPTS", 5)

@@ -5,10 +5,10 @@ Three layers, all in the shared cache (Redis), all keyed by the real client addr
 
 - django-axes locks a (username, address) pair after AXES_FAILURE_LIMIT failures: the guesser's
   address is shut out, the owner signing in from anywhere else is not.
-- Per username, from any address: after LOGIN_DELAY_AFTER_FAILURES failures each further attempt
-  must wait a doubling delay (1 s, 2 s, 4 s, ... capped at LOGIN_DELAY_MAX_SECONDS) after the
-  last failure. That slows a guesser spread over many addresses to a crawl, while the owner is
-  held up for seconds, never locked out.
+- Per username, from any address: once more than LOGIN_DELAY_AFTER_FAILURES (5) failures are
+  counted, each further attempt must wait a doubling delay (1 s, 2 s, 4 s, ... capped at
+  LOGIN_DELAY_MAX_SECONDS) after the last failure. That slows a guesser spread over many
+  addresses to a crawl, while the owner is held up for seconds, never locked out.
 - Per address, for any usernames: LOGIN_ADDRESS_FAILURE_LIMIT failures within the axes cool-off
   end in 429 (password spraying: one password tried against many usernames).
 
@@ -55,9 +55,9 @@ def _address_key(address: str | None) -> str:
 
 def _delay_for(failures: int) -> int:
     over = failures - settings.LOGIN_DELAY_AFTER_FAILURES
-    if over < 0:
+    if over <= 0:
         return 0
-    return min(2**over, settings.LOGIN_DELAY_MAX_SECONDS)
+    return min(2 ** (over - 1), settings.LOGIN_DELAY_MAX_SECONDS)
 
 
 def login_attempt_check(

@@ -9,6 +9,7 @@ from tests.dashboard.factories import make_checkin, make_flag
 from tests.factories import ClinicianFactory, PatientFactory
 from tests.factories.plans import plan_of, planned_patient
 from tests.factories.questionnaires import record_scores
+from tests.mfa import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -258,7 +259,7 @@ def test_it_answers_404_for_another_teams_flag(web, outsider_clinician, patient,
 def test_it_requires_csrf_for_flag_actions(clinician, patient):
     flag = make_flag(patient)
     client = Client(enforce_csrf_checks=True)
-    client.force_login(clinician, backend="django.contrib.auth.backends.ModelBackend")
+    verified_login(client, clinician)
 
     response = client.post(f"/dashboard/flags/{flag.id}/acknowledge/")
 
