@@ -28,6 +28,7 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.utils import datetime_from_epoch
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,11 @@ class SessionRefreshToken(RefreshToken):
         token[SID_CLAIM] = uuid.uuid4().hex
         token[AUTH_TIME_CLAIM] = int(token.current_time.timestamp())
         token.set_exp()
+        # simplejwt stored the token before these claims existed: store the final text, which
+        # user_tokens_revoke reads the session id from.
+        OutstandingToken.objects.filter(jti=token[api_settings.JTI_CLAIM]).update(
+            token=str(token), expires_at=datetime_from_epoch(token["exp"])
+        )
         return token
 
     def set_exp(self, claim: str = "exp", from_time: Any = None, lifetime: Any = None) -> None:
