@@ -270,3 +270,83 @@ def password_reset_confirm_view(request: HttpRequest, uidb64: str, token: str) -
             messages.success(request, "Password changed. Please sign in.")
             return redirect("dashboard:login")
     return render(request, "dashboard/password_reset_confirm.html", {"form": form})
+
+
+# --- coordinators: team members' sign-in security ----------------------------------------------
+
+
+def _coordinated_members(coordinator: Any) -> list[dict[str, Any]]:
+    """Members of the teams this user coordinates, with their MFA and failed sign-in state."""
+    from axes.models import AccessAttempt
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from recovery.models import CareTeamMembership
+
+    teams = CareTeamMembership.objects.filter(
+        user=coordinator, role=CareTeamMembership.Role.COORDINATOR
+    ).values("team")
+    memberships = (
+        CareTeamMembership.objects.filter(team__in=teams)
+        .exclude(user=coordinator)
+        .select_related("user", "team")
+        .order_by("user__last_name", "user__username", "team__name")
+    )
+    members: dict[int, dict[str, Any]] = {}
+    for membership in memberships:
+        entry = members.setdefault(
+            membership.user_id, {"user": membership.user, "teams": [], "mfa": False, "failures": 0}
+        )
+        entry["teams"].append(f"{membership.team.name} ({membership.role})")
+    enrolled = set(
+        TOTPDevice.objects.filter(user__in=members, confirmed=True).values_list("user", flat=True)
+    )
+    failures: dict[str, int] = {}
+    usernames = [entry["user"].username for entry in members.values()]
+    for attempt in AccessAttempt.objects.filter(username__in=usernames):
+        count = attempt.failures_since_start
+        failures[attempt.username] = failures.get(attempt.username, 0) + count
+    for user_id, entry in members.items():
+        entry["mfa"] = user_id in enrolled
+        entry["failures"] = failures.get(entry["user"].username, 0)
+    return list(members.values())
+
+
+@require_http_methods(["GET"])
+def team_security(request: HttpRequest) -> HttpResponse:
+    """For coordinators: unlock a member's sign-in or reset their authenticator (both audited)."""
+    members = _coordinated_members(request.user)
+    return render(
+        request, "dashboard/team_security.html", {"members": members, "nav": "team-security"}
+    )
+
+
+def _member_action(request: HttpRequest, user_id: int, action: Any, done: str) -> HttpResponse:
+    from django.http import Http404
+
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None:
+        raise Http404
+    try:
+        action(actor=request.user, user=user, request=request)
+    except ApplicationError as exc:
+        if exc.status_code == 404:
+            raise Http404 from exc
+        raise
+    messages.success(request, done.format(name=user.get_full_name() or user.get_username()))
+    return redirect("dashboard:team-security")
+
+
+@require_http_methods(["POST"])
+def team_member_unlock(request: HttpRequest, user_id: int) -> HttpResponse:
+    from recovery.services.login_guard import clinician_unlock
+
+    return _member_action(request, user_id, clinician_unlock, "{name} can sign in again.")
+
+
+@require_http_methods(["POST"])
+def team_member_mfa_reset(request: HttpRequest, user_id: int) -> HttpResponse:
+    from recovery.services.mfa import mfa_reset
+
+    return _member_action(
+        request, user_id, mfa_reset, "{name} will set up a new authenticator at the next sign-in."
+    )

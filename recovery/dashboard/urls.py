@@ -18,6 +18,17 @@ urlpatterns = [
         views.clinician_required(account.password_change_view),
         name="password-change",
     ),
+    path("team/", views.clinician_required(account.team_security), name="team-security"),
+    path(
+        "team/<int:user_id>/unlock/",
+        views.clinician_required(account.team_member_unlock),
+        name="team-member-unlock",
+    ),
+    path(
+        "team/<int:user_id>/mfa-reset/",
+        views.clinician_required(account.team_member_mfa_reset),
+        name="team-member-mfa-reset",
+    ),
     path("password/reset/", account.password_reset_view, name="password-reset"),
     path(
         "password/reset/<uidb64>/<token>/",

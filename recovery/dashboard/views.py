@@ -62,7 +62,7 @@ def clinician_required(view: View) -> View:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if mfa_required_for(request.user) and not request.user.is_verified():
+        if not request.user.is_verified() and mfa_required_for(request.user):
             # A session without a verified second factor (issue 17): sign in again, with it.
             logout(request)
             return redirect_to_login(request.get_full_path())

@@ -22,6 +22,8 @@ PUBLIC = "public"  # no authentication (token, refresh, activation, logout)
 PATIENT = "patient"  # the caller's own clinical data
 CARE = "care"  # a clinician of the object's care team
 ANY_USER = "any_user"  # any signed-in user, own objects only (inbox, devices, preferences)
+# A coordinator of the member's team; swept in tests/security/test_lockout.py and test_mfa.py.
+COORDINATOR = "coordinator"
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,11 @@ RULES: dict[tuple[str, str], Rule] = {
     ("/api/v1/auth/token/refresh/", "post"): Rule(PUBLIC),
     ("/api/v1/auth/logout/", "post"): Rule(PUBLIC),
     ("/api/v1/auth/activate/", "post"): Rule(PUBLIC),
+    ("/api/v1/auth/password/reset/", "post"): Rule(PUBLIC),
+    ("/api/v1/auth/password/reset/confirm/", "post"): Rule(PUBLIC),
+    ("/api/v1/auth/password/change/", "post"): Rule(ANY_USER),
+    ("/api/v1/care/members/{user_id}/unlock/", "post"): Rule(COORDINATOR),
+    ("/api/v1/care/members/{user_id}/mfa-reset/", "post"): Rule(COORDINATOR),
     ("/api/v1/me/", "get"): Rule(PATIENT),
     ("/api/v1/care/patients/", "get"): Rule(CARE),
     ("/api/v1/care/patients/", "post"): Rule(CARE),

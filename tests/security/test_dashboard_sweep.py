@@ -46,6 +46,10 @@ def _flag_args(world: dict[str, Any]) -> list[str]:
     return [str(world["flag"].id)]
 
 
+def _member_args(world: dict[str, Any]) -> list[str]:
+    return [str(world["clinician"].pk)]
+
+
 # URL name (in the "dashboard" namespace) -> rules, one per method the URL serves.
 RULES: dict[str, list[Rule]] = {
     "login": [Rule(PUBLIC)],
@@ -57,6 +61,10 @@ RULES: dict[str, list[Rule]] = {
     "password-reset": [Rule(PUBLIC)],
     "password-reset-confirm": [Rule(PUBLIC)],
     "password-change": [Rule(PAGE)],
+    # Coordinators only: a nurse acting on a member (here herself) gets 404, as an outsider does.
+    "team-security": [Rule(PAGE)],
+    "team-member-unlock": [Rule(OBJECT, "post", 404, _member_args)],
+    "team-member-mfa-reset": [Rule(OBJECT, "post", 404, _member_args)],
     "worklist": [Rule(PAGE)],
     "worklist-live": [Rule(PAGE)],
     "time-zone": [Rule(PAGE), Rule(PAGE, "post", 302, data={"zone": "Europe/London"})],

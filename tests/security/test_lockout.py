@@ -182,3 +182,25 @@ def test_a_patient_sees_a_role_and_a_name_never_a_username(api, patient, clinici
     assert clinician.username not in str(entry)
     assert entry["role"] == "nurse"
     assert entry["viewer"] == "Care team member"
+
+
+def test_a_coordinator_unlocks_a_member_from_the_dashboard(api, clinician, coordinator) -> None:
+    from django.test import Client
+
+    from tests.mfa import verified_login
+
+    device = totp_device_for(clinician)
+    for _ in range(5):
+        Client(REMOTE_ADDR=ATTACKER).post(
+            "/dashboard/login/", {"username": clinician.username, "password": "wrong-password"}
+        )
+    page = verified_login(Client(), coordinator).get("/dashboard/team/")
+
+    coordinator_client = verified_login(Client(), coordinator)
+    response = coordinator_client.post(f"/dashboard/team/{clinician.pk}/unlock/")
+
+    assert b"Unlock" in page.content and clinician.username.encode() in page.content
+    assert response["Location"] == "/dashboard/team/"
+    assert AccessEvent.objects.filter(object_type="clinician_unlock", actor=coordinator).exists()
+    again = _token(api, clinician.username, PASSWORD, ATTACKER, otp=totp_code(device))
+    assert again.status_code == 200

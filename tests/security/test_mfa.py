@@ -312,3 +312,11 @@ def test_the_demo_clinicians_have_the_documented_totp_secrets(db) -> None:
     for username, secret in DEMO_TOTP_SECRETS.items():
         assert totp_secret(TOTPDevice.objects.get(user__username=username)) == secret
         assert secret in out.getvalue()
+
+
+@pytest.mark.parametrize("action", ["unlock", "mfa-reset"])
+def test_member_actions_refuse_anonymous_callers_and_patients(api, clinician, patient, action):
+    url = f"/api/v1/care/members/{clinician.pk}/{action}/"
+
+    assert api().post(url).status_code == 401
+    assert api(patient.user).post(url).status_code == 403
