@@ -1,6 +1,6 @@
 """Print the current 6-digit TOTP code for a base32 secret (demo accounts, smoke tests).
 
-    .venv/bin/python scripts/totp_code.py NURSEDEMONURSEDEMONURSEDEMONURSE
+.venv/bin/python scripts/totp_code.py NURSEDEMONURSEDEMONURSEDEMONURSE
 """
 
 import base64
