@@ -204,3 +204,23 @@ def test_a_coordinator_unlocks_a_member_from_the_dashboard(api, clinician, coord
     assert AccessEvent.objects.filter(object_type="clinician_unlock", actor=coordinator).exists()
     again = _token(api, clinician.username, PASSWORD, ATTACKER, otp=totp_code(device))
     assert again.status_code == 200
+
+
+def test_an_activation_code_allows_five_failed_claims(api, db) -> None:
+    from recovery.services.activation import activation_code_issue
+    from tests.factories import UserFactory
+
+    patient = PatientFactory(user=UserFactory(is_active=False))
+    code = activation_code_issue(patient=patient)
+    weak = {"activation_code": code, "username": "ana.r", "password": "1234"}
+    statuses = [
+        api().post("/api/v1/auth/activate/", weak, REMOTE_ADDR=f"192.0.2.{n}").status_code
+        for n in range(6)
+    ]
+
+    good = {**weak, "password": "a-long-and-unusual-passphrase"}
+    response = api().post("/api/v1/auth/activate/", good, REMOTE_ADDR="192.0.2.99")
+
+    assert statuses == [400] * 5 + [429]
+    assert response.status_code == 429
+    assert response.json()["code"] == "too_many_attempts"
