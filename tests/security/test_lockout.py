@@ -224,3 +224,9 @@ def test_an_activation_code_allows_five_failed_claims(api, db) -> None:
     assert statuses == [400] * 5 + [429]
     assert response.status_code == 429
     assert response.json()["code"] == "too_many_attempts"
+
+
+def test_a_body_that_is_not_an_object_is_refused_with_400(api) -> None:
+    response = api().post(TOKEN, ["not", "an", "object"], format="json")
+
+    assert response.status_code == 400
