@@ -19,9 +19,10 @@ COPY requirements.txt .
 RUN pip install -r requirements.txt
 
 COPY . .
-# collectstatic imports the settings, which demand a SECRET_KEY when DEBUG is false. The dummy
-# key lives only in this RUN step's environment; it is not stored in the image's ENV.
+# collectstatic imports the settings, which demand SECRET_KEY and JWT_SIGNING_KEY when DEBUG is
+# false. The dummy keys live only in this RUN step's environment; it is not stored in the image's ENV.
 RUN DEBUG=false SECRET_KEY=build-only-collectstatic-not-a-secret \
+        JWT_SIGNING_KEY=build-only-collectstatic-not-a-secret-either \
         python manage.py collectstatic --noinput -v 0 \
     && mkdir -p /app/var \
     && chown app:app /app/var

@@ -1,13 +1,87 @@
+"""Authentication plumbing shared by the API and the dashboard: lockout response, JWT
+deny-list, MFA-verified sessions, and client-address throttles."""
+
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.request import Request
+from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import InvalidToken
 
-from backend.exceptions import error_body
+from backend.client_ip import client_ip
 
 
 def lockout_response(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """django-axes lockout: the common error shape for the API, a plain page for the browser."""
+    from backend.exceptions import error_body  # backend.exceptions imports DRF's views
+
     message = "Too many failed sign-in attempts. Try again later."
     if request.path.startswith("/api/"):
         return JsonResponse(error_body(message, "locked_out"), status=429)
     return HttpResponse(message, status=429, content_type="text/plain")
+
+
+class DenyListJWTAuthentication(JWTAuthentication):
+    """simplejwt's bearer authentication, refusing tokens revoked by logout or reuse detection.
+
+    A revoked access token's `jti`, or the `sid` of its sign-in, sits in the Redis deny-list
+    (recovery.services.tokens) until the token would have expired anyway.
+    """
+
+    def get_validated_token(self, raw_token: bytes) -> Any:
+        from recovery.services.tokens import token_is_denied
+
+        token = super().get_validated_token(raw_token)
+        if token_is_denied(token.payload):
+            raise InvalidToken(
+                {"detail": "Token has been revoked.", "code": "token_not_valid", "messages": []}
+            )
+        return token
+
+
+class VerifiedSessionAuthentication(SessionAuthentication):
+    """A dashboard session reaches the API only once its second factor is verified.
+
+    The dashboard signs a clinician in only after the code, so this is defence in depth against
+    a session created some other way (e.g. the admin's login form).
+    """
+
+    def authenticate(self, request: Request) -> tuple[Any, None] | None:
+        from recovery.services.mfa import mfa_required_for
+
+        result = super().authenticate(request)
+        if result is None:
+            return None
+        user = request._request.user
+        if mfa_required_for(result[0]) and not getattr(user, "is_verified", lambda: False)():
+            return None
+        return result
+
+
+class ClientAddressMixin:
+    def get_ident(self, request: Request) -> str:
+        return client_ip(request._request) or "unknown"
+
+
+class AuthAddressThrottle(ClientAddressMixin, SimpleRateThrottle):
+    """Sign-in and refresh requests per client address, signed in or not."""
+
+    scope = "auth_address"
+
+    def get_cache_key(self, request: Request, view: Any) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class AuthGlobalThrottle(SimpleRateThrottle):
+    """Sign-in and refresh requests for the whole site: a ceiling for distributed attacks."""
+
+    scope = "auth_global"
+
+    def get_cache_key(self, request: Request, view: Any) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": "all"}
+
+
+class ClientAddressScopedThrottle(ClientAddressMixin, ScopedRateThrottle):
+    """A view's `throttle_scope`, counted per client address (never a raw X-Forwarded-For)."""

@@ -6,6 +6,8 @@ the errors an operation can return are part of the contract, not a surprise.
 
 from typing import Any
 
+from drf_spectacular.authentication import SessionScheme
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -48,3 +50,13 @@ class ProjectAutoSchema(AutoSchema):
             body["description"] = description
             bodies[code] = body
         return bodies
+
+
+# Security review (issue 17): the project's authentication classes are simplejwt's bearer and
+# Django's session authentication with extra refusals; they document as those schemes.
+class DenyListJWTScheme(SimpleJWTScheme):
+    target_class = "backend.auth.DenyListJWTAuthentication"
+
+
+class VerifiedSessionScheme(SessionScheme):
+    target_class = "backend.auth.VerifiedSessionAuthentication"

@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH_ENV = {
     "DJANGO_SETTINGS_MODULE": "bench.settings",
     "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret-key-not-for-deployment-0123"),
+    "JWT_SIGNING_KEY": os.environ.get("JWT_SIGNING_KEY", "bench-only-jwt-key-not-a-secret-0123"),
     "DEBUG": "false",
 }
 

@@ -97,3 +97,24 @@ def send_due_reminders_batch() -> int:
     from recovery.reminders.sweep import reminders_send_due
 
     return reminders_send_due(now=timezone.now(), max_batches=1).runs
+
+
+# Password reset email (security review, issue 17): the worker makes the link, so the request
+# that asked answers equally fast whether or not the account exists.
+@shared_task(name="recovery.tasks.send_password_reset_email")
+def send_password_reset_email(user_id: int) -> None:
+    from django.contrib.auth import get_user_model
+    from django.core.mail import send_mail
+
+    from recovery.services.passwords import RESET_SUBJECT, password_reset_email_body
+
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not user.email:
+        return
+    send_mail(
+        RESET_SUBJECT,
+        password_reset_email_body(user=user),
+        settings.DEFAULT_FROM_EMAIL,
+        [user.email],
+        fail_silently=False,
+    )

@@ -336,6 +336,69 @@ INSTRUMENT_WORDING_DIR = env_str("INSTRUMENT_WORDING_DIR")
 # Base URL of this deployment's own FHIR code systems (a URL the organisation controls).
 FHIR_SYSTEM_BASE = env_str("FHIR_SYSTEM_BASE", "https://fhir.l3l4-recovery.example")
 
+# AUTHENTICATION HARDENING (security review, issue 17): MFA, lockout, tokens, passwords
+# ------------------------------------------------------------------------------
+# Reverse proxies in front of web that append X-Forwarded-For (compose's proxy: 1). 0 = the
+# socket address is the client. One rule for axes, the DRF throttles and the audit trail.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "backend.client_ip.client_ip"
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
+    "backend.auth.DenyListJWTAuthentication",
+    "backend.auth.VerifiedSessionAuthentication",
+]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].update(
+    {
+        # Token and refresh endpoints: per client address, and for the whole site.
+        "auth_address": env_str("THROTTLE_AUTH_ADDRESS", "60/minute"),
+        "auth_global": env_str("THROTTLE_AUTH_GLOBAL", "3000/minute"),
+        "password_reset": env_str("THROTTLE_PASSWORD_RESET", "10/hour"),
+    }
+)
+# Failed sign-ins: (username, address) pairs are locked by axes (above). Per username, attempts
+# beyond LOGIN_DELAY_AFTER_FAILURES failures wait a doubling delay capped at LOGIN_DELAY_MAX_SECONDS
+# (slows a distributed guesser without locking the owner out). Per address, failures for any
+# usernames beyond LOGIN_ADDRESS_FAILURE_LIMIT within the cool-off get 429 (password spraying).
+LOGIN_DELAY_AFTER_FAILURES = env_int("LOGIN_DELAY_AFTER_FAILURES", 5)
+LOGIN_DELAY_MAX_SECONDS = env_int("LOGIN_DELAY_MAX_SECONDS", 30)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20)
+ACTIVATION_CODE_MAX_ATTEMPTS = env_int("ACTIVATION_CODE_MAX_ATTEMPTS", 5)
+
+# JWTs get their own key, so rotating it signs every phone out without touching sessions,
+# password-reset links or signed cookies (docs/security-tokens.md).
+JWT_SIGNING_KEY = env_secret(
+    "JWT_SIGNING_KEY", "dev-only-insecure-jwt-key-do-not-deploy" if DEBUG else None
+)
+if not JWT_SIGNING_KEY:
+    raise ImproperlyConfigured(
+        "JWT_SIGNING_KEY is required when DEBUG is false (set JWT_SIGNING_KEY or "
+        "JWT_SIGNING_KEY_FILE; it must differ from SECRET_KEY)."
+    )
+SIMPLE_JWT["SIGNING_KEY"] = JWT_SIGNING_KEY
+SIMPLE_JWT["UPDATE_LAST_LOGIN"] = False  # the token view sends user_logged_in instead
+# A refresh token never outlives this from the sign-in, however often it is rotated.
+JWT_REFRESH_ABSOLUTE_DAYS = env_int("JWT_REFRESH_ABSOLUTE_DAYS", 30)
+
+# MFA (TOTP via django-otp, plus 10 single-use recovery codes) for clinicians and staff.
+CLINICIAN_MFA_REQUIRED = env_bool("CLINICIAN_MFA_REQUIRED", True)
+INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = "backend.admin_config.OTPAdminConfig"
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "L3-L4 Recovery")
+MFA_RECOVERY_CODE_COUNT = 10
+
+# Password reset links are single-use (the token covers the password hash) and last 1 hour.
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3600)
+# Where a patient's reset link points: the app (or its web fallback) posts uid, token and the
+# new password to /api/v1/auth/password/reset/confirm/.
+PATIENT_PASSWORD_RESET_URL = env_str(
+    "PATIENT_PASSWORD_RESET_URL",
+    f"{PUBLIC_BASE_URL}/app/reset-password?uid={{uid}}&token={{token}}",
+)
+
 # LOGGING: structured enough to grep, and never a patient's health data (see docs/security.md).
 # ------------------------------------------------------------------------------
 LOGGING = {

@@ -7,6 +7,7 @@ import os
 
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-with-enough-length-0123456789")
+os.environ.setdefault("JWT_SIGNING_KEY", "test-only-jwt-signing-key-not-the-secret-key-0123456789")
 
 from django.core.exceptions import ImproperlyConfigured
 

@@ -45,7 +45,8 @@ class PatientAccessEventOutputSerializer(serializers.ModelSerializer):
         fields = ["id", "created_at", "viewer", "role", "action", "object_type"]
 
     def get_viewer(self, event: AccessEvent) -> str:
-        return event.actor.get_full_name() or event.actor.get_username()
+        # A display name, never the username (a sign-in credential; issue 17).
+        return event.actor.get_full_name() or "Care team member"
 
     def get_role(self, event: AccessEvent) -> str:
         roles = {m.role for m in event.actor.care_memberships.all()}

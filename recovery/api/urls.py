@@ -18,6 +18,24 @@ urlpatterns = [
     path("auth/token/refresh/", auth.TokenRefreshApi.as_view(), name="auth-token-refresh"),
     path("auth/logout/", auth.LogoutApi.as_view(), name="auth-logout"),
     path("auth/activate/", auth.ActivateApi.as_view(), name="auth-activate"),
+    # Passwords and team members' sign-in security (issue 17)
+    path("auth/password/change/", auth.PasswordChangeApi.as_view(), name="auth-password-change"),
+    path("auth/password/reset/", auth.PasswordResetApi.as_view(), name="auth-password-reset"),
+    path(
+        "auth/password/reset/confirm/",
+        auth.PasswordResetConfirmApi.as_view(),
+        name="auth-password-reset-confirm",
+    ),
+    path(
+        "care/members/<int:user_id>/unlock/",
+        auth.TeamMemberUnlockApi.as_view(),
+        name="care-member-unlock",
+    ),
+    path(
+        "care/members/<int:user_id>/mfa-reset/",
+        auth.TeamMemberMfaResetApi.as_view(),
+        name="care-member-mfa-reset",
+    ),
     # Patient (mobile)
     path("me/", patient.MeApi.as_view(), name="me"),
     path("me/access-log/", access_log.MyAccessLogApi.as_view(), name="me-access-log"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from recovery.dashboard import break_glass_views, views
+from recovery.dashboard import account, break_glass_views, views
 
 app_name = "dashboard"
 
@@ -9,6 +9,32 @@ urlpatterns = [
     path("worklist/live/", views.worklist_live, name="worklist-live"),
     path("login/", views.DashboardLoginView.as_view(), name="login"),
     path("logout/", views.DashboardLogoutView.as_view(), name="logout"),
+    # Second factor and passwords (issue 17)
+    path("login/code/", account.login_otp, name="login-otp"),
+    path("account/two-factor/", account.mfa_setup, name="mfa-setup"),
+    path("account/recovery-codes/", account.mfa_recovery_codes, name="mfa-recovery-codes"),
+    path(
+        "account/password/",
+        views.clinician_required(account.password_change_view),
+        name="password-change",
+    ),
+    path("team/", views.clinician_required(account.team_security), name="team-security"),
+    path(
+        "team/<int:user_id>/unlock/",
+        views.clinician_required(account.team_member_unlock),
+        name="team-member-unlock",
+    ),
+    path(
+        "team/<int:user_id>/mfa-reset/",
+        views.clinician_required(account.team_member_mfa_reset),
+        name="team-member-mfa-reset",
+    ),
+    path("password/reset/", account.password_reset_view, name="password-reset"),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        account.password_reset_confirm_view,
+        name="password-reset-confirm",
+    ),
     path("time-zone/", views.time_zone, name="time-zone"),
     path("patients/<uuid:patient_id>/", views.patient_detail, name="patient"),
     path(  # issue 17: emergency access

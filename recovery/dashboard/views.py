@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.views import LoginView, LogoutView, redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -22,9 +23,11 @@ from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
+from backend.client_ip import client_ip
 from backend.exceptions import ApplicationError
 from recovery.dashboard import outcomes as outcomes_view
 from recovery.dashboard import selectors
+from recovery.dashboard.account import pending_start
 from recovery.dashboard.forms import (
     ClinicianLoginForm,
     FlagResolveForm,
@@ -37,6 +40,13 @@ from recovery.models import AccessEvent
 from recovery.selectors import is_clinician, patient_get_for_clinician
 from recovery.services.audit import access_event_record, access_events_record_list
 from recovery.services.flags import flag_acknowledge, flag_resolve
+from recovery.services.login_guard import (
+    LoginRefused,
+    login_attempt_check,
+    login_failure_record,
+    login_success_record,
+)
+from recovery.services.mfa import mfa_required_for, otp_needed
 
 View = Callable[..., HttpResponse]
 
@@ -52,6 +62,10 @@ def clinician_required(view: View) -> View:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
+        if not request.user.is_verified() and mfa_required_for(request.user):
+            # A session without a verified second factor (issue 17): sign in again, with it.
+            logout(request)
+            return redirect_to_login(request.get_full_path())
         if not is_clinician(request.user):
             raise PermissionDenied("The dashboard is for care-team members.")
         with timezone.override(zone_for(request)):
@@ -61,10 +75,43 @@ def clinician_required(view: View) -> View:
 
 
 class DashboardLoginView(LoginView):
+    """Password first; then the code (account.login_otp) or, without a device, enrollment.
+
+    The login guard runs before the password is checked: a (username, address) pair locked by
+    axes, a username inside its progressive delay, or an address that has sprayed too many
+    failures gets 429 (recovery.services.login_guard).
+    """
+
     template_name = "dashboard/login.html"
     authentication_form = ClinicianLoginForm
     redirect_authenticated_user = True
     next_page = reverse_lazy("dashboard:worklist")
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        username = str(request.POST.get("username", ""))[:150]
+        try:
+            login_attempt_check(request=request, username=username, address=client_ip(request))
+        except LoginRefused as exc:
+            response = HttpResponse(exc.message, status=429, content_type="text/plain")
+            response["Retry-After"] = str(exc.retry_after)
+            return response
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form: ClinicianLoginForm) -> HttpResponse:
+        if form.has_error("__all__", "invalid_login"):
+            login_failure_record(
+                username=str(form.data.get("username", ""))[:150],
+                address=client_ip(self.request),
+            )
+        return super().form_invalid(form)
+
+    def form_valid(self, form: ClinicianLoginForm) -> HttpResponse:
+        user = form.get_user()
+        if otp_needed(user):
+            pending_start(self.request, user=user, next_url=self.get_redirect_url())
+            return redirect("dashboard:login-otp")
+        login_success_record(username=user.get_username())
+        return super().form_valid(form)
 
 
 class DashboardLogoutView(LogoutView):

@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -42,8 +43,43 @@ def activation_code_issue(*, patient: Patient, created_by: object | None = None)
     return f"{code[:4]}-{code[4:8]}-{code[8:]}"
 
 
-@transaction.atomic
+TOO_MANY_ATTEMPTS = "Too many attempts with this activation code. Ask your care team for a new one."
+
+
+def _attempts_key(code: str) -> str:
+    return f"activation:attempts:{_digest(code)}"
+
+
+def activation_attempt_check(*, code: str) -> None:
+    """Each code (valid or not) allows ACTIVATION_CODE_MAX_ATTEMPTS failed claims (issue 17)."""
+    if (cache.get(_attempts_key(code)) or 0) >= settings.ACTIVATION_CODE_MAX_ATTEMPTS:
+        raise ApplicationError(TOO_MANY_ATTEMPTS, code="too_many_attempts", status_code=429)
+
+
+def activation_attempt_failed(*, code: str) -> None:
+    key = _attempts_key(code)
+    window = settings.ACTIVATION_CODE_TTL_HOURS * 3600
+    if not cache.add(key, 1, timeout=window):
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, timeout=window)
+
+
 def patient_activate(*, code: str, username: str, password: str) -> Patient:
+    """Claim the account; wrong codes, weak passwords and taken names count against the code."""
+    activation_attempt_check(code=code)
+    try:
+        patient = _patient_activate(code=code, username=username, password=password)
+    except ApplicationError:
+        activation_attempt_failed(code=code)
+        raise
+    cache.delete(_attempts_key(code))
+    return patient
+
+
+@transaction.atomic
+def _patient_activate(*, code: str, username: str, password: str) -> Patient:
     now = timezone.now()
     activation = (
         ActivationCode.objects.select_for_update()

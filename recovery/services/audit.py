@@ -6,9 +6,11 @@ from recovery.models import AccessEvent, Patient
 
 
 def _client_ip(request: HttpRequest) -> str | None:
-    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted proxy rewrites
-    # it, and the deployment's proxy sets REMOTE_ADDR through gunicorn's forwarded-allow-ips.
-    return request.META.get("REMOTE_ADDR") or None
+    # The one rule shared with axes and the throttles: X-Forwarded-For counted from the right,
+    # only as far as TRUSTED_PROXY_COUNT proxies (backend.client_ip).
+    from backend.client_ip import client_ip
+
+    return client_ip(request)
 
 
 def access_event_record(

@@ -7,6 +7,8 @@ import pytest
 import time_machine
 from django.test import Client
 
+from tests.mfa import verified_login
+
 # Debian's chromium, headless; `playwright install` cannot download browsers here.
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -28,12 +30,12 @@ def browser_type_launch_args() -> dict[str, object]:
 
 @pytest.fixture
 def web() -> Callable[..., Client]:
-    """`web(user)` is a Django test client with a session for user; `web()` is anonymous."""
+    """`web(user)`: a client signed in as user (second factor verified); `web()`: anonymous."""
 
     def _as(user: object | None = None) -> Client:
         client = Client()
         if user is not None:
-            client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+            verified_login(client, user)
         return client
 
     return _as

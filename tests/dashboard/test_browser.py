@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from playwright.sync_api import ConsoleMessage, Page, expect
 
@@ -15,6 +16,7 @@ from recovery.models import Flag
 from tests.dashboard.factories import make_checkin, make_flag
 from tests.dashboard.world import seed_cohort
 from tests.factories import PASSWORD, PatientFactory
+from tests.mfa import totp_code, totp_device_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,7 +38,10 @@ def _sign_in(page: Page, base: str, username: str) -> None:
     page.goto(f"{base}/dashboard/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
+    device = totp_device_for(get_user_model().objects.get(username=username))
     page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("6-digit code").fill(totp_code(device))
+    page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", level=1, name="Worklist")).to_be_visible()
 
 

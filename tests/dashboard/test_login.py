@@ -2,6 +2,7 @@ import pytest
 from django.test import Client
 
 from tests.factories import PASSWORD
+from tests.mfa import totp_code, totp_device_for
 
 pytestmark = pytest.mark.django_db
 
@@ -10,6 +11,14 @@ LOGIN = "/dashboard/login/"
 
 def _login(client: Client, username: str, password: str, **extra: str):
     return client.post(LOGIN, {"username": username, "password": password, **extra})
+
+
+def _login_with_code(client: Client, user, **extra: str):
+    """Password, then the authenticator code: the clinician's full sign-in."""
+    device = totp_device_for(user)
+    first = _login(client, user.username, PASSWORD, **extra)
+    assert first["Location"] == "/dashboard/login/code/"
+    return client.post("/dashboard/login/code/", {"otp": totp_code(device)})
 
 
 def test_it_redirects_anonymous_visitors_to_the_login_page(web):
@@ -22,7 +31,7 @@ def test_it_redirects_anonymous_visitors_to_the_login_page(web):
 def test_it_signs_a_clinician_in_and_lands_on_the_worklist(clinician):
     client = Client()
 
-    response = _login(client, clinician.username, PASSWORD)
+    response = _login_with_code(client, clinician)
 
     assert response.status_code == 302
     assert response["Location"] == "/dashboard/"
@@ -38,7 +47,7 @@ def test_it_signs_a_clinician_in_and_lands_on_the_worklist(clinician):
     ],
 )
 def test_it_follows_only_local_next_urls(clinician, next_url, expected):
-    response = _login(Client(), clinician.username, PASSWORD, next=next_url)
+    response = _login_with_code(Client(), clinician, next=next_url)
 
     assert response["Location"] == expected
 

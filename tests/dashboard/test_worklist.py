@@ -9,6 +9,7 @@ from tests.dashboard.factories import make_checkin, make_flag
 from tests.factories import ClinicianFactory, PatientFactory
 from tests.factories.plans import plan_of, planned_patient
 from tests.factories.questionnaires import record_scores
+from tests.mfa import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -174,8 +175,8 @@ def test_it_uses_a_constant_number_of_queries(
     # session, user, membership check, teams, flags (with their current surgery), one query
     # per attention signal (silence, adherence, overdue milestones, worse than baseline), two
     # for overdue questionnaires (patients, their responses: skipped when no patient can be
-    # overdue), access-event insert
-    with django_assert_max_num_queries(12):
+    # overdue), access-event insert, the session's OTP device
+    with django_assert_max_num_queries(13):
         response = client.get("/dashboard/")
     assert len(response.context["data"].flags) == size
 
@@ -258,7 +259,7 @@ def test_it_answers_404_for_another_teams_flag(web, outsider_clinician, patient,
 def test_it_requires_csrf_for_flag_actions(clinician, patient):
     flag = make_flag(patient)
     client = Client(enforce_csrf_checks=True)
-    client.force_login(clinician, backend="django.contrib.auth.backends.ModelBackend")
+    verified_login(client, clinician)
 
     response = client.post(f"/dashboard/flags/{flag.id}/acknowledge/")
 

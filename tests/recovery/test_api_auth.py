@@ -150,8 +150,10 @@ def test_it_refuses_a_taken_username(api, other_patient) -> None:
 
 
 def test_it_throttles_activation_guessing(api) -> None:
-    body = {"activation_code": "AAAA-BBBB-CCCC", "username": "x.y", "password": NEW_PASSWORD}
-    statuses = [api().post(ACTIVATE, body).status_code for _ in range(11)]
+    def body(n: int) -> dict[str, str]:
+        return {"activation_code": f"AAAA-BBBB-CC{n:02d}", "username": "x.y", "password": "p" * 12}
+
+    statuses = [api().post(ACTIVATE, body(n)).status_code for n in range(11)]
     assert statuses[:10] == [400] * 10
     assert statuses[10] == 429
 

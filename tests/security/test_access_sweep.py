@@ -25,6 +25,8 @@ ANY_USER = "any_user"  # any signed-in user, own objects only (inbox, devices, p
 # Break-glass (issue 17): any clinician, any patient id, with a stated reason; deliberately
 # not a 404 for another team's clinician (tests/security/test_break_glass.py covers the grant).
 EMERGENCY = "emergency"
+# A coordinator of the member's team; swept in tests/security/test_lockout.py and test_mfa.py.
+COORDINATOR = "coordinator"
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,11 @@ RULES: dict[tuple[str, str], Rule] = {
     ("/api/v1/auth/token/refresh/", "post"): Rule(PUBLIC),
     ("/api/v1/auth/logout/", "post"): Rule(PUBLIC),
     ("/api/v1/auth/activate/", "post"): Rule(PUBLIC),
+    ("/api/v1/auth/password/reset/", "post"): Rule(PUBLIC),
+    ("/api/v1/auth/password/reset/confirm/", "post"): Rule(PUBLIC),
+    ("/api/v1/auth/password/change/", "post"): Rule(ANY_USER),
+    ("/api/v1/care/members/{user_id}/unlock/", "post"): Rule(COORDINATOR),
+    ("/api/v1/care/members/{user_id}/mfa-reset/", "post"): Rule(COORDINATOR),
     ("/api/v1/me/", "get"): Rule(PATIENT),
     ("/api/v1/care/patients/", "get"): Rule(CARE),
     ("/api/v1/care/patients/", "post"): Rule(CARE),

@@ -18,6 +18,8 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.mfa import verified_login
+
 pytestmark = pytest.mark.django_db
 
 dashboard_urls = pytest.importorskip("recovery.dashboard.urls", reason="no dashboard yet")
@@ -48,10 +50,25 @@ def _flag_args(world: dict[str, Any]) -> list[str]:
     return [str(world["flag"].id)]
 
 
+def _member_args(world: dict[str, Any]) -> list[str]:
+    return [str(world["clinician"].pk)]
+
+
 # URL name (in the "dashboard" namespace) -> rules, one per method the URL serves.
 RULES: dict[str, list[Rule]] = {
     "login": [Rule(PUBLIC)],
     "logout": [Rule(PUBLIC, "post", 302)],
+    # Sign-in's second step, enrollment and password reset: reached before signing in.
+    "login-otp": [Rule(PUBLIC)],
+    "mfa-setup": [Rule(PUBLIC)],
+    "mfa-recovery-codes": [Rule(PUBLIC, "post")],
+    "password-reset": [Rule(PUBLIC)],
+    "password-reset-confirm": [Rule(PUBLIC)],
+    "password-change": [Rule(PAGE)],
+    # Coordinators only: a nurse acting on a member (here herself) gets 404, as an outsider does.
+    "team-security": [Rule(PAGE)],
+    "team-member-unlock": [Rule(OBJECT, "post", 404, _member_args)],
+    "team-member-mfa-reset": [Rule(OBJECT, "post", 404, _member_args)],
     "worklist": [Rule(PAGE)],
     "worklist-live": [Rule(PAGE)],
     "time-zone": [Rule(PAGE), Rule(PAGE, "post", 302, data={"zone": "Europe/London"})],
@@ -105,7 +122,7 @@ def world(patient, other_patient, clinician, outsider_clinician, staff) -> dict[
 def _call(user: Any, name: str, rule: Rule, world: dict[str, Any]) -> tuple[str, Any]:
     client = Client()
     if user is not None:
-        client.force_login(user)
+        verified_login(client, user)
     url = reverse(f"dashboard:{name}", args=rule.args(world))
     return url, getattr(client, rule.method)(url, rule.data or {})
 

@@ -30,10 +30,13 @@ def _production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     }
     secret_file = tmp_path / "secret_key"
     secret_file.write_text(secrets.token_urlsafe(50) + "\n")
+    jwt_key_file = tmp_path / "jwt_signing_key"
+    jwt_key_file.write_text(secrets.token_urlsafe(50) + "\n")
     env.update(
         DJANGO_SETTINGS_MODULE="backend.settings.base",
         DEBUG="false",
         SECRET_KEY_FILE=str(secret_file),
+        JWT_SIGNING_KEY_FILE=str(jwt_key_file),
         ALLOWED_HOSTS="recovery.example.org",
         CSRF_TRUSTED_ORIGINS="https://recovery.example.org",
         # Never contacted by `check`; the URLs only have to be production-shaped.
@@ -64,9 +67,10 @@ def test_it_reads_every_secret_from_its_file(tmp_path: Path) -> None:
     password_file.write_text("smtp-secret-from-file\n")
     env = _production_env(tmp_path, EMAIL_HOST_PASSWORD_FILE=str(password_file))
     expected_key = Path(env["SECRET_KEY_FILE"]).read_text().strip()
+    jwt_key = Path(env["JWT_SIGNING_KEY_FILE"]).read_text().strip()
     probe = (
         "from django.conf import settings as s; "
-        f"print(s.SECRET_KEY == {expected_key!r}, s.SIMPLE_JWT['SIGNING_KEY'] == s.SECRET_KEY, "
+        f"print(s.SECRET_KEY == {expected_key!r}, s.SIMPLE_JWT['SIGNING_KEY'] == {jwt_key!r}, "
         "s.EMAIL_HOST_PASSWORD == 'smtp-secret-from-file')"
     )
     result = _manage(env, "shell", "--no-imports", "-c", probe)

@@ -145,6 +145,8 @@ def _app_env(database_url: str, var_dir: Path) -> dict[str, str]:
         ALLOWED_HOSTS="127.0.0.1",
         SECURE_SSL_REDIRECT="false",
         THROTTLE_CHECKIN="100000/hour",
+        THROTTLE_AUTH_ADDRESS="100000/hour",  # the client signs in once per cycle
+        JWT_SIGNING_KEY="fault-test-jwt-key-" + uuid.uuid4().hex,
         LOG_LEVEL="WARNING",
     )
     return env
@@ -154,6 +156,7 @@ SEED = """
 import json
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
+from recovery.services.mfa import totp_device_enroll
 from tests.factories import ClinicianFactory, PatientFactory
 patient = PatientFactory()
 nurse = ClinicianFactory(care_teams=[patient.care_team])
@@ -161,6 +164,7 @@ session = SessionStore()
 session[SESSION_KEY] = str(nurse.pk)
 session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
 session[HASH_SESSION_KEY] = nurse.get_session_auth_hash()
+session["otp_device_id"] = totp_device_enroll(user=nurse).persistent_id  # MFA verified
 session.create()
 print(json.dumps({"username": patient.user.username, "session": session.session_key}))
 """

@@ -22,6 +22,7 @@ from notifications.dispatch import notification_deliver
 from notifications.models import Endpoint, Notification
 from recovery.models import Flag
 from tests.factories.checkins import checkin_payload
+from tests.mfa import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -167,7 +168,7 @@ def _dashboard_reads(clinician: Any, patient_id: str, flag: Flag) -> None:
     except NoReverseMatch:
         return
     browser = Client()
-    browser.force_login(clinician)
+    verified_login(browser, clinician)
     for page in pages:
         assert browser.get(page).status_code in (200, 302), page
 

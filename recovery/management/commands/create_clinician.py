@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from backend.exceptions import ApplicationError
 from recovery.models import CareTeamMembership
+from recovery.services.mfa import totp_device_enroll, totp_secret
 from recovery.services.teams import clinician_create
 
 
@@ -25,6 +26,11 @@ class Command(BaseCommand):
             choices=CareTeamMembership.Role.values,
         )
         parser.add_argument("--email", default="")
+        parser.add_argument(
+            "--totp",
+            action="store_true",
+            help="Enroll a TOTP device (replacing any other) and print totp_secret=<base32> last.",
+        )
         source = parser.add_mutually_exclusive_group()
         source.add_argument("--password", help="Visible in shell history: prefer the others.")
         source.add_argument(
@@ -60,3 +66,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{verb} '{options['username']}' in '{options['team']}' as {options['role']}"
         )
+        if options["totp"]:
+            device = totp_device_enroll(user=_user)
+            # Last line, machine-readable: the secret for the clinician's authenticator app.
+            self.stdout.write(f"totp_secret={totp_secret(device)}")

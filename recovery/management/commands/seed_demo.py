@@ -12,11 +12,13 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from recovery.models import Patient, ReminderSchedule
 from recovery.services.activation import patient_activate
 from recovery.services.checkins import checkin_create
 from recovery.services.enrollment import PatientData, SurgeryData, patient_enroll
+from recovery.services.mfa import totp_device_enroll, totp_secret
 from recovery.services.teams import care_team_create, clinician_create
 
 DEMO_PASSWORD = "demo-recovery-2026"
@@ -29,6 +31,15 @@ CLINICIANS = [
     ("coordinator.demo", TEAM, "coordinator"),
     ("nurse.other", OTHER_TEAM, "nurse"),
 ]
+
+# Demo-only TOTP secrets (base32), fixed so the README can list them: add one to an
+# authenticator app, or compute a code with `oathtool --totp -b SECRET`. Never for real accounts.
+DEMO_TOTP_SECRETS = {
+    "nurse.demo": "NURSEDEMONURSEDEMONURSEDEMONURSE",
+    "surgeon.demo": "SURGEONDEMOSURGEONDEMOSURGEONDEM",
+    "coordinator.demo": "COORDINATORDEMOCOORDINATORDEMOCO",
+    "nurse.other": "NURSEOTHERNURSEOTHERNURSEOTHERNU",
+}
 
 # (username, first, last, timezone, days since surgery, technique, approach, smoking, brace)
 PATIENTS = [
@@ -81,7 +92,12 @@ class Command(BaseCommand):
         for name in (TEAM, OTHER_TEAM):
             care_team_create(name=name)
         for username, team, role in CLINICIANS:
-            clinician_create(username=username, team_name=team, role=role, password=DEMO_PASSWORD)
+            clinician, _ = clinician_create(
+                username=username, team_name=team, role=role, password=DEMO_PASSWORD
+            )
+            device = TOTPDevice.objects.filter(user=clinician, confirmed=True).first()
+            if device is None or totp_secret(device) != DEMO_TOTP_SECRETS[username]:
+                totp_device_enroll(user=clinician, secret=DEMO_TOTP_SECRETS[username])
         enrolling_clinician = User.objects.get(username="nurse.demo")
 
         today = timezone.now().date()
@@ -116,5 +132,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS("Demo data ready. Password for every demo account: ") + DEMO_PASSWORD
         )
-        self.stdout.write("  clinicians: " + ", ".join(c[0] for c in CLINICIANS))
+        self.stdout.write("  clinicians (TOTP secret for the authenticator app):")
+        for username, _team, _role in CLINICIANS:
+            self.stdout.write(f"    {username:<18} {DEMO_TOTP_SECRETS[username]}")
         self.stdout.write("  patients:   " + ", ".join(p[0] for p in PATIENTS))
