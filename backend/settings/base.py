@@ -237,6 +237,7 @@ SPECTACULAR_SETTINGS = {
         "MilestoneKindEnum": "recovery.models.plans.Milestone.Kind",
         "AdjustmentKindEnum": "recovery.models.plans.ClinicianAdjustment.Kind",
         "PlanItemAdjustActionEnum": ["lift", "extend"],
+        "FlagStatusEnum": "recovery.models.flags.Flag.Status",
     },
 }
 

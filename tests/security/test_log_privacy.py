@@ -124,9 +124,12 @@ def _flow(api: Any, clinician: Any) -> None:
     ]  # fmt: skip
     for body in dangerous:
         assert phone.post("/api/v1/me/check-ins/", body).status_code == 201
+    # Invalid answers are dropped and named (partial input); an unreadable body is a 400.
     invalid = checkin_payload(temperature_c=48.9, notes=NOTE, saddle_numbness="yes")
-    assert phone.post("/api/v1/me/check-ins/", invalid).status_code == 400
-    phone.post("/api/v1/me/check-ins/batch/", {"check_ins": [dangerous[0], invalid]})
+    assert phone.post("/api/v1/me/check-ins/", invalid).status_code == 201
+    unreadable = {**checkin_payload(notes=NOTE, saddle_numbness=True), "id": "not-a-uuid"}
+    assert phone.post("/api/v1/me/check-ins/", unreadable).status_code == 400
+    phone.post("/api/v1/me/check-ins/batch/", {"check_ins": [dangerous[0], invalid, unreadable]})
     assert phone.get("/api/v1/me/check-ins/").status_code == 200
     assert phone.get("/api/v1/me/").status_code == 200
 
