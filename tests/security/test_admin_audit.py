@@ -11,13 +11,14 @@ from django.urls import NoReverseMatch, clear_url_caches, reverse
 from recovery.models import AccessEvent, CareTeamMembership, Patient
 from tests.factories import PatientFactory, UserFactory
 from tests.factories.checkins import CheckInFactory
+from tests.mfa import verified_login
 
 pytestmark = pytest.mark.django_db
 
 
 def _admin_client(user) -> Client:
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    verified_login(client, user)
     return client
 
 

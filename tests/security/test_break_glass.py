@@ -11,6 +11,7 @@ from django.test import Client, override_settings
 
 from notifications.models import Notification
 from recovery.models import AccessEvent, BreakGlassGrant
+from tests.mfa import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -147,7 +148,7 @@ def test_it_answers_404_for_an_unknown_patient(api, outsider_clinician, patient)
 
 def test_it_offers_break_glass_on_the_dashboard(clock, outsider_clinician, patient) -> None:
     client = Client()
-    client.force_login(outsider_clinician, backend="django.contrib.auth.backends.ModelBackend")
+    verified_login(client, outsider_clinician)
     page = f"/dashboard/patients/{patient.id}/"
 
     not_found = client.get(page)
@@ -166,7 +167,7 @@ def test_it_offers_break_glass_on_the_dashboard(clock, outsider_clinician, patie
 
 def test_it_shows_the_reason_error_on_the_dashboard(outsider_clinician, patient) -> None:
     client = Client()
-    client.force_login(outsider_clinician, backend="django.contrib.auth.backends.ModelBackend")
+    verified_login(client, outsider_clinician)
 
     response = client.post(f"/dashboard/patients/{patient.id}/break-glass/", {"reason": "x"})
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from tests.mfa import verified_login
+
 pytestmark = pytest.mark.django_db
 
 
@@ -43,7 +45,7 @@ def test_it_sends_no_store_on_the_patients_own_data(api, patient, path) -> None:
 )
 def test_it_sends_no_store_on_dashboard_pages(clinician, path) -> None:
     client = Client()
-    client.force_login(clinician, backend="django.contrib.auth.backends.ModelBackend")
+    verified_login(client, clinician)
 
     response = client.get(path)
 
@@ -53,7 +55,7 @@ def test_it_sends_no_store_on_dashboard_pages(clinician, path) -> None:
 
 def test_it_sends_no_store_on_a_dashboard_patient_page(clinician, patient) -> None:
     client = Client()
-    client.force_login(clinician, backend="django.contrib.auth.backends.ModelBackend")
+    verified_login(client, clinician)
 
     response = client.get(f"/dashboard/patients/{patient.id}/")
 

@@ -10,6 +10,8 @@ import time_machine
 from django.contrib.auth import SESSION_KEY
 from django.test import Client, override_settings
 
+from tests.mfa import verified_login
+
 pytestmark = pytest.mark.django_db
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -27,7 +29,7 @@ def clock():
 @pytest.fixture
 def signed_in(clock, clinician) -> Client:
     client = Client()
-    client.force_login(clinician, backend="django.contrib.auth.backends.ModelBackend")
+    verified_login(client, clinician)
     return client
 
 
