@@ -57,8 +57,9 @@ class OtpForm(forms.Form):
     )
 
 
-class PasswordChangeForm(forms.Form):
-    old_password = forms.CharField(label="Current password", widget=forms.PasswordInput)
+class PasswordResetSetForm(forms.Form):
+    """A new password typed twice; the password change form adds the current one."""
+
     new_password1 = forms.CharField(label="New password", widget=forms.PasswordInput)
     new_password2 = forms.CharField(label="New password (again)", widget=forms.PasswordInput)
 
@@ -67,21 +68,15 @@ class PasswordChangeForm(forms.Form):
         if data.get("new_password1") != data.get("new_password2"):
             self.add_error("new_password2", "The two new passwords differ.")
         return data
+
+
+class PasswordChangeForm(PasswordResetSetForm):
+    old_password = forms.CharField(label="Current password", widget=forms.PasswordInput)
+    field_order = ["old_password", "new_password1", "new_password2"]
 
 
 class PasswordResetRequestForm(forms.Form):
     email = forms.EmailField(label="Email address", max_length=254)
-
-
-class PasswordResetSetForm(forms.Form):
-    new_password1 = forms.CharField(label="New password", widget=forms.PasswordInput)
-    new_password2 = forms.CharField(label="New password (again)", widget=forms.PasswordInput)
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if data.get("new_password1") != data.get("new_password2"):
-            self.add_error("new_password2", "The two new passwords differ.")
-        return data
 
 
 # --- the pending state between the password and the code -------------------------------------
