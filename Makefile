@@ -45,8 +45,9 @@ run: venv ## Run web + worker + beat on embedded SQLite/filesystem broker (Ctrl-
 test: venv ## Run the test suite against throwaway PostgreSQL + Redis
 	bash scripts/with-services.sh -- bash scripts/pytest.sh $(PYTEST_ARGS)
 
-lint: venv ## Ruff lint
+lint: venv ## Ruff lint, then mypy (django-stubs; needs no services)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 # Tests marked `fuzz` read HYPOTHESIS_PROFILE / FUZZ_MAX_EXAMPLES to run longer than in `make test`.
 fuzz: venv ## Longer schema fuzzing (pytest -m fuzz)

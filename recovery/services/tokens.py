@@ -6,6 +6,7 @@ token of that user, so both must sign in again.
 """
 
 import logging
+from typing import Any
 
 from rest_framework_simplejwt.exceptions import TokenBackendError
 from rest_framework_simplejwt.settings import api_settings
@@ -18,11 +19,12 @@ logger = logging.getLogger(__name__)
 def refresh_token_reuse_detect(raw_token: str) -> bool:
     """Returns True (and revokes the user's tokens) when a rotated-out token is replayed."""
     try:
-        payload = token_backend.decode(raw_token, verify=True)
+        # simplejwt annotates `token` as its Token class, but decodes the encoded str it gets.
+        payload = token_backend.decode(raw_token, verify=True)  # type: ignore[arg-type]
     except TokenBackendError:
         return False  # forged, tampered or expired: refused elsewhere, nothing to revoke
     jti = payload.get(api_settings.JTI_CLAIM)
-    user_id = payload.get(api_settings.USER_ID_CLAIM)
+    user_id: Any = payload.get(api_settings.USER_ID_CLAIM)  # the user's pk, as the token holds it
     if not jti or not BlacklistedToken.objects.filter(token__jti=jti).exists():
         return False
     outstanding = OutstandingToken.objects.filter(user_id=user_id).exclude(
