@@ -7,7 +7,7 @@
 """
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 
 import pytest
@@ -16,6 +16,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from recovery.models import CareTeamMembership, Patient
+from tests.clock import parse_instant
 from tests.factories import ClinicianFactory, PatientFactory, UserFactory
 
 pytest_plugins = ["tests.privacy_guard"]
@@ -31,20 +32,15 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # running from it). A test that freezes time itself still wins inside its own travel. Only
 # Python's clock moves: PostgreSQL's now() and Redis TTLs stay real, which is why the code takes
 # `now` from Python. libfaketime is not an option around the suite (see ENVIRONMENT.md).
-# Tests whose outcome depends on the hour, date or weekday carry the `clock` marker and freeze or
-# inject time; `make test-clock` runs the suite at the instants CI checks.
+# Tests whose outcome depends on the hour, date or weekday carry the `clock` marker (see
+# tests/clock.py); `make test-clock` runs the suite at the instants CI checks.
 
 
 def _clock_instant(text: str) -> datetime:
     try:
-        instant = datetime.fromisoformat(text)
+        return parse_instant(text)
     except ValueError as exc:
-        raise pytest.UsageError(f"--clock-at: not an ISO 8601 instant: {text!r}") from exc
-    if instant.tzinfo is None:
-        raise pytest.UsageError(
-            f"--clock-at needs an offset or Z, e.g. 2026-12-31T23:59:30Z: {text!r}"
-        )
-    return instant
+        raise pytest.UsageError(f"clock: not an ISO 8601 instant with an offset: {exc}") from exc
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -64,6 +60,18 @@ def pytest_configure(config: pytest.Config) -> None:
         traveller = time_machine.travel(_clock_instant(text), tick=True)
         traveller.start()
         config.add_cleanup(traveller.stop)
+
+
+@pytest.fixture(autouse=True)
+def _clock_marker(request: pytest.FixtureRequest) -> Iterator[None]:
+    # Autouse, so it starts before the test's own function fixtures (patient, factories...).
+    marker = request.node.get_closest_marker("clock")
+    if marker is None or not marker.args:
+        yield
+        return
+    instant = _clock_instant(marker.args[0])
+    with time_machine.travel(instant, tick=marker.kwargs.get("tick", True)):
+        yield
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
