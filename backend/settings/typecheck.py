@@ -7,5 +7,7 @@ anywhere. Never used to serve or test.
 import os
 
 os.environ.setdefault("SECRET_KEY", "typecheck-only-secret-key-with-enough-length-0123456789")
+# The plugin runs django.setup(); with the default filesystem broker, ready() would create var/.
+os.environ.setdefault("CELERY_BROKER_URL", "memory://")
 
 from backend.settings.base import *  # noqa: F403
