@@ -18,8 +18,13 @@ VAR_DIR ?= $(CURDIR)/var
 # Extra pytest arguments, e.g. make test PYTEST_ARGS="-k triage -x".
 PYTEST_ARGS ?=
 FUZZ_EXAMPLES ?= 1000
+# make test-clock: the instants the suite must also pass at (CI runs all three).
+#  02:30 UTC on a Monday: patients in the Americas are still on Sunday, inside quiet hours;
+#  the last 30 s of a year: the run crosses midnight UTC and New Year with New York a day behind;
+#  06:30 UTC on the Sunday US clocks spring forward (01:30 EST; 02:00 becomes 03:00 mid-run).
+CLOCK_INSTANTS ?= 2026-06-15T02:30:00Z 2026-12-31T23:59:30Z 2027-03-14T06:30:00Z
 
-.PHONY: help venv run test lint fuzz screenshots clean distclean
+.PHONY: help venv run test test-clock lint fuzz screenshots clean distclean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -45,8 +50,20 @@ run: venv ## Run web + worker + beat on embedded SQLite/filesystem broker (Ctrl-
 test: venv ## Run the test suite against throwaway PostgreSQL + Redis
 	bash scripts/with-services.sh -- bash scripts/pytest.sh $(PYTEST_ARGS)
 
-lint: venv ## Ruff lint
+# Each instant gets its own throwaway services; every instant runs even after a failure, and the
+# target fails if any did. Only Python's clock moves (time_machine), not PostgreSQL's or Redis'.
+test-clock: venv ## The suite with the clock moved to each CLOCK_INSTANTS (PYTEST_ARGS="-m clock")
+	failed=""; \
+	for instant in $(CLOCK_INSTANTS); do \
+	    echo "make test-clock: --clock-at $$instant" >&2; \
+	    bash scripts/with-services.sh -- bash scripts/pytest.sh --clock-at "$$instant" $(PYTEST_ARGS) \
+	        || failed="$$failed $$instant"; \
+	done; \
+	if [[ -n "$$failed" ]]; then echo "make test-clock: FAILED at$$failed" >&2; exit 1; fi
+
+lint: venv ## Ruff lint, then mypy (django-stubs; needs no services)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 # Tests marked `fuzz` read HYPOTHESIS_PROFILE / FUZZ_MAX_EXAMPLES to run longer than in `make test`.
 fuzz: venv ## Longer schema fuzzing (pytest -m fuzz)

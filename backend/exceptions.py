@@ -27,7 +27,7 @@ DB_UNAVAILABLE_RETRY_AFTER = 5
 class ApplicationError(Exception):
     """A business rule refused the request; becomes a 4xx with the common shape."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
 
     def __init__(
         self,
@@ -73,12 +73,12 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         # The database is unreachable (restart, failover): tell the client to retry rather
         # than crash; the transaction rolled back, so nothing was half-written.
         logger.warning("database unavailable: %s", type(exc).__name__)
-        response = Response(
+        unavailable = Response(
             error_body("Service temporarily unavailable, please retry.", "unavailable"),
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
         )
-        response["Retry-After"] = str(DB_UNAVAILABLE_RETRY_AFTER)
-        return response
+        unavailable["Retry-After"] = str(DB_UNAVAILABLE_RETRY_AFTER)
+        return unavailable
 
     response = exception_handler(exc, context)
     if response is None:

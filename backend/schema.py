@@ -14,7 +14,9 @@ from rest_framework.permissions import AllowAny
 
 
 class ErrorExtraSerializer(serializers.Serializer):
-    fields = serializers.DictField(
+    # The error shape's `fields` key shadows Serializer.fields in the stubs; DRF reads declared
+    # fields, and the key is public contract.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.JSONField(), help_text="Per-field messages, keyed by field path."
     )
 

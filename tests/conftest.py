@@ -7,13 +7,16 @@
 """
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import datetime
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from recovery.models import CareTeamMembership, Patient
+from tests.clock import parse_instant
 from tests.factories import ClinicianFactory, PatientFactory, UserFactory
 
 pytest_plugins = ["tests.privacy_guard"]
@@ -21,6 +24,64 @@ pytest_plugins = ["tests.privacy_guard"]
 # Playwright's sync API runs an event loop in the test thread; Django's async-safety guard
 # would otherwise refuse ORM calls made by the live server fixtures in that thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+# --- clock: run the whole session with Python's clock moved (issue 15, item 1) ---------------
+# `pytest --clock-at 2026-12-31T23:59:30Z` starts one time_machine.travel(..., tick=True) before
+# collection, so test modules, factories and every test see that instant (the clock keeps
+# running from it). A test that freezes time itself still wins inside its own travel. Only
+# Python's clock moves: PostgreSQL's now() and Redis TTLs stay real, which is why the code takes
+# `now` from Python. libfaketime is not an option around the suite (see ENVIRONMENT.md).
+# Tests whose outcome depends on the hour, date or weekday carry the `clock` marker (see
+# tests/clock.py); `make test-clock` runs the suite at the instants CI checks.
+
+
+def _clock_instant(text: str) -> datetime:
+    try:
+        return parse_instant(text)
+    except ValueError as exc:
+        raise pytest.UsageError(f"clock: not an ISO 8601 instant with an offset: {exc}") from exc
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--clock-at",
+        metavar="INSTANT",
+        default=None,
+        help="run the session with the clock moved to this ISO 8601 instant (ticking), "
+        "e.g. 2026-12-31T23:59:30Z",
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    text = config.getoption("--clock-at")
+    if text:
+        traveller = time_machine.travel(_clock_instant(text), tick=True)
+        traveller.start()
+        config.add_cleanup(traveller.stop)
+
+
+@pytest.fixture(autouse=True)
+def _clock_marker(request: pytest.FixtureRequest) -> Iterator[None]:
+    # Autouse, so it starts before the test's own function fixtures (patient, factories...).
+    marker = request.node.get_closest_marker("clock")
+    if marker is None or not marker.args:
+        yield
+        return
+    instant = _clock_instant(marker.args[0])
+    with time_machine.travel(instant, tick=marker.kwargs.get("tick", True)):
+        yield
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    text = config.getoption("--clock-at")
+    return (
+        f"clock moved to {_clock_instant(text).isoformat()} (--clock-at, ticking)" if text else None
+    )
+
+
+# --- end clock ---------------------------------------------------------------------------------
 
 
 @pytest.fixture(autouse=True)

@@ -119,7 +119,7 @@ def test_it_runs_the_full_suite_in_ci() -> None:
     assert os.access(script, os.X_OK)
     assert lines[0] == "#!/usr/bin/env bash"
     assert "set -euo pipefail" in commands
-    assert commands[-1] == "make test"
+    assert commands[-3:] == ["make lint", "make test", "make test-clock"]
 
 
 def test_it_fails_when_pytest_collects_no_tests(tmp_path: Path) -> None:

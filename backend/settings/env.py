@@ -6,18 +6,24 @@ as odd behaviour at 3 a.m.
 
 import os
 from pathlib import Path
+from typing import overload
 
 from django.core.exceptions import ImproperlyConfigured
 
 
+# A str default gives a str: settings such as CELERY_BROKER_URL are then typed as never None.
+@overload
+def env_str(name: str, default: str) -> str: ...
+@overload
+def env_str(name: str, default: None = None) -> str | None: ...
 def env_str(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
-    return default if value in (None, "") else value
+    return value if value else default
 
 
 def env_bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
-    if raw in (None, ""):
+    if not raw:
         return default
     if raw.lower() not in ("true", "false"):
         raise ImproperlyConfigured(f"{name} must be 'true' or 'false', got {raw!r}")
@@ -26,7 +32,7 @@ def env_bool(name: str, default: bool) -> bool:
 
 def env_int(name: str, default: int) -> int:
     raw = os.environ.get(name)
-    if raw in (None, ""):
+    if not raw:
         return default
     try:
         return int(raw)
@@ -36,7 +42,7 @@ def env_int(name: str, default: int) -> int:
 
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
-    if raw in (None, ""):
+    if not raw:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
 

@@ -2,6 +2,7 @@
 
 import zoneinfo
 from functools import cache
+from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -15,7 +16,7 @@ from notifications.models import Endpoint, Notification, Preference
 class HourMinuteField(serializers.TimeField):
     """A local wall-clock time as "HH:MM" (24-hour), in and out."""
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("error_messages", {"invalid": "Use 24-hour HH:MM, e.g. '09:00'."})
         super().__init__(format="%H:%M", input_formats=["%H:%M"], **kwargs)
 

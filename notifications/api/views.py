@@ -3,7 +3,7 @@
 Each query is scoped to request.user: another user's device or notification is a 404.
 """
 
-from typing import Any
+from typing import Any, cast
 
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -40,6 +40,11 @@ from notifications.services import (
 UNREAD_HEADER = "X-Unread-Count"
 
 
+def _caller_id(request: Request) -> int:
+    # The default IsAuthenticated permission guards every view here: never the anonymous user.
+    return cast(int, request.user.id)
+
+
 class DeviceListCreateApi(ListAPIView):
     """GET: the caller's push devices. POST: register (or re-register) a device token."""
 
@@ -51,7 +56,7 @@ class DeviceListCreateApi(ListAPIView):
         return [ScopedRateThrottle()] if self.request.method == "POST" else []
 
     def get_queryset(self) -> Any:
-        return device_list(user_id=self.request.user.id)
+        return device_list(user_id=_caller_id(self.request))
 
     @extend_schema(
         request=DeviceRegisterInputSerializer,
@@ -60,7 +65,9 @@ class DeviceListCreateApi(ListAPIView):
     def post(self, request: Request) -> Response:
         serializer = DeviceRegisterInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        endpoint, created = device_register(user_id=request.user.id, **serializer.validated_data)
+        endpoint, created = device_register(
+            user_id=_caller_id(request), **serializer.validated_data
+        )
         return Response(
             DeviceOutputSerializer(endpoint).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -70,20 +77,20 @@ class DeviceListCreateApi(ListAPIView):
 class DeviceDeleteApi(APIView):
     @extend_schema(responses={204: OpenApiResponse(description="Unregistered.")})
     def delete(self, request: Request, device_id: str) -> Response:
-        device_unregister(user_id=request.user.id, endpoint_id=device_id)
+        device_unregister(user_id=_caller_id(request), endpoint_id=device_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class PreferenceApi(APIView):
     @extend_schema(responses=PreferenceOutputSerializer)
     def get(self, request: Request) -> Response:
-        return Response(PreferenceOutputSerializer(preference_for(request.user.id)).data)
+        return Response(PreferenceOutputSerializer(preference_for(_caller_id(request))).data)
 
     @extend_schema(request=PreferenceUpdateInputSerializer, responses=PreferenceOutputSerializer)
     def patch(self, request: Request) -> Response:
         serializer = PreferenceUpdateInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        pref = preference_update(user_id=request.user.id, **serializer.validated_data)
+        pref = preference_update(user_id=_caller_id(request), **serializer.validated_data)
         return Response(PreferenceOutputSerializer(pref).data)
 
 
@@ -106,25 +113,25 @@ class InboxListApi(ListAPIView):
     serializer_class = InboxNotificationOutputSerializer
 
     def get_queryset(self) -> Any:
-        return inbox_queryset(user_id=self.request.user.id)
+        return inbox_queryset(user_id=_caller_id(self.request))
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().list(request, *args, **kwargs)
-        response[UNREAD_HEADER] = str(inbox_unread_count(user_id=request.user.id))
+        response[UNREAD_HEADER] = str(inbox_unread_count(user_id=_caller_id(request)))
         return response
 
 
 class InboxUnreadCountApi(APIView):
     @extend_schema(responses=UnreadCountOutputSerializer)
     def get(self, request: Request) -> Response:
-        return Response({"unread_count": inbox_unread_count(user_id=request.user.id)})
+        return Response({"unread_count": inbox_unread_count(user_id=_caller_id(request))})
 
 
 class NotificationReadApi(APIView):
     @extend_schema(request=None, responses=InboxNotificationOutputSerializer)
     def post(self, request: Request, notification_id: str) -> Response:
         notification = notification_mark_read(
-            user_id=request.user.id, notification_id=notification_id
+            user_id=_caller_id(request), notification_id=notification_id
         )
         return Response(InboxNotificationOutputSerializer(notification).data)
 
@@ -132,7 +139,7 @@ class NotificationReadApi(APIView):
 class NotificationReadAllApi(APIView):
     @extend_schema(request=None, responses=MarkAllReadOutputSerializer)
     def post(self, request: Request) -> Response:
-        marked = notifications_mark_all_read(user_id=request.user.id)
+        marked = notifications_mark_all_read(user_id=_caller_id(request))
         return Response(
-            {"marked": marked, "unread_count": inbox_unread_count(user_id=request.user.id)}
+            {"marked": marked, "unread_count": inbox_unread_count(user_id=_caller_id(request))}
         )

@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 
-from recovery.api.permissions import IsClinician, IsPatient
+from recovery.api.permissions import IsClinician, IsPatient, caller
 from recovery.models import AccessEvent, CareTeamMembership
 from recovery.selectors import patient_for_user, patient_get_for_clinician
 
@@ -82,7 +82,7 @@ class MyAccessLogApi(ListAPIView):
         patient = patient_for_user(self.request.user)
         return (
             AccessEvent.objects.filter(patient=patient)
-            .exclude(actor=self.request.user)
+            .exclude(actor=caller(self.request))
             .select_related("actor")
             .prefetch_related(
                 Prefetch("actor__care_memberships", queryset=CareTeamMembership.objects.all())

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from recovery import analytics, instruments
-from recovery.api.permissions import IsClinician, IsPatient
+from recovery.api.permissions import IsClinician, IsPatient, caller
 from recovery.models import AccessEvent, Patient, QuestionnaireResponse, Surgery
 from recovery.selectors import patient_get_for_clinician
 from recovery.services.audit import access_event_record
@@ -104,7 +104,8 @@ class OutcomeFollowUpOutputSerializer(serializers.Serializer):
 
 class OutcomeMeasureOutputSerializer(serializers.Serializer):
     measure = serializers.CharField()
-    label = serializers.CharField()
+    # A field named `label` shadows Field.label in the stubs; DRF reads declared fields.
+    label = serializers.CharField()  # type: ignore[assignment]
     instrument = serializers.CharField()
     baseline = serializers.FloatField(allow_null=True)
     follow_ups = OutcomeFollowUpOutputSerializer(many=True)
@@ -118,7 +119,7 @@ class MyOutcomeFollowUpOutputSerializer(serializers.Serializer):
 
 class MyOutcomeMeasureOutputSerializer(serializers.Serializer):
     measure = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # as above
     baseline = serializers.FloatField(allow_null=True)
     follow_ups = MyOutcomeFollowUpOutputSerializer(many=True)
 
@@ -258,7 +259,7 @@ class MyQuestionnairesDueApi(APIView):
         )
     )
     def get(self, request: Request) -> Response:
-        patient = request.user.patient
+        patient = caller(request).patient
         now = timezone.now()
         due = questionnaires_due(patient=patient, now=now)
         items_by_code = {code: _items(code) for code in {d.instrument for d in due}}
@@ -294,7 +295,7 @@ class MyQuestionnaireListCreateApi(ListAPIView):
     serializer_class = QuestionnaireResponseOutputSerializer
 
     def get_queryset(self) -> Any:
-        return QuestionnaireResponse.objects.filter(patient__user=self.request.user)
+        return QuestionnaireResponse.objects.filter(patient__user=caller(self.request))
 
     @extend_schema(
         request=QuestionnaireSubmitInputSerializer,
@@ -305,7 +306,7 @@ class MyQuestionnaireListCreateApi(ListAPIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         submission = questionnaire_submit(
-            patient=request.user.patient,
+            patient=caller(request).patient,
             response_id=data["id"],
             instrument=data["instrument"],
             timepoint=data["timepoint"],
@@ -361,7 +362,7 @@ class MyOutcomesApi(APIView):
         )
     )
     def get(self, request: Request) -> Response:
-        rows = _patient_outcome_rows(patient_outcomes(patient=request.user.patient))
+        rows = _patient_outcome_rows(patient_outcomes(patient=caller(request).patient))
         return Response({"results": MyOutcomeMeasureOutputSerializer(rows, many=True).data})
 
 

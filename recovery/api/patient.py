@@ -5,7 +5,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from recovery.api.permissions import IsPatient
+from recovery.api.permissions import IsPatient, caller
 from recovery.api.serializers import PatientOutputSerializer
 from recovery.models import Patient
 from recovery.selectors import _with_surgeries
@@ -16,5 +16,5 @@ class MeApi(APIView):
 
     @extend_schema(responses=PatientOutputSerializer)
     def get(self, request: Request) -> Response:
-        patient = _with_surgeries(Patient.objects.filter(user=request.user)).get()
+        patient = _with_surgeries(Patient.objects.filter(user=caller(request))).get()
         return Response(PatientOutputSerializer(patient).data)

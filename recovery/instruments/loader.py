@@ -15,6 +15,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .schema import (
+    BaselineTimepoint,
+    FollowUpTimepoint,
     Instrument,
     InstrumentError,
     Schedule,
@@ -109,7 +111,10 @@ def _instruments(directory: Path) -> Mapping[str, Instrument]:
 def _schedule(directory: Path) -> Schedule:
     schedule = _parse(Schedule, _read_yaml(directory / SCHEDULE_FILE), SCHEDULE_FILE)
     known = _instruments(directory)
-    timepoints = (schedule.baseline, *schedule.follow_ups)
+    timepoints: tuple[BaselineTimepoint | FollowUpTimepoint, ...] = (
+        schedule.baseline,
+        *schedule.follow_ups,
+    )
     problems = [
         f"{SCHEDULE_FILE}: {tp.code}: unknown instrument {code!r}"
         for tp in timepoints

@@ -13,7 +13,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, cast
 
 from .loader import get_instrument
 from .schema import AnswerError, Instrument, Item
@@ -140,7 +140,8 @@ def _value_error(item: Item, value: object) -> str | None:
         return f"{item.title}: expected {expected}; got {type(value).__name__}."
     if isinstance(value, float) and not math.isfinite(value):
         return f"{item.title}: expected {expected}; got {value}."
-    if not item.min <= value <= item.max:
+    # The isinstance check above made value an int or a float (mypy cannot follow number_types).
+    if not item.min <= cast(float, value) <= item.max:
         return f"{item.title}: expected {expected}; got {value}."
     return None
 

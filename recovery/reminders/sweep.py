@@ -9,9 +9,11 @@ forward so it cannot wedge the queue (healthchecks' crash-loop protection).
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -146,7 +148,7 @@ def _reschedule(rows: list[ReminderSchedule], *, now: datetime, failed: set[obje
     large, slow one.
     """
     by_next: dict[datetime, list[object]] = defaultdict(list)
-    occurrences: dict[tuple[object, str], datetime] = {}
+    occurrences: dict[tuple[time, ZoneInfo], datetime] = {}
     for row in rows:
         if row.patient_id in failed:
             next_due = now + RETRY_AFTER_FAILURE
@@ -160,15 +162,15 @@ def _reschedule(rows: list[ReminderSchedule], *, now: datetime, failed: set[obje
         ReminderSchedule.objects.filter(id__in=ids).update(next_due_at=next_due, last_run_at=now)
 
 
-def _current_surgeries(patients: dict[object, Patient]) -> dict[object, Surgery]:
-    latest: dict[object, Surgery] = {}
+def _current_surgeries(patients: Mapping[UUID, Patient]) -> dict[UUID, Surgery]:
+    latest: dict[UUID, Surgery] = {}
     surgeries = Surgery.objects.filter(patient_id__in=patients).only("id", "patient_id", "date")
     for surgery in surgeries.order_by("date", "created_at"):
         latest[surgery.patient_id] = surgery  # later rows win: the most recent surgery
     return latest
 
 
-def _last_checkins(patient_ids: list[object]) -> dict[object, datetime]:
+def _last_checkins(patient_ids: list[UUID]) -> dict[UUID, datetime]:
     rows = (
         CheckIn.objects.filter(patient_id__in=patient_ids)
         .values("patient_id")
@@ -202,7 +204,7 @@ def _morning_messages(runs: list[_PatientDay], failed: set[object]) -> list[Mess
         last = last_checkin.get(patient.id)
         if last is None or local_date_of(last, patient.tz) != run.today:
             out.append(Message(user_id, "checkin_due", f"checkin:{patient.id}:{run.today}"))
-        if run.surgery is None:
+        if run.surgery is None or run.postop_day is None:  # both None together
             return out
         enrolled_on = patient.local_date(patient.created_at)
         for due in due_timepoints(run.surgery.date, enrolled_on, run.today, completed[patient.id]):
@@ -228,7 +230,7 @@ def _evening_messages(runs: list[_PatientDay], failed: set[object]) -> list[Mess
         .order_by("position")
     ):
         items_by_patient[item.plan.patient_id].append(item)
-    answered: dict[tuple[object, date], set[object]] = defaultdict(set)
+    answered: dict[tuple[object, date], set[UUID]] = defaultdict(set)
     for pid, day, item_id in ChecklistEntry.objects.filter(
         patient_id__in=ids, date__in={run.today for run in runs}
     ).values_list("patient_id", "date", "item_id"):

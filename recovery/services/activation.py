@@ -3,6 +3,7 @@
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -29,7 +30,7 @@ def _digest(code: str) -> str:
     return hashlib.sha256(normalised.encode()).hexdigest()
 
 
-def activation_code_issue(*, patient: Patient, created_by: object | None = None) -> str:
+def activation_code_issue(*, patient: Patient, created_by: Any = None) -> str:
     """Issue a fresh code (earlier unused codes stop working); returns the clear code once."""
     code = "".join(secrets.choice(_ALPHABET) for _ in range(_CODE_LENGTH))
     now = timezone.now()

@@ -1,5 +1,6 @@
 """Enrollment: a clinician registers a patient and their surgery in one step."""
 
+import datetime
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -29,7 +30,8 @@ class SurgeryData:
     technique: str
     levels: str = "L3-L4"
     brace_prescribed: bool = False
-    discharge_date: date | None = None
+    # `datetime.date`: inside this class, `date` names the field above.
+    discharge_date: datetime.date | None = None
     surgeon: str = ""
     instrumentation: str = ""
     graft: str = ""

@@ -69,7 +69,9 @@ def patient_erase(*, patient: Patient, actor: Any) -> None:
     for row in _owned_rows(patient):
         text_fields = [f for f in row._meta.concrete_fields if _is_free_text(f)]
         if text_fields:
-            type(row).objects.filter(pk=row.pk).update(**{f.name: "" for f in text_fields})
+            # _default_manager is `objects` on every model here; the stubs cannot know a
+            # Model subclass has one.
+            type(row)._default_manager.filter(pk=row.pk).update(**{f.name: "" for f in text_fields})
 
     user = patient.user
     user.username = f"{ERASED}-{uuid.uuid4().hex}"

@@ -124,11 +124,12 @@ def user_tokens_revoke(*, user_id: object, keep_sid: str | None = None) -> int:
 def refresh_token_reuse_detect(raw_token: str) -> bool:
     """Returns True (and revokes the user's tokens) when a rotated-out token is replayed."""
     try:
-        payload = token_backend.decode(raw_token, verify=True)
+        # simplejwt annotates `token` as its Token class, but decodes the encoded str it gets.
+        payload = token_backend.decode(raw_token, verify=True)  # type: ignore[arg-type]
     except TokenBackendError:
         return False  # forged, tampered or expired: refused elsewhere, nothing to revoke
     jti = payload.get(api_settings.JTI_CLAIM)
-    user_id = payload.get(api_settings.USER_ID_CLAIM)
+    user_id: Any = payload.get(api_settings.USER_ID_CLAIM)  # the user's pk, as the token holds it
     if not jti or not BlacklistedToken.objects.filter(token__jti=jti).exists():
         return False
     user_tokens_revoke(user_id=user_id)

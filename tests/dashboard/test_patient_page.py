@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 
 from recovery.models import AccessEvent, ChecklistEntry
+from tests.clock import NOON
 from tests.dashboard.factories import make_checkin, make_flag
 from tests.factories import PatientFactory
 from tests.factories.plans import plan_of, planned_patient
@@ -15,6 +16,7 @@ def _url(patient) -> str:
     return f"/dashboard/patients/{patient.id}/"
 
 
+@pytest.mark.clock(NOON)  # surgery 10 UTC days ago is day 10 in New York
 def test_it_shows_the_surgery_header(web, clinician, patient):
     response = web(clinician).get(_url(patient))
 

@@ -16,7 +16,7 @@ from notifications.services import Message, notify, preference_update
 from tests.factories.notifications import DeviceFactory
 from tests.notifications.conftest import rows
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]  # time is injected or frozen
 
 S = Notification.Status
 # 23:30 in New York (EST, UTC-5) on a winter evening: inside the default 21:00-08:00 quiet hours.

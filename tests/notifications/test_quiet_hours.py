@@ -4,6 +4,8 @@ import pytest
 
 from notifications.quiet_hours import quiet_until
 
+pytestmark = pytest.mark.clock  # pure functions of an injected `now`
+
 NIGHT = (time(21, 0), time(8, 0))
 
 

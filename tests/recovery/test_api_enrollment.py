@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from recovery.models import AccessEvent, Patient
+from tests.clock import NOON
 from tests.factories import CareTeamFactory, ClinicianFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -44,6 +45,7 @@ def _body(**overrides: object) -> dict:
     return body
 
 
+@pytest.mark.clock(NOON)  # surgery 10 UTC days ago is postop day 10 in New York
 def test_it_enrolls_a_patient_and_returns_an_activation_code(api, clinician) -> None:
     response = api(clinician).post(URL, _body())
     assert response.status_code == 201
@@ -172,6 +174,7 @@ def test_it_lists_patients_in_constant_queries(
     assert len(response.data["results"]) == count
 
 
+@pytest.mark.clock(NOON)  # as above
 def test_me_returns_the_patient_profile_and_postoperative_day(api, patient) -> None:
     response = api(patient.user).get("/api/v1/me/")
     assert response.status_code == 200
@@ -183,6 +186,7 @@ def test_me_forbids_clinicians(api, clinician) -> None:
     assert api(clinician).get("/api/v1/me/").status_code == 403
 
 
+@pytest.mark.clock
 def test_the_postoperative_day_follows_the_patients_calendar(api) -> None:
     import time_machine
 

@@ -7,6 +7,7 @@ import pytest
 import time_machine
 
 from recovery.models import AccessEvent, Milestone
+from tests.clock import NOON
 from tests.factories import ClinicianFactory
 from tests.factories.plans import planned_patient
 
@@ -25,6 +26,7 @@ def _by_code(rows: list[dict]) -> dict[str, dict]:
     return {row["code"]: row for row in rows}
 
 
+@pytest.mark.clock(NOON)  # surgery 10 UTC days ago is postop day 10 in New York
 def test_open_tlif_and_mis_tlif_on_day_10_see_different_plans_where_the_sources_differ(
     api,
 ) -> None:
@@ -107,6 +109,7 @@ DAY_90_91 = "2026-04-01T12:00Z"  # day 90 in Los Angeles, day 91 in Auckland
         (DAY_90_91, AKL, 91, "driving_not_on_opioids", "No full bending", "gradually"),
     ],
 )  # fmt: skip
+@pytest.mark.clock
 def test_lifting_blt_and_driving_change_on_the_patients_own_phase_boundary(
     api, instant: str, tz: str, day: int, driving: str, blt_title: str, lifting_title: str
 ) -> None:
@@ -123,6 +126,7 @@ def test_lifting_blt_and_driving_change_on_the_patients_own_phase_boundary(
     assert lifting_title in restrictions["lifting_limit"]["title"]
 
 
+@pytest.mark.clock
 def test_it_shows_no_phase_and_no_restrictions_before_surgery(api) -> None:
     patient = planned_patient(surgery_date=date(2026, 3, 10), timezone="UTC")
     with time_machine.travel(datetime(2026, 3, 8, 12, tzinfo=UTC), tick=False):

@@ -14,7 +14,7 @@ from recovery.selectors import current_surgery
 from tests.factories import ClinicianFactory, PatientFactory
 from tests.factories.questionnaires import QuestionnaireResponseFactory, enrolled_patient
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]  # time is injected or frozen
 
 URL = "/api/v1/me/questionnaires/due/"
 TODAY = date(2025, 3, 3)

@@ -5,6 +5,8 @@ import pytest
 
 from recovery.reminders.timing import at_local, local_date_of, next_occurrence
 
+pytestmark = pytest.mark.clock  # pure functions of an injected `now`
+
 NY, LONDON, SYDNEY = (
     ZoneInfo("America/New_York"),
     ZoneInfo("Europe/London"),

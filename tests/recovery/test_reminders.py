@@ -16,7 +16,7 @@ from tests.factories import ClinicianFactory
 from tests.factories.checkins import CheckInFactory
 from tests.factories.plans import plan_of, planned_patient
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]  # time is injected or frozen
 
 # 2026-06-10 13:00 UTC is 09:00 in New York (EDT).
 NY_MORNING = datetime(2026, 6, 10, 13, 0, tzinfo=UTC)

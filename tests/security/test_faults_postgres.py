@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,6 +59,13 @@ PASSWORD = "correct-horse-battery-staple"
 CYCLE = ("checkin", "me", "care_list", "login", "admin")
 PHASE_TIMEOUT = 45.0  # seconds for each phase (two full request cycles) to complete
 REQUEST_TIMEOUT = 15.0
+
+
+def _server_now() -> datetime:
+    # The servers run in subprocesses on the real clock; under `pytest --clock-at` this process's
+    # clock is moved, and a check-in stamped by it would be refused as in the future.
+    return time_machine.escape_hatch.datetime.datetime.now(UTC)
+
 
 pytestmark = [
     pytest.mark.slow,
@@ -246,7 +254,7 @@ class Client:
         jwt = {"Authorization": f"Bearer {self.access}"}
         if kind == "checkin":
             checkin_id = str(uuid.uuid4())
-            recorded = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+            recorded = (_server_now() - timedelta(minutes=1)).isoformat()
             body = {"id": checkin_id, "recorded_at": recorded, "saddle_numbness": True,
                     "temperature_c": 38.9, "back_pain": 8}  # fmt: skip
             result = self.call("POST", "/api/v1/me/check-ins/", body, jwt)
@@ -393,7 +401,7 @@ def test_it_answers_503_while_postgres_is_down_and_recovers_without_a_restart(st
     assert refused
     client.login()
     for checkin_id in refused:
-        recorded = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+        recorded = (_server_now() - timedelta(minutes=1)).isoformat()
         status, _, body = client.call(
             "POST", "/api/v1/me/check-ins/",
             {"id": checkin_id, "recorded_at": recorded, "saddle_numbness": True},

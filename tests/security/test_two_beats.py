@@ -23,6 +23,7 @@ from notifications.dispatch import notification_deliver
 from notifications.models import Endpoint, Notification
 from notifications.services import Message, notify
 from notifications.sweep import outbox_sweep
+from tests.clock import NOON
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -138,6 +139,7 @@ def test_it_creates_one_outbox_row_per_key_when_two_beats_enqueue_the_same_remin
     assert sorted(ids) == sorted(str(i) for i in pushes)
 
 
+@pytest.mark.clock(NOON)  # delivery waits out quiet hours (21:00-08:00)
 def test_it_sends_each_row_once_when_two_beats_sweep_and_two_workers_deliver(
     users, published, recorder, settings
 ) -> None:
@@ -167,6 +169,7 @@ def test_it_sends_each_row_once_when_two_beats_sweep_and_two_workers_deliver(
 NY_MORNING = datetime(2026, 6, 10, 13, 0, tzinfo=UTC)
 
 
+@pytest.mark.clock
 def test_it_reminds_each_patient_once_when_two_beats_run_the_reminder_sweep(published) -> None:
     from recovery.reminders.schedule import reminder_schedules_sync
     from recovery.reminders.sweep import reminders_send_due

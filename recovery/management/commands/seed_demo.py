@@ -52,7 +52,7 @@ PATIENTS = [
 # Check-ins for the triage demo (issue 4): Ana's ordinary days, then one that raises an open
 # emergency flag (saddle numbness: cauda equina) for the dashboard's worklist.
 # (username, hours ago, symptoms)
-DEMO_CHECKINS = [
+DEMO_CHECKINS: list[tuple[str, int, dict[str, Any]]] = [
     ("ana.demo", 72, {"back_pain": 5, "leg_pain": 3, "temperature_c": 37.2, "walking_minutes": 10}),
     ("ana.demo", 48, {"back_pain": 4, "leg_pain": 2, "temperature_c": 37.0, "walking_minutes": 15}),
     ("ana.demo", 24, {"back_pain": 4, "leg_pain": 2, "wound_drainage": "none"}),
