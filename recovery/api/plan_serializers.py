@@ -19,7 +19,7 @@ from recovery.models import (
     PlanItem,
     Surgery,
 )
-from recovery.plan_selectors import (
+from recovery.selectors.plans import (
     AdherenceReport,
     AdherenceWindow,
     PlanSnapshot,

@@ -48,14 +48,14 @@ from recovery.api.plan_serializers import (
 )
 from recovery.api.serializers import SurgeryOutputSerializer
 from recovery.models import AccessEvent, Milestone, Patient
-from recovery.plan_selectors import (
+from recovery.selectors import current_surgery, patient_get_for_clinician
+from recovery.selectors.plans import (
     adherence_report,
     adjustments_for_patient,
     milestones_for_patient,
     patient_today,
     plan_snapshot,
 )
-from recovery.selectors import current_surgery, patient_get_for_clinician
 from recovery.services.adjustments import (
     imaging_result_record,
     milestone_status_set,

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods
 
 from backend.exceptions import ApplicationError
 from recovery.dashboard import outcomes as outcomes_view
-from recovery.dashboard import selectors
+from recovery.dashboard import presenters
 from recovery.dashboard.forms import (
     ClinicianLoginForm,
     FlagResolveForm,
@@ -35,6 +35,10 @@ from recovery.dashboard.forms import (
 from recovery.dashboard.timezones import SESSION_KEY, zone_for, zone_name_for
 from recovery.models import AccessEvent
 from recovery.selectors import is_clinician, patient_get_for_clinician
+from recovery.selectors.flags import flag_get_for_clinician
+from recovery.selectors.patient_record import patient_record
+from recovery.selectors.worklist import patients_not_recently_listed, teams_for
+from recovery.selectors.worklist import worklist as worklist_data
 from recovery.services.audit import access_event_record, access_events_record_list
 from recovery.services.flags import flag_acknowledge, flag_resolve
 
@@ -72,10 +76,10 @@ class DashboardLogoutView(LogoutView):
 
 
 def _worklist_context(request: HttpRequest) -> dict[str, Any]:
-    teams = selectors.teams_for(clinician=request.user)
+    teams = teams_for(clinician=request.user)
     form = WorklistFilterForm(request.GET or None, teams=teams)
     filters = form.cleaned() if request.GET else {}
-    data = selectors.worklist(
+    data = worklist_data(
         clinician=request.user,
         team=filters.get("team"),
         severity=filters.get("severity"),
@@ -116,7 +120,7 @@ def worklist_live(request: HttpRequest) -> HttpResponse:
     context = _worklist_context(request)
     # A poll every 30 s would write a row per patient per poll; record a patient again only
     # when this clinician has not had it listed within the dedupe window.
-    fresh = selectors.patients_not_recently_listed(
+    fresh = patients_not_recently_listed(
         actor=request.user, patients=context["data"].patients
     )
     access_events_record_list(
@@ -137,7 +141,7 @@ def patient_detail(request: HttpRequest, patient_id: str) -> HttpResponse:
         object_id=patient.id,
         request=request,
     )
-    page = selectors.patient_page(patient=patient, now=timezone.now())
+    page = presenters.patient_page(patient_record(patient=patient, now=timezone.now()))
     return render(request, "dashboard/patient.html", {"patient": patient, "page": page})
 
 
@@ -221,14 +225,14 @@ def _back(request: HttpRequest, default: str) -> HttpResponseRedirect:
 @clinician_required
 def flag_detail(request: HttpRequest, flag_id: str) -> HttpResponse:
     """Links in care-team alerts point here; the flag lives on its patient's page."""
-    flag = selectors.flag_get_for_clinician(clinician=request.user, flag_id=flag_id)
+    flag = flag_get_for_clinician(clinician=request.user, flag_id=flag_id)
     return redirect(f"{reverse('dashboard:patient', args=[flag.patient_id])}#flag-{flag.id}")
 
 
 @require_http_methods(["POST"])
 @clinician_required
 def flag_acknowledge_view(request: HttpRequest, flag_id: str) -> HttpResponse:
-    flag = selectors.flag_get_for_clinician(clinician=request.user, flag_id=flag_id)
+    flag = flag_get_for_clinician(clinician=request.user, flag_id=flag_id)
     try:
         flag_acknowledge(flag=flag, actor=request.user, now=timezone.now(), request=request)
     except ApplicationError as exc:
@@ -241,7 +245,7 @@ def flag_acknowledge_view(request: HttpRequest, flag_id: str) -> HttpResponse:
 @require_http_methods(["POST"])
 @clinician_required
 def flag_resolve_view(request: HttpRequest, flag_id: str) -> HttpResponse:
-    flag = selectors.flag_get_for_clinician(clinician=request.user, flag_id=flag_id)
+    flag = flag_get_for_clinician(clinician=request.user, flag_id=flag_id)
     form = FlagResolveForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose an outcome to resolve the flag.")

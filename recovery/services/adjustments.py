@@ -27,7 +27,7 @@ from recovery.models import (
     PatientPlan,
     PlanItem,
 )
-from recovery.plan_selectors import NO_PLAN, plan_current
+from recovery.selectors.plans import NO_PLAN, plan_current
 
 # Milestone codes shared by every pathway template (recovery/pathways/*.yaml).
 FUSION_MILESTONES = ("solid_fusion",)

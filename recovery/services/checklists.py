@@ -27,7 +27,7 @@ from django.db import IntegrityError, transaction
 
 from backend.exceptions import ApplicationError
 from recovery.models import ChecklistEntry, Patient, PlanItem
-from recovery.plan_selectors import (
+from recovery.selectors.plans import (
     NO_PLAN,
     PlanSnapshot,
     items_in_force,

@@ -26,7 +26,7 @@ from recovery.pathways import (
     pathway_for_technique,
     plan_items_for,
 )
-from recovery.plan_selectors import pathway_templates, patient_today
+from recovery.selectors.plans import pathway_templates, patient_today
 
 
 @dataclass(frozen=True)

@@ -41,9 +41,9 @@ from recovery.models import (
 )
 from recovery.models.checkins import SYMPTOM_FIELDS
 from recovery.pathways import milestones_for, pathway_for_technique, plan_items_for
-from recovery.plan_selectors import items_in_force, pathway_templates
 from recovery.reminders.schedule import evening_time
 from recovery.reminders.timing import next_occurrence
+from recovery.selectors.plans import items_in_force, pathway_templates
 from recovery.services.plans import _item_row, _milestone_row
 from recovery.simulation.bulk import BULK, objects_insert, rows_insert
 from recovery.simulation.cohort import Profile

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from recovery.dashboard import risk_profile
-from recovery.dashboard.risk_profile import load_risk_profile
-from recovery.dashboard.summary import risk_factors
 from recovery.models import Patient
+from recovery.risk import risk_profile
+from recovery.risk.risk_profile import load_risk_profile
+from recovery.risk.summary import risk_factors
 
 REFERENCE = Path(__file__).resolve().parents[3] / "shared/clinical/REFERENCE.md"
 

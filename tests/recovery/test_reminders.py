@@ -9,9 +9,9 @@ from django.core.management import call_command
 
 from notifications.models import Notification
 from recovery.models import ChecklistEntry, Milestone, ReminderSchedule
-from recovery.plan_selectors import items_in_force
 from recovery.reminders.schedule import reminder_schedules_sync
 from recovery.reminders.sweep import reminders_send_due
+from recovery.selectors.plans import items_in_force
 from tests.factories import ClinicianFactory
 from tests.factories.checkins import CheckInFactory
 from tests.factories.plans import plan_of, planned_patient

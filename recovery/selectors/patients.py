@@ -29,7 +29,7 @@ def care_teams_for_clinician(*, clinician: AnyUser) -> QuerySet[CareTeam]:
     return CareTeam.objects.filter(memberships__user=clinician).distinct()
 
 
-def _with_surgeries(queryset: QuerySet[Patient]) -> QuerySet[Patient]:
+def with_surgeries(queryset: QuerySet[Patient]) -> QuerySet[Patient]:
     # Surgeries newest first, fetched in one query for the whole page (no N+1).
     return queryset.select_related("care_team", "user").prefetch_related(
         Prefetch("surgeries", queryset=Surgery.objects.order_by("-date", "-created_at"))
@@ -38,7 +38,7 @@ def _with_surgeries(queryset: QuerySet[Patient]) -> QuerySet[Patient]:
 
 def patient_list_for_clinician(*, clinician: AnyUser) -> QuerySet[Patient]:
     team_ids = care_teams_for_clinician(clinician=clinician).values("id")
-    return _with_surgeries(Patient.objects.filter(care_team_id__in=team_ids))
+    return with_surgeries(Patient.objects.filter(care_team_id__in=team_ids))
 
 
 def patient_get_for_clinician(*, clinician: AnyUser, patient_id: UUID | str) -> Patient:
