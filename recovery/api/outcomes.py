@@ -21,9 +21,9 @@ from rest_framework.views import APIView
 from recovery import instruments
 from recovery.api.permissions import IsClinician, IsPatient
 from recovery.models import AccessEvent, Patient, QuestionnaireResponse, Surgery
-from recovery.selectors import cohort, patient_get_for_clinician
+from recovery.selectors import cohort
 from recovery.selectors.outcomes import patient_outcomes
-from recovery.services.audit import access_event_record
+from recovery.services.audit import access_event_record, patient_access_for_clinician
 from recovery.services.outcomes import NO_BASELINE, MeasureOutcome
 from recovery.services.questionnaires import (
     instrument_wording,
@@ -376,23 +376,14 @@ class PatientQuestionnaireListApi(ListAPIView):
     serializer_class = QuestionnaireResponseOutputSerializer
 
     def get_queryset(self) -> Any:
-        patient = patient_get_for_clinician(
-            clinician=self.request.user, patient_id=self.kwargs["patient_id"]
-        )
-        self.patient = patient
-        return QuestionnaireResponse.objects.filter(patient=patient)
-
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().list(request, *args, **kwargs)
-        access_event_record(
-            actor=request.user,
-            patient=self.patient,
+        patient = patient_access_for_clinician(
+            clinician=self.request.user,
+            patient_id=self.kwargs["patient_id"],
+            request=self.request,
+            purpose="questionnaire_response",
             action=AccessEvent.Action.LIST,
-            object_type="questionnaire_response",
-            object_id=self.patient.id,
-            request=request,
         )
-        return response
+        return QuestionnaireResponse.objects.filter(patient=patient)
 
 
 class PatientOutcomesApi(APIView):
@@ -410,14 +401,11 @@ class PatientOutcomesApi(APIView):
         )
     )
     def get(self, request: Request, patient_id: str) -> Response:
-        patient = patient_get_for_clinician(clinician=request.user, patient_id=patient_id)
-        access_event_record(
-            actor=request.user,
-            patient=patient,
-            action=AccessEvent.Action.VIEW,
-            object_type="patient_outcome",
-            object_id=patient.id,
+        patient = patient_access_for_clinician(
+            clinician=request.user,
+            patient_id=patient_id,
             request=request,
+            purpose="patient_outcome",
         )
         rows = _patient_outcome_rows(patient_outcomes(patient=patient))
         return Response(

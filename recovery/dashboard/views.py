@@ -34,12 +34,16 @@ from recovery.dashboard.forms import (
 )
 from recovery.dashboard.timezones import SESSION_KEY, zone_for, zone_name_for
 from recovery.models import AccessEvent
-from recovery.selectors import is_clinician, patient_get_for_clinician
+from recovery.selectors import is_clinician
 from recovery.selectors.flags import flag_get_for_clinician
 from recovery.selectors.patient_record import patient_record
 from recovery.selectors.worklist import patients_not_recently_listed, teams_for
 from recovery.selectors.worklist import worklist as worklist_data
-from recovery.services.audit import access_event_record, access_events_record_list
+from recovery.services.audit import (
+    access_event_record,
+    access_events_record_list,
+    patient_access_for_clinician,
+)
 from recovery.services.flags import flag_acknowledge, flag_resolve
 
 View = Callable[..., HttpResponse]
@@ -120,9 +124,7 @@ def worklist_live(request: HttpRequest) -> HttpResponse:
     context = _worklist_context(request)
     # A poll every 30 s would write a row per patient per poll; record a patient again only
     # when this clinician has not had it listed within the dedupe window.
-    fresh = patients_not_recently_listed(
-        actor=request.user, patients=context["data"].patients
-    )
+    fresh = patients_not_recently_listed(actor=request.user, patients=context["data"].patients)
     access_events_record_list(
         actor=request.user, patients=fresh, object_type="worklist", request=request
     )
@@ -132,14 +134,8 @@ def worklist_live(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 @clinician_required
 def patient_detail(request: HttpRequest, patient_id: str) -> HttpResponse:
-    patient = patient_get_for_clinician(clinician=request.user, patient_id=patient_id)
-    access_event_record(
-        actor=request.user,
-        action=AccessEvent.Action.VIEW,
-        object_type="patient",
-        patient=patient,
-        object_id=patient.id,
-        request=request,
+    patient = patient_access_for_clinician(
+        clinician=request.user, patient_id=patient_id, request=request, purpose="patient"
     )
     page = presenters.patient_page(patient_record(patient=patient, now=timezone.now()))
     return render(request, "dashboard/patient.html", {"patient": patient, "page": page})

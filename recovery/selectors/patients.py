@@ -51,10 +51,7 @@ def patient_get_for_clinician(*, clinician: AnyUser, patient_id: UUID | str) -> 
 
 def current_surgery(patient: Patient) -> Surgery | None:
     """The most recent surgery; uses the prefetch cache when present."""
-    surgeries = list(patient.surgeries.all())
-    if not surgeries:
-        return None
-    return max(surgeries, key=lambda s: (s.date, s.created_at))
+    return patient.latest_surgery()
 
 
 def current_surgery_subquery(patient_ref: str) -> QuerySet[Surgery]:
@@ -68,4 +65,4 @@ def current_surgery_subquery(patient_ref: str) -> QuerySet[Surgery]:
 
 def postop_day(*, patient: Patient, surgery: Surgery, at: datetime) -> int:
     """Days since surgery on the patient's own calendar (the surgery day is day 0)."""
-    return (patient.local_date(at) - surgery.date).days
+    return surgery.day_of(patient.local_date(at))

@@ -22,7 +22,6 @@ import datetime
 import uuid
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from backend.exceptions import ApplicationError
@@ -30,16 +29,11 @@ from recovery.models import ChecklistEntry, Patient, PlanItem
 from recovery.selectors.plans import (
     NO_PLAN,
     PlanSnapshot,
+    grace_days,
     items_in_force,
     plan_current,
     plan_snapshot,
 )
-
-DEFAULT_GRACE_DAYS = 3
-
-
-def grace_days() -> int:
-    return int(getattr(settings, "CHECKLIST_GRACE_DAYS", DEFAULT_GRACE_DAYS))
 
 
 @dataclass(frozen=True)
