@@ -212,9 +212,10 @@ class MeAdherenceApi(APIView):
 # ---------------------------------------------------------------------------------------------
 
 
+# Care-team endpoints. A read goes through `read_patient` (scope + one access event, the one
+# audited path); a write scopes with `patient` and records the change after it. (A comment, not
+# a docstring: drf-spectacular would publish a docstring as every subclass's description.)
 class _CareApi(APIView):
-    """Care-team endpoints. A read goes through `read_patient` (scope + one access event, the
-    one audited path); a write scopes with `patient` and records the change after it."""
 
     permission_classes = [IsClinician]
 
