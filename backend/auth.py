@@ -2,7 +2,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from backend.exceptions import error_body
+from core.exceptions import error_body
 
 
 def lockout_response(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

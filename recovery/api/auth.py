@@ -12,7 +12,7 @@ from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from backend.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from recovery.services.activation import patient_activate
 from recovery.services.tokens import refresh_token_reuse_detect
 

@@ -18,8 +18,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.exceptions import ApplicationError
-from backend.pagination import CreatedCursorPagination
+from core.exceptions import ApplicationError
+from core.pagination import CreatedCursorPagination
 from recovery.api.permissions import IsClinician, IsPatient
 from recovery.api.plan_serializers import (
     MAX_ENTRIES_PER_REQUEST,

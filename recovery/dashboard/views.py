@@ -22,7 +22,7 @@ from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from backend.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from recovery.dashboard import outcomes as outcomes_view
 from recovery.dashboard import presenters
 from recovery.dashboard.forms import (

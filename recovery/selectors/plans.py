@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from backend.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from recovery.models import (
     ChecklistEntry,
     ClinicianAdjustment,

@@ -18,7 +18,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from backend.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from recovery.models import (
     ClinicianAdjustment,
     ImagingResult,

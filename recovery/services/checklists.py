@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
-from backend.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from recovery.models import ChecklistEntry, Patient, PlanItem
 from recovery.selectors.plans import (
     NO_PLAN,

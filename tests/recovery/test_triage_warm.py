@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 from celery.signals import worker_init, worker_process_init
 
-from backend.celery import _warm_triage_rules
+from backend.celery import _announce_process_ready as _warm_triage_rules
 from recovery.services.triage_facts import triage_ruleset
 from recovery.triage import clear_ruleset_cache
 from recovery.triage.loader import _load_cached

@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from recovery.simulation.cohort import Profile
-from recovery.simulation.trajectory import ACUTE, Report, new_uuid
 from recovery.triage import (
     Finding,
     RuleSet,
@@ -31,6 +29,8 @@ from recovery.triage import (
     most_severe_per_category,
     severity_rank,
 )
+from simulation.cohort import Profile
+from simulation.trajectory import ACUTE, Report, new_uuid
 
 # How long a care team takes to acknowledge and to close a flag, by severity (no source:
 # project defaults in line with the escalation targets of 15 minutes and 2 hours).
