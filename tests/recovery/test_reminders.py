@@ -44,7 +44,7 @@ def _sweep(at: datetime):
 
 
 def test_enrollment_schedules_a_morning_and_an_evening_run(api, clinician) -> None:
-    from tests.recovery.test_api_enrollment import URL, _body
+    from tests.recovery.api.test_api_enrollment import URL, _body
 
     response = api(clinician).post(URL, _body(timezone="Europe/London"))
     rows = dict(

@@ -291,7 +291,7 @@ def _forbidden_fields(world: dict[str, Any]) -> dict[str, Any]:
 
 def _valid_bodies(world: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
     from tests.factories.checkins import checkin_payload
-    from tests.recovery.test_api_enrollment import _body as enroll_body
+    from tests.recovery.api.test_api_enrollment import _body as enroll_body
 
     return {
         ("/api/v1/me/check-ins/", "post"): checkin_payload(back_pain=3),
@@ -395,7 +395,7 @@ def test_a_patient_cannot_file_a_check_in_for_another_patient(api, world) -> Non
 
 def test_a_clinician_cannot_enroll_into_another_team_or_make_anyone_staff(api, world) -> None:
     from recovery.models import Patient
-    from tests.recovery.test_api_enrollment import _body as enroll_body
+    from tests.recovery.api.test_api_enrollment import _body as enroll_body
 
     nurse = api(world["clinician"])
     into_other_team = nurse.post(
