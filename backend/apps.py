@@ -6,13 +6,10 @@ class BackendConfig(AppConfig):
     verbose_name = "Project plumbing"
 
     def ready(self) -> None:
-        from celery.schedules import crontab
-
         from backend import (
             checks,  # noqa: F401  (registers system checks)
             session_idle,  # noqa: F401  (stamps sign-in time: issue 17)
         )
-        from backend.celery import ensure_filesystem_broker_dirs, register_beat
+        from backend.celery import ensure_filesystem_broker_dirs
 
         ensure_filesystem_broker_dirs()
-        register_beat("backend-heartbeat", "backend.tasks.heartbeat", crontab(minute="*/5"))

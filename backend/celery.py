@@ -1,13 +1,12 @@
 """The Celery app. The broker is a doorbell; the database is the source of truth.
 
-Tasks carry ids only, are enqueued on commit, and every long-horizon schedule is a row with a
-due time claimed by a per-minute sweep (never a long eta/countdown on Redis).
+Tasks carry ids only, are enqueued on commit (core.queue.enqueue_on_commit), and every
+long-horizon schedule is a row with a due time claimed by a per-minute sweep (never a long
+eta/countdown on Redis). The apps import core, never this module.
 """
 
-import logging
 import os
 from pathlib import Path
-from typing import Any
 
 from celery import Celery
 from celery.schedules import crontab
@@ -15,23 +14,28 @@ from celery.signals import setup_logging, worker_init, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings.base")
 
-logger = logging.getLogger(__name__)
 
 app = Celery("backend")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# Options for tasks that are safe to run twice: the message is acknowledged after the task
-# finishes, and re-queued when the worker dies mid-task. Only idempotent tasks may use them.
-IDEMPOTENT = {"acks_late": True, "reject_on_worker_lost": True}
-
-# Fixed sweeps live here, reviewed like code; per-patient timing lives in database rows.
-# Each app appends its own entries through `register_beat` in its AppConfig.ready().
-app.conf.beat_schedule = {}
-
-
-def register_beat(name: str, task: str, schedule: crontab | float) -> None:
-    app.conf.beat_schedule[name] = {"task": task, "schedule": schedule}
+# The one beat schedule: every fixed sweep of every app, reviewed like code (per-patient timing
+# lives in database rows). Tasks are named by string, so the project imports no app for it.
+app.conf.beat_schedule = {
+    # Every 5 minutes: the worker and beat are alive (backend/tasks.py).
+    "backend-heartbeat": {"task": "backend.tasks.heartbeat", "schedule": crontab(minute="*/5")},
+    "recovery-escalate-flags": {"task": "recovery.tasks.escalate_flags", "schedule": 60.0},
+    "recovery-send-due-reminders": {"task": "recovery.tasks.send_due_reminders", "schedule": 60.0},
+    "recovery-evaluate-trends": {
+        "task": "recovery.tasks.evaluate_trends",
+        "schedule": crontab(minute=7),
+    },
+    # Every minute (https://crontab.guru/#*_*_*_*_*): re-drive rows the broker lost.
+    "notifications-sweep-outbox": {
+        "task": "notifications.tasks.sweep_outbox",
+        "schedule": crontab(),
+    },
+}
 
 
 @setup_logging.connect
@@ -45,13 +49,14 @@ def _use_django_logging(**kwargs: object) -> None:
 
 @worker_init.connect
 @worker_process_init.connect
-def _warm_triage_rules(**kwargs: object) -> None:
+def _announce_process_ready(**kwargs: object) -> None:
     # worker_init runs in the main process before the prefork pool forks (children inherit
-    # the loaded rules; the solo pool has no children); worker_process_init runs in each child
-    # and is a cache hit then. Either way no task waits seconds for rules.yaml.
-    from recovery.services.triage_facts import triage_ruleset_warm
+    # what the apps load; the solo pool has no children); worker_process_init runs in each
+    # child and finds it loaded. The apps answer core.signals.process_ready (recovery loads
+    # its triage rule set), so no task waits for it and the project names no app.
+    from core.signals import process_ready
 
-    triage_ruleset_warm()
+    process_ready.send(sender="celery")
 
 
 def ensure_filesystem_broker_dirs() -> None:
@@ -62,21 +67,3 @@ def ensure_filesystem_broker_dirs() -> None:
     for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if folder := options.get(key):
             Path(folder).mkdir(parents=True, exist_ok=True)
-
-
-def enqueue_on_commit(task: Any, **kwargs: Any) -> None:
-    """Publish `task(**kwargs)` after the surrounding transaction commits.
-
-    A broker outage is logged, never raised: the row that needs the work is already
-    committed, and the owning sweep re-drives it. The request that wrote it still succeeds.
-    """
-
-    def _publish() -> None:
-        try:
-            task.apply_async(kwargs=kwargs, retry=False)
-        except Exception:
-            logger.warning("broker unavailable: %s left for its sweep", task.name, exc_info=True)
-
-    from django.db import transaction
-
-    transaction.on_commit(_publish)

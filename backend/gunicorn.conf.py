@@ -8,15 +8,17 @@ Command-line flags override what is set here.
 from typing import Any
 
 # Import Django and the app once in the master, then fork the workers from it: they start
-# with the code (and the triage rule set, loaded in when_ready) already in memory, shared
+# with the code (and what the apps load on process_ready in when_ready) already in memory, shared
 # copy-on-write. Incompatible with --reload, which this project does not use.
 preload_app = True
 
 
 def _warm() -> None:
-    from recovery.services.triage_facts import triage_ruleset_warm  # needs Django set up
+    # The apps load what their first request must not wait for (recovery: the triage rule
+    # set) on core.signals.process_ready; the project names no app. Needs Django set up.
+    from core.signals import process_ready
 
-    triage_ruleset_warm()  # logs the rule set version and how long it took
+    process_ready.send(sender="gunicorn")
 
 
 def when_ready(server: Any) -> None:

@@ -26,7 +26,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from backend.exceptions import error_body
+from core.exceptions import error_body
 
 LOGIN_AT = "session_login_at"
 LAST_ACTIVITY = "session_last_activity"

@@ -7,7 +7,7 @@ from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.defaults import page_not_found, server_error
 
-from backend.exceptions import DB_UNAVAILABLE_RETRY_AFTER, error_body
+from core.exceptions import DB_UNAVAILABLE_RETRY_AFTER, error_body
 
 logger = logging.getLogger(__name__)
 

@@ -60,7 +60,7 @@ def main() -> None:
 
     from notifications.models import Notification
     from recovery.models import Patient
-    from recovery.simulation.run import Plan, cohort_simulate
+    from simulation.run import Plan, cohort_simulate
 
     now = timezone.now()
     cohort_simulate(Plan(args.samples, 20, 902, now.date() - timedelta(days=19), 1, now),

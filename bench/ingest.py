@@ -41,7 +41,7 @@ def seed(patients: int) -> list[str]:
     from rest_framework_simplejwt.tokens import AccessToken
 
     from recovery.models import Patient
-    from recovery.simulation.run import Plan, cohort_simulate
+    from simulation.run import Plan, cohort_simulate
 
     now = timezone.now()
     plan = Plan(patients, 30, 901, now.date() - timedelta(days=29), 1, now)

@@ -81,7 +81,7 @@ def notify(messages: Iterable[Message]) -> int:
     An in-app row is delivered by being written: it is inserted `sent` and shows in the inbox
     when the caller commits, broker or no broker. Push and email rows wait for a worker.
     """
-    from backend.celery import enqueue_on_commit
+    from core.queue import enqueue_on_commit
     from notifications.tasks import deliver_batch
 
     batch = [_validated(m) for m in messages]

@@ -46,7 +46,7 @@ def _release_stuck(now: datetime) -> int:
 
 def outbox_sweep(*, now: datetime | None = None) -> int:
     """Publish delivery for every due pending row, in batches. Returns the rows published."""
-    from backend.celery import enqueue_on_commit
+    from core.queue import enqueue_on_commit
     from notifications.tasks import deliver_batch
 
     now = now or timezone.now()

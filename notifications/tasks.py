@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from backend.celery import IDEMPOTENT
+from core.queue import IDEMPOTENT
 
 logger = logging.getLogger(__name__)
 

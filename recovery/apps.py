@@ -7,14 +7,17 @@ class RecoveryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from celery.schedules import crontab
-
-        from backend.celery import register_beat
+        from core.signals import process_ready
         from recovery import checks  # noqa: F401  (registers system checks)
         from recovery.reminders import receivers  # noqa: F401  (re-times reminders)
 
-        register_beat("recovery-escalate-flags", "recovery.tasks.escalate_flags", 60.0)
-        register_beat("recovery-send-due-reminders", "recovery.tasks.send_due_reminders", 60.0)
-        register_beat(
-            "recovery-evaluate-trends", "recovery.tasks.evaluate_trends", crontab(minute=7)
-        )
+        # Loaded when a web or Celery worker starts, not in a patient's request. The beat
+        # schedule of recovery's sweeps is in backend/celery.py, with every other app's.
+        process_ready.connect(warm_triage_rules, dispatch_uid="recovery.warm_triage_rules")
+
+
+def warm_triage_rules(**kwargs: object) -> None:
+    """core.signals.process_ready receiver: load and compile the triage rule set once."""
+    from recovery.services.triage_facts import triage_ruleset_warm
+
+    triage_ruleset_warm()  # logs the rule set version and how long it took

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.checks import Error, register
 
 from recovery.pathways import PathwayError, clear_cache, load_pathways
-from recovery.plan_selectors import pathway_directory
+from recovery.selectors.plans import pathway_directory
 from recovery.services.triage_facts import triage_ruleset
 from recovery.triage import RuleSetError
 
@@ -78,7 +78,7 @@ def check_risk_profile(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     from pydantic import ValidationError
     from yaml import YAMLError
 
-    from recovery.dashboard import risk_profile
+    from recovery.risk import risk_profile
 
     risk_profile._load.cache_clear()  # a check run re-reads the file
     try:

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from backend.celery import IDEMPOTENT, enqueue_on_commit
+from core.queue import IDEMPOTENT, enqueue_on_commit
 from recovery.services.flags import (
     flags_escalate_due,
     patient_trends_evaluate,

@@ -52,7 +52,7 @@ def test_enqueue_on_commit_survives_a_dead_broker(caplog, monkeypatch) -> None:
     from celery import Celery
     from django.db import transaction
 
-    from backend.celery import enqueue_on_commit
+    from core.queue import enqueue_on_commit
 
     # A separate app pointed at a closed port: the shared app's pools stay untouched.
     # (Celery prefers the CELERY_BROKER_URL variable to its configuration.)

@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "notifications",
     "recovery",
 ]
+# structure (issue 15): the synthetic-cohort generator lives outside the domain, installed for
+# its management command simulate_cohort.
+INSTALLED_APPS += ["simulation.apps.SimulationConfig"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -208,10 +211,10 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_PAGINATION_CLASS": "backend.pagination.CreatedCursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.CreatedCursorPagination",
     "PAGE_SIZE": 50,
-    "EXCEPTION_HANDLER": "backend.exceptions.api_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "backend.schema.ProjectAutoSchema",
+    "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "core.schema.ProjectAutoSchema",
     "DEFAULT_THROTTLE_RATES": {
         "activation": env_str("THROTTLE_ACTIVATION", "10/hour"),
         "checkin": env_str("THROTTLE_CHECKIN", "120/hour"),
@@ -314,9 +317,7 @@ CHECKLIST_GRACE_DAYS = env_int("CHECKLIST_GRACE_DAYS", 3)
 TRIAGE_ESCALATION = {
     "urgent_after": timedelta(minutes=env_int("TRIAGE_URGENT_ESCALATION_MINUTES", 120)),
     "emergency_after": timedelta(minutes=env_int("TRIAGE_EMERGENCY_ESCALATION_MINUTES", 15)),
-    "urgent_coordinator_after": timedelta(
-        minutes=env_int("TRIAGE_URGENT_ESCALATION_MINUTES", 120)
-    ),
+    "urgent_coordinator_after": timedelta(minutes=env_int("TRIAGE_URGENT_ESCALATION_MINUTES", 120)),
     "emergency_coordinator_after": timedelta(
         minutes=env_int("TRIAGE_EMERGENCY_ESCALATION_MINUTES", 15)
     ),

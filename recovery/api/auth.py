@@ -22,7 +22,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from backend.auth import AuthAddressThrottle, AuthGlobalThrottle, ClientAddressScopedThrottle
 from backend.client_ip import client_ip
-from backend.exceptions import ApplicationError, error_body
+from core.exceptions import ApplicationError, error_body
 from recovery.api.permissions import IsClinician
 from recovery.services.activation import patient_activate
 from recovery.services.login_guard import (

@@ -14,7 +14,11 @@ from recovery.api.serializers import PatientOutputSerializer
 from recovery.models import AccessEvent, Patient, Surgery
 from recovery.models.fields import FREE_TEXT_MAX
 from recovery.selectors import patient_get_for_clinician, patient_list_for_clinician
-from recovery.services.audit import access_event_record, access_events_record_list
+from recovery.services.audit import (
+    access_event_record,
+    access_events_record_list,
+    patient_access_for_clinician,
+)
 from recovery.services.enrollment import PatientData, SurgeryData, patient_enroll
 
 
@@ -199,13 +203,7 @@ class PatientDetailApi(APIView):
 
     @extend_schema(responses=PatientOutputSerializer)
     def get(self, request: Request, patient_id: str) -> Response:
-        patient = patient_get_for_clinician(clinician=request.user, patient_id=patient_id)
-        access_event_record(
-            actor=request.user,
-            patient=patient,
-            action=AccessEvent.Action.VIEW,
-            object_type="patient",
-            object_id=patient.id,
-            request=request,
+        patient = patient_access_for_clinician(
+            clinician=request.user, patient_id=patient_id, request=request, purpose="patient"
         )
         return Response(PatientOutputSerializer(patient).data)

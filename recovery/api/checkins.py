@@ -26,9 +26,9 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from backend.exceptions import application_error_body
-from backend.pagination import CreatedCursorPagination
-from backend.schema import ErrorSerializer
+from core.exceptions import application_error_body
+from core.pagination import CreatedCursorPagination
+from core.schema import ErrorSerializer
 from recovery.api.permissions import IsPatient
 from recovery.models import CheckIn, Patient
 from recovery.models.checkins import (

@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from backend.pagination import page_size_from
+from core.pagination import page_size_from
 from recovery.api.permissions import IsClinician
 from recovery.models import AccessEvent, CheckIn, Flag, FlagFinding, Patient
 from recovery.selectors import care_teams_for_clinician

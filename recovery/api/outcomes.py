@@ -18,12 +18,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from recovery import analytics, instruments
+from recovery import instruments
 from recovery.api.permissions import IsClinician, IsPatient, caller
 from recovery.models import AccessEvent, Patient, QuestionnaireResponse, Surgery
-from recovery.selectors import patient_get_for_clinician
-from recovery.services.audit import access_event_record
-from recovery.services.outcomes import NO_BASELINE, MeasureOutcome, patient_outcomes
+from recovery.selectors import cohort
+from recovery.selectors.outcomes import patient_outcomes
+from recovery.services.audit import access_event_record, patient_access_for_clinician
+from recovery.services.outcomes import NO_BASELINE, MeasureOutcome
 from recovery.services.questionnaires import (
     instrument_wording,
     questionnaire_submit,
@@ -195,7 +196,7 @@ class CohortFilterInputSerializer(serializers.Serializer):
     approach = serializers.ChoiceField(choices=Surgery.Approach.choices, required=False)
     technique = serializers.ChoiceField(choices=Surgery.Technique.choices, required=False)
     indication = serializers.ChoiceField(choices=Surgery.Indication.choices, required=False)
-    age_band = serializers.ChoiceField(choices=list(analytics.AGE_BANDS), required=False)
+    age_band = serializers.ChoiceField(choices=list(cohort.AGE_BANDS), required=False)
     smoking_status = serializers.ChoiceField(choices=Patient.SmokingStatus.choices, required=False)
     bone_quality = serializers.ChoiceField(choices=Patient.BoneQuality.choices, required=False)
     surgery_from = serializers.DateField(required=False)
@@ -376,23 +377,14 @@ class PatientQuestionnaireListApi(ListAPIView):
     serializer_class = QuestionnaireResponseOutputSerializer
 
     def get_queryset(self) -> Any:
-        patient = patient_get_for_clinician(
-            clinician=self.request.user, patient_id=self.kwargs["patient_id"]
-        )
-        self.patient = patient
-        return QuestionnaireResponse.objects.filter(patient=patient)
-
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().list(request, *args, **kwargs)
-        access_event_record(
-            actor=request.user,
-            patient=self.patient,
+        patient = patient_access_for_clinician(
+            clinician=self.request.user,
+            patient_id=self.kwargs["patient_id"],
+            request=self.request,
+            purpose="questionnaire_response",
             action=AccessEvent.Action.LIST,
-            object_type="questionnaire_response",
-            object_id=self.patient.id,
-            request=request,
         )
-        return response
+        return QuestionnaireResponse.objects.filter(patient=patient)
 
 
 class PatientOutcomesApi(APIView):
@@ -410,14 +402,11 @@ class PatientOutcomesApi(APIView):
         )
     )
     def get(self, request: Request, patient_id: str) -> Response:
-        patient = patient_get_for_clinician(clinician=request.user, patient_id=patient_id)
-        access_event_record(
-            actor=request.user,
-            patient=patient,
-            action=AccessEvent.Action.VIEW,
-            object_type="patient_outcome",
-            object_id=patient.id,
+        patient = patient_access_for_clinician(
+            clinician=request.user,
+            patient_id=patient_id,
             request=request,
+            purpose="patient_outcome",
         )
         rows = _patient_outcome_rows(patient_outcomes(patient=patient))
         return Response(
@@ -435,7 +424,7 @@ class CohortCsvRenderer(renderers.BaseRenderer):
 
     def render(self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None):
         buffer = io.StringIO()
-        rows = list(analytics.table_rows(data))
+        rows = list(cohort.table_rows(data))
         if rows:
             # Follow-up rows carry every column; the baseline has no change columns (empty).
             columns = list(dict.fromkeys([*rows[-1], *(name for row in rows for name in row)]))
@@ -449,7 +438,7 @@ _FILTER_PARAMETERS = [
     OpenApiParameter("approach", OpenApiTypes.STR, enum=Surgery.Approach.values),
     OpenApiParameter("technique", OpenApiTypes.STR, enum=Surgery.Technique.values),
     OpenApiParameter("indication", OpenApiTypes.STR, enum=Surgery.Indication.values),
-    OpenApiParameter("age_band", OpenApiTypes.STR, enum=list(analytics.AGE_BANDS)),
+    OpenApiParameter("age_band", OpenApiTypes.STR, enum=list(cohort.AGE_BANDS)),
     OpenApiParameter("smoking_status", OpenApiTypes.STR, enum=Patient.SmokingStatus.values),
     OpenApiParameter("bone_quality", OpenApiTypes.STR, enum=Patient.BoneQuality.values),
     OpenApiParameter("surgery_from", OpenApiTypes.DATE),
@@ -488,9 +477,9 @@ class CohortOutcomesApi(APIView):
         params.pop("format", None)
         serializer = CohortFilterInputSerializer(data=params)
         serializer.is_valid(raise_exception=True)
-        table = analytics.cohort_outcome_table(
+        table = cohort.cohort_outcome_table(
             clinician=request.user,
-            filters=analytics.CohortFilters(**serializer.validated_data),
+            filters=cohort.CohortFilters(**serializer.validated_data),
             today=timezone.now().date(),
         )
         exporting = request.accepted_renderer.format == "csv"

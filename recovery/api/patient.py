@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 from recovery.api.permissions import IsPatient, caller
 from recovery.api.serializers import PatientOutputSerializer
 from recovery.models import Patient
-from recovery.selectors import _with_surgeries
+from recovery.selectors import with_surgeries
 
 
 class MeApi(APIView):
@@ -16,5 +16,5 @@ class MeApi(APIView):
 
     @extend_schema(responses=PatientOutputSerializer)
     def get(self, request: Request) -> Response:
-        patient = _with_surgeries(Patient.objects.filter(user=caller(request))).get()
+        patient = with_surgeries(Patient.objects.filter(user=caller(request))).get()
         return Response(PatientOutputSerializer(patient).data)

@@ -15,21 +15,17 @@ from recovery.models import (
     ClinicianAdjustment,
     ImagingResult,
     Milestone,
-    Patient,
     PlanItem,
     Surgery,
 )
 from recovery.models.fields import FREE_TEXT_MAX
-from recovery.plan_selectors import (
+from recovery.selectors.plans import (
     AdherenceReport,
     AdherenceWindow,
-    PlanSnapshot,
-    adherence_report,
-    checklist_for_date,
-    items_in_force,
-    phase_on,
+    ChecklistDay,
+    PhaseInfo,
+    PlanSummary,
 )
-from recovery.services.checklists import grace_days
 
 ADHERENCE_DEFINITION = (
     "Per item-day: an item due on a date is kept, not kept or unknown (unanswered). "
@@ -361,8 +357,7 @@ class MilestoneCursorPagination(CursorPagination):
 # ---------------------------------------------------------------------------------------------
 
 
-def _phase(snapshot: PlanSnapshot, day: int) -> dict[str, Any] | None:
-    phase = phase_on(snapshot.items, day)
+def _phase(phase: PhaseInfo | None) -> dict[str, Any] | None:
     if phase is None:
         return None
     return {
@@ -408,43 +403,36 @@ def adherence_payload(report: AdherenceReport) -> dict[str, Any]:
     }
 
 
-def plan_payload(snapshot: PlanSnapshot) -> dict[str, Any]:
-    day = snapshot.postop_day
-    in_force = items_in_force(snapshot.items, day)
-    context = {"surgery_date": snapshot.surgery_date}
-    pending = [m for m in snapshot.milestones if m.status == Milestone.Status.PENDING]
+def plan_payload(summary: PlanSummary) -> dict[str, Any]:
+    context = {"surgery_date": summary.surgery_date}
     return {
-        "template_code": snapshot.plan.template_code,
-        "template_version": snapshot.plan.template_version,
-        "surgery_date": snapshot.surgery_date,
-        "today": snapshot.today,
-        "postop_day": day,
-        "phase": _phase(snapshot, day),
+        "template_code": summary.plan.template_code,
+        "template_version": summary.plan.template_version,
+        "surgery_date": summary.surgery_date,
+        "today": summary.today,
+        "postop_day": summary.postop_day,
+        "phase": _phase(summary.phase),
         "restrictions": PlanItemOutputSerializer(
-            [i for i in in_force if i.kind == PlanItem.Kind.RESTRICTION], many=True, context=context
+            summary.restrictions, many=True, context=context
         ).data,
         "tasks_and_goals": PlanItemOutputSerializer(
-            [i for i in in_force if i.kind != PlanItem.Kind.RESTRICTION], many=True, context=context
+            summary.tasks_and_goals, many=True, context=context
         ).data,
         "upcoming_milestones": MilestoneOutputSerializer(
-            [m for m in pending if m.day_max >= day], many=True
+            summary.upcoming_milestones, many=True
         ).data,
-        "overdue_milestones": MilestoneOutputSerializer(
-            [m for m in pending if m.day_max < day], many=True
-        ).data,
-        "adherence": adherence_payload(adherence_report(snapshot=snapshot)),
+        "overdue_milestones": MilestoneOutputSerializer(summary.overdue_milestones, many=True).data,
+        "adherence": adherence_payload(summary.adherence),
     }
 
 
-def checklist_payload(*, patient: Patient, day: datetime.date, today: datetime.date) -> dict:
-    snapshot, due, entries = checklist_for_date(patient=patient, day=day, today=today)
-    postop = snapshot.day_of(day)
-    context = {"surgery_date": snapshot.surgery_date, "entries": entries}
+def checklist_payload(checklist: ChecklistDay) -> dict[str, Any]:
+    context = {"surgery_date": checklist.surgery_date, "entries": checklist.entries}
     return {
-        "date": day,
-        "postop_day": postop,
-        "phase": _phase(snapshot, postop),
-        "editable": today - datetime.timedelta(days=grace_days()) <= day <= today,
-        "grace_days": grace_days(),
-        "items": ChecklistItemOutputSerializer(due, many=True, context=context).data,
+        "date": checklist.date,
+        "postop_day": checklist.postop_day,
+        "phase": _phase(checklist.phase),
+        "editable": checklist.editable,
+        "grace_days": checklist.grace_days,
+        "items": ChecklistItemOutputSerializer(checklist.items, many=True, context=context).data,
     }

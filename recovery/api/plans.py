@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import status
@@ -17,8 +18,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.exceptions import ApplicationError
-from backend.pagination import CreatedCursorPagination
+from core.exceptions import ApplicationError
+from core.pagination import CreatedCursorPagination
 from recovery.api.permissions import IsClinician, IsPatient
 from recovery.api.plan_serializers import (
     MAX_ENTRIES_PER_REQUEST,
@@ -48,28 +49,30 @@ from recovery.api.plan_serializers import (
 )
 from recovery.api.serializers import SurgeryOutputSerializer
 from recovery.models import AccessEvent, Milestone, Patient
-from recovery.plan_selectors import (
-    adherence_report,
+from recovery.selectors import current_surgery, patient_get_for_clinician
+from recovery.selectors.plans import (
     adjustments_for_patient,
+    checklist_day,
     milestones_for_patient,
     patient_today,
-    plan_snapshot,
+    plan_adherence,
+    plan_summary,
 )
-from recovery.selectors import current_surgery, patient_get_for_clinician
 from recovery.services.adjustments import (
     imaging_result_record,
     milestone_status_set,
     plan_item_adjust,
 )
-from recovery.services.audit import access_event_record
+from recovery.services.audit import access_event_record, patient_access_for_clinician
 from recovery.services.checklists import EntryInput, checklist_entries_record
 from recovery.services.plans import surgery_update
 
 
-def _query_date(request: Request, today: datetime.date) -> datetime.date:
+def _query_date(request: Request) -> datetime.date | None:
+    """The `date` asked for; None means the patient's today (the selector knows it)."""
     query = ChecklistQueryInputSerializer(data=request.query_params)
     query.is_valid(raise_exception=True)
-    return query.validated_data.get("date") or today
+    return query.validated_data.get("date")
 
 
 def _status_filter(request: Request) -> str | None:
@@ -110,9 +113,8 @@ class MePlanApi(APIView):
 
     @extend_schema(responses=PlanOutputSerializer)
     def get(self, request: Request) -> Response:
-        patient = request.user.patient
-        snapshot = plan_snapshot(patient=patient, today=patient_today(patient))
-        return Response(plan_payload(snapshot))
+        summary = plan_summary(patient=request.user.patient, now=timezone.now())
+        return Response(plan_payload(summary))
 
 
 class MeChecklistApi(APIView):
@@ -128,10 +130,10 @@ class MeChecklistApi(APIView):
 
     @extend_schema(parameters=[_DATE_PARAM], responses=ChecklistOutputSerializer)
     def get(self, request: Request) -> Response:
-        patient = request.user.patient
-        today = patient_today(patient)
-        day = _query_date(request, today)
-        return Response(checklist_payload(patient=patient, day=day, today=today))
+        checklist = checklist_day(
+            patient=request.user.patient, now=timezone.now(), day=_query_date(request)
+        )
+        return Response(checklist_payload(checklist))
 
     @extend_schema(request=_ENTRY_REQUEST, responses={200: _ENTRY_RESPONSE, 201: _ENTRY_RESPONSE})
     def post(self, request: Request) -> Response:
@@ -201,9 +203,8 @@ class MeAdherenceApi(APIView):
 
     @extend_schema(responses=AdherenceOutputSerializer)
     def get(self, request: Request) -> Response:
-        patient = request.user.patient
-        snapshot = plan_snapshot(patient=patient, today=patient_today(patient))
-        return Response(adherence_payload(adherence_report(snapshot=snapshot)))
+        report = plan_adherence(patient=request.user.patient, now=timezone.now())
+        return Response(adherence_payload(report))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -211,8 +212,16 @@ class MeAdherenceApi(APIView):
 # ---------------------------------------------------------------------------------------------
 
 
+# Care-team endpoints. A read goes through `read_patient` (scope + one access event, the one
+# audited path); a write scopes with `patient` and records the change after it. (A comment, not
+# a docstring: drf-spectacular would publish a docstring as every subclass's description.)
 class _CareApi(APIView):
     permission_classes = [IsClinician]
+
+    def read_patient(self, request: Request, patient_id: Any, purpose: str) -> Patient:
+        return patient_access_for_clinician(
+            clinician=request.user, patient_id=patient_id, request=request, purpose=purpose
+        )
 
     def patient(self, request: Request, patient_id: Any) -> Patient:
         return patient_get_for_clinician(clinician=request.user, patient_id=patient_id)
@@ -238,21 +247,16 @@ class _CareApi(APIView):
 class CarePlanApi(_CareApi):
     @extend_schema(responses=PlanOutputSerializer)
     def get(self, request: Request, patient_id: str) -> Response:
-        patient = self.patient(request, patient_id)
-        snapshot = plan_snapshot(patient=patient, today=patient_today(patient))
-        self.audit(request, patient, AccessEvent.Action.VIEW, "plan", snapshot.plan.id)
-        return Response(plan_payload(snapshot))
+        patient = self.read_patient(request, patient_id, "plan")
+        return Response(plan_payload(plan_summary(patient=patient, now=timezone.now())))
 
 
 class CareChecklistApi(_CareApi):
     @extend_schema(parameters=[_DATE_PARAM], responses=ChecklistOutputSerializer)
     def get(self, request: Request, patient_id: str) -> Response:
-        patient = self.patient(request, patient_id)
-        today = patient_today(patient)
-        day = _query_date(request, today)
-        payload = checklist_payload(patient=patient, day=day, today=today)
-        self.audit(request, patient, AccessEvent.Action.VIEW, "checklist")
-        return Response(payload)
+        patient = self.read_patient(request, patient_id, "checklist")
+        checklist = checklist_day(patient=patient, now=timezone.now(), day=_query_date(request))
+        return Response(checklist_payload(checklist))
 
 
 class CareMilestoneListApi(_CareApi, ListAPIView):
@@ -260,8 +264,7 @@ class CareMilestoneListApi(_CareApi, ListAPIView):
     pagination_class = MilestoneCursorPagination
 
     def get_queryset(self) -> Any:
-        patient = self.patient(self.request, self.kwargs["patient_id"])
-        self.audit(self.request, patient, AccessEvent.Action.VIEW, "milestones")
+        patient = self.read_patient(self.request, self.kwargs["patient_id"], "milestones")
         return milestones_for_patient(patient=patient, status=_status_filter(self.request))
 
     @extend_schema(parameters=[_STATUS_PARAM])
@@ -272,10 +275,8 @@ class CareMilestoneListApi(_CareApi, ListAPIView):
 class CareAdherenceApi(_CareApi):
     @extend_schema(responses=AdherenceOutputSerializer)
     def get(self, request: Request, patient_id: str) -> Response:
-        patient = self.patient(request, patient_id)
-        snapshot = plan_snapshot(patient=patient, today=patient_today(patient))
-        self.audit(request, patient, AccessEvent.Action.VIEW, "adherence")
-        return Response(adherence_payload(adherence_report(snapshot=snapshot)))
+        patient = self.read_patient(request, patient_id, "adherence")
+        return Response(adherence_payload(plan_adherence(patient=patient, now=timezone.now())))
 
 
 class CareAdjustmentListApi(_CareApi, ListAPIView):
@@ -285,8 +286,7 @@ class CareAdjustmentListApi(_CareApi, ListAPIView):
     pagination_class = CreatedCursorPagination
 
     def get_queryset(self) -> Any:
-        patient = self.patient(self.request, self.kwargs["patient_id"])
-        self.audit(self.request, patient, AccessEvent.Action.VIEW, "adjustments")
+        patient = self.read_patient(self.request, self.kwargs["patient_id"], "adjustments")
         return adjustments_for_patient(patient=patient)
 
 

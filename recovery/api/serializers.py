@@ -8,7 +8,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from recovery.models import Patient, Surgery
-from recovery.selectors import current_surgery, postop_day
 
 
 class SurgeryOutputSerializer(serializers.ModelSerializer):
@@ -70,12 +69,9 @@ class PatientOutputSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(SurgeryOutputSerializer(allow_null=True))
     def get_surgery(self, patient: Patient) -> dict | None:
-        surgery = current_surgery(patient)
+        surgery = patient.latest_surgery()
         return SurgeryOutputSerializer(surgery).data if surgery else None
 
     @extend_schema_field(OpenApiTypes.INT)
     def get_postop_day(self, patient: Patient) -> int | None:
-        surgery = current_surgery(patient)
-        if surgery is None:
-            return None
-        return postop_day(patient=patient, surgery=surgery, at=self._now())
+        return patient.postop_day_at(self._now())

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from backend.client_ip import client_ip
-from backend.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from recovery.services.login_guard import login_failure_record, login_success_record
 from recovery.services.mfa import (
     mfa_enrolled,

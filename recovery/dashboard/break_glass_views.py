@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from backend.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from recovery.dashboard.views import clinician_required
 from recovery.models.break_glass import BREAK_GLASS_REASON_MAX
 from recovery.services.break_glass import break_glass_minutes, break_glass_open

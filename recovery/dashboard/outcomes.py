@@ -1,4 +1,4 @@
-"""The outcomes page: the cohort tables of `recovery.analytics`, one per surgical group.
+"""The outcomes page: the cohort tables of `recovery.selectors.cohort`, one per surgical group.
 
 Groups are open vs minimally invasive (default) or each technique. Each group's table is the
 same per-timepoint table the API serves (`GET /api/v1/care/outcomes/`), so small-cell
@@ -18,10 +18,11 @@ from typing import Any
 
 from django.utils.safestring import SafeString, mark_safe
 
-from recovery import analytics, instruments
+from recovery import instruments
 from recovery.dashboard import charts
 from recovery.dashboard.forms import label_for
 from recovery.models import Surgery
+from recovery.selectors import cohort
 
 GROUPINGS: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "approach": ("Approach", list(Surgery.Approach.choices)),
@@ -73,8 +74,8 @@ def cohort_groups(*, clinician: Any, compare_by: str, today: date) -> list[Group
     _, choices = GROUPINGS[compare_by]
     groups = []
     for index, (code, label) in enumerate(choices):
-        filters = analytics.CohortFilters(**{compare_by: code})
-        table = analytics.cohort_outcome_table(clinician=clinician, filters=filters, today=today)
+        filters = cohort.CohortFilters(**{compare_by: code})
+        table = cohort.cohort_outcome_table(clinician=clinician, filters=filters, today=today)
         groups.append(
             Group(
                 code,
@@ -184,7 +185,7 @@ def outcomes_page(*, clinician: Any, compare_by: str, today: date) -> OutcomesPa
     # Every group gets a column: a count under the minimum cell is suppressed even when it is
     # zero, so "nobody" and "a few" cannot be told apart and neither may be dropped.
     shown = groups
-    limit = analytics.min_cell()
+    limit = cohort.min_cell()
     odi_max = float(instruments.load_thresholds().by_code["odi"].scale_max)
     page = OutcomesPage(compare_by=compare_by, groups=shown, min_cell=limit)
     page.charts = [
@@ -249,7 +250,7 @@ def csv_rows(groups: Iterable[Group], compare_by: str) -> str:
     rows = [
         {compare_by: group.code, **row}
         for group in groups
-        for row in analytics.table_rows(group.table)
+        for row in cohort.table_rows(group.table)
     ]
     buffer = io.StringIO()
     if rows:

@@ -24,9 +24,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from backend.client_ip import client_ip
-from backend.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from recovery.dashboard import outcomes as outcomes_view
-from recovery.dashboard import selectors
+from recovery.dashboard import presenters
 from recovery.dashboard.account import pending_start
 from recovery.dashboard.forms import (
     ClinicianLoginForm,
@@ -37,8 +37,16 @@ from recovery.dashboard.forms import (
 )
 from recovery.dashboard.timezones import SESSION_KEY, zone_for, zone_name_for
 from recovery.models import AccessEvent
-from recovery.selectors import is_clinician, patient_get_for_clinician
-from recovery.services.audit import access_event_record, access_events_record_list
+from recovery.selectors import is_clinician
+from recovery.selectors.flags import flag_get_for_clinician
+from recovery.selectors.patient_record import patient_record
+from recovery.selectors.worklist import patients_not_recently_listed, teams_for
+from recovery.selectors.worklist import worklist as worklist_data
+from recovery.services.audit import (
+    access_event_record,
+    access_events_record_list,
+    patient_access_for_clinician,
+)
 from recovery.services.flags import flag_acknowledge, flag_resolve
 from recovery.services.login_guard import (
     LoginRefused,
@@ -119,10 +127,10 @@ class DashboardLogoutView(LogoutView):
 
 
 def _worklist_context(request: HttpRequest) -> dict[str, Any]:
-    teams = selectors.teams_for(clinician=request.user)
+    teams = teams_for(clinician=request.user)
     form = WorklistFilterForm(request.GET or None, teams=teams)
     filters = form.cleaned() if request.GET else {}
-    data = selectors.worklist(
+    data = worklist_data(
         clinician=request.user,
         team=filters.get("team"),
         severity=filters.get("severity"),
@@ -163,9 +171,7 @@ def worklist_live(request: HttpRequest) -> HttpResponse:
     context = _worklist_context(request)
     # A poll every 30 s would write a row per patient per poll; record a patient again only
     # when this clinician has not had it listed within the dedupe window.
-    fresh = selectors.patients_not_recently_listed(
-        actor=request.user, patients=context["data"].patients
-    )
+    fresh = patients_not_recently_listed(actor=request.user, patients=context["data"].patients)
     access_events_record_list(
         actor=request.user, patients=fresh, object_type="worklist", request=request
     )
@@ -175,16 +181,10 @@ def worklist_live(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 @clinician_required
 def patient_detail(request: HttpRequest, patient_id: str) -> HttpResponse:
-    patient = patient_get_for_clinician(clinician=request.user, patient_id=patient_id)
-    access_event_record(
-        actor=request.user,
-        action=AccessEvent.Action.VIEW,
-        object_type="patient",
-        patient=patient,
-        object_id=patient.id,
-        request=request,
+    patient = patient_access_for_clinician(
+        clinician=request.user, patient_id=patient_id, request=request, purpose="patient"
     )
-    page = selectors.patient_page(patient=patient, now=timezone.now())
+    page = presenters.patient_page(patient_record(patient=patient, now=timezone.now()))
     return render(request, "dashboard/patient.html", {"patient": patient, "page": page})
 
 
@@ -268,14 +268,14 @@ def _back(request: HttpRequest, default: str) -> HttpResponseRedirect:
 @clinician_required
 def flag_detail(request: HttpRequest, flag_id: str) -> HttpResponse:
     """Links in care-team alerts point here; the flag lives on its patient's page."""
-    flag = selectors.flag_get_for_clinician(clinician=request.user, flag_id=flag_id)
+    flag = flag_get_for_clinician(clinician=request.user, flag_id=flag_id)
     return redirect(f"{reverse('dashboard:patient', args=[flag.patient_id])}#flag-{flag.id}")
 
 
 @require_http_methods(["POST"])
 @clinician_required
 def flag_acknowledge_view(request: HttpRequest, flag_id: str) -> HttpResponse:
-    flag = selectors.flag_get_for_clinician(clinician=request.user, flag_id=flag_id)
+    flag = flag_get_for_clinician(clinician=request.user, flag_id=flag_id)
     try:
         flag_acknowledge(flag=flag, actor=request.user, now=timezone.now(), request=request)
     except ApplicationError as exc:
@@ -288,7 +288,7 @@ def flag_acknowledge_view(request: HttpRequest, flag_id: str) -> HttpResponse:
 @require_http_methods(["POST"])
 @clinician_required
 def flag_resolve_view(request: HttpRequest, flag_id: str) -> HttpResponse:
-    flag = selectors.flag_get_for_clinician(clinician=request.user, flag_id=flag_id)
+    flag = flag_get_for_clinician(clinician=request.user, flag_id=flag_id)
     form = FlagResolveForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose an outcome to resolve the flag.")

@@ -1,11 +1,15 @@
 import uuid
 import zoneinfo
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+
+if TYPE_CHECKING:
+    from recovery.models.surgeries import Surgery
 
 
 def validate_timezone(value: str) -> None:
@@ -108,6 +112,18 @@ class Patient(models.Model):
     def local_date(self, moment: datetime) -> date:
         """The patient's calendar date at `moment`: their clock decides "today"."""
         return moment.astimezone(self.tz).date()
+
+    def latest_surgery(self) -> "Surgery | None":
+        """The most recent surgery (date, then creation); uses the prefetch cache when present."""
+        surgeries = list(self.surgeries.all())  # type: ignore[attr-defined]
+        if not surgeries:
+            return None
+        return max(surgeries, key=lambda s: (s.date, s.created_at))
+
+    def postop_day_at(self, moment: datetime) -> int | None:
+        """Days since the latest surgery on the patient's own calendar (surgery day = day 0)."""
+        surgery = self.latest_surgery()
+        return surgery.day_of(self.local_date(moment)) if surgery else None
 
 
 class ActivationCode(models.Model):

@@ -1,4 +1,5 @@
 import uuid
+from datetime import date as calendar_date
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -92,3 +93,7 @@ class Surgery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_technique_display()} {self.levels} on {self.date}"
+
+    def day_of(self, day: calendar_date) -> int:
+        """The post-operative day of a calendar date (the surgery day is day 0)."""
+        return (day - self.date).days

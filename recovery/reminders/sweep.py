@@ -32,8 +32,8 @@ from recovery.models import (
     ReminderSchedule,
     Surgery,
 )
-from recovery.plan_selectors import items_in_force
 from recovery.reminders.timing import local_date_of, next_occurrence
+from recovery.selectors.plans import items_in_force
 from recovery.services.triage_facts import triage_ruleset
 
 logger = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from backend.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from recovery.models import (
     ClinicianAdjustment,
     ImagingResult,
@@ -27,7 +27,7 @@ from recovery.models import (
     PatientPlan,
     PlanItem,
 )
-from recovery.plan_selectors import NO_PLAN, plan_current
+from recovery.selectors.plans import NO_PLAN, plan_current
 
 # Milestone codes shared by every pathway template (recovery/pathways/*.yaml).
 FUSION_MILESTONES = ("solid_fusion",)

@@ -76,3 +76,32 @@ def access_events_record_rows(
         )
         for patient_id, object_id in rows
     )
+
+
+def patient_access_for_clinician(
+    *,
+    clinician: Any,
+    patient_id: object,
+    request: HttpRequest | None,
+    purpose: str,
+    action: str = AccessEvent.Action.VIEW,
+    object_id: object = "",
+) -> Patient:
+    """The one path to a patient's data for the care team: scope, then record the access.
+
+    Another team's (or a missing) patient is a 404 (Http404) and records nothing. `purpose`
+    is what is read (the event's object type: "patient", "plan", "checklist", ...); the event's
+    object id is `object_id`, else the patient's id. Exactly one AccessEvent per call.
+    """
+    from recovery.selectors.patients import patient_get_for_clinician
+
+    patient = patient_get_for_clinician(clinician=clinician, patient_id=patient_id)  # type: ignore[arg-type]
+    access_event_record(
+        actor=clinician,
+        patient=patient,
+        action=action,
+        object_type=purpose,
+        object_id=object_id or patient.id,
+        request=request,
+    )
+    return patient

@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest
 
-from backend.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from notifications.services import Message, notify
 from recovery.models import AccessEvent, BreakGlassGrant, CareTeamMembership, Patient
 from recovery.models.break_glass import BREAK_GLASS_REASON_MAX

@@ -20,7 +20,7 @@ from uuid import UUID
 
 from django.db import IntegrityError, transaction
 
-from backend.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from recovery.models import CheckIn, Flag, Patient
 from recovery.models.checkins import SYMPTOM_FIELDS
 from recovery.selectors import current_surgery, postop_day

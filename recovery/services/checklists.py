@@ -22,24 +22,18 @@ import datetime
 import uuid
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from backend.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from recovery.models import ChecklistEntry, Patient, PlanItem
-from recovery.plan_selectors import (
+from recovery.selectors.plans import (
     NO_PLAN,
     PlanSnapshot,
+    grace_days,
     items_in_force,
     plan_current,
     plan_snapshot,
 )
-
-DEFAULT_GRACE_DAYS = 3
-
-
-def grace_days() -> int:
-    return int(getattr(settings, "CHECKLIST_GRACE_DAYS", DEFAULT_GRACE_DAYS))
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from backend.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from notifications.services import preference_set_timezone
 from recovery.models import CareTeam, Patient, Surgery
 from recovery.reminders.schedule import reminder_schedules_sync

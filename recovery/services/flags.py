@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.http import HttpRequest
 
-from backend.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from notifications.services import Message, notify
 from recovery.models import AccessEvent, CareTeamMembership, CheckIn, Flag, FlagFinding, Patient
 from recovery.selectors import current_surgery

@@ -26,7 +26,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest
 
-from backend.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from recovery.models import AccessEvent
 from recovery.services.audit import access_event_record
 from recovery.services.mfa import coordinator_check

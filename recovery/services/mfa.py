@@ -20,7 +20,7 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from backend.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from recovery.models import AccessEvent, CareTeamMembership
 from recovery.services.audit import access_event_record
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from recovery import instruments
-from recovery.models import Flag, Patient, QuestionnaireResponse
+from recovery.models import Flag, QuestionnaireResponse
 from recovery.models.flags import OUTCOME_CATEGORY
 from recovery.services.flags import flags_apply_findings, patient_lock
 from recovery.triage import Finding
@@ -69,14 +69,6 @@ class Worsening:
     rationale: str  # for the care team
     sources: tuple[str, ...]
     facts: dict[str, Any]
-
-
-def patient_outcomes(*, patient: Patient) -> list[MeasureOutcome]:
-    """Every measure of the enabled instruments, with each answered follow-up (one query)."""
-    responses = QuestionnaireResponse.objects.filter(patient=patient, valid=True).only(
-        "instrument", "timepoint", "scores"
-    )
-    return outcomes_from_responses(responses)
 
 
 def outcomes_from_responses(responses: Iterable[QuestionnaireResponse]) -> list[MeasureOutcome]:

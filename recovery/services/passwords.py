@@ -21,7 +21,7 @@ from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from backend.celery import enqueue_on_commit
-from backend.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from recovery.services.tokens import user_tokens_revoke
 
 User = get_user_model()

@@ -16,7 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from backend.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from recovery.models import ChecklistEntry, Milestone, Patient, PatientPlan, PlanItem, Surgery
 from recovery.pathways import (
     MilestoneSpec,
@@ -26,7 +26,7 @@ from recovery.pathways import (
     pathway_for_technique,
     plan_items_for,
 )
-from recovery.plan_selectors import pathway_templates, patient_today
+from recovery.selectors.plans import pathway_templates, patient_today
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def _specs(
     )
 
 
-def _item_row(
+def plan_item_row(
     plan: PatientPlan, spec: PlanItemSpec, *, phase_title: str, position: int, start_day: int
 ) -> PlanItem:
     return PlanItem(
@@ -94,7 +94,7 @@ def _item_row(
     )
 
 
-def _milestone_row(
+def milestone_row(
     plan: PatientPlan, spec: MilestoneSpec, surgery_date: datetime.date, occurrence: int = 1
 ) -> Milestone:
     # Occurrence n of a recurring milestone is the first window shifted by (n - 1) periods.
@@ -142,7 +142,7 @@ def plan_instantiate(
         risk_profile=_risk_profile(surgery, patient),
     )
     PlanItem.objects.bulk_create(
-        _item_row(
+        plan_item_row(
             plan,
             spec,
             phase_title=specs.phase_titles[spec.phase_code],
@@ -152,7 +152,7 @@ def plan_instantiate(
         for n, spec in enumerate(specs.items)
     )
     Milestone.objects.bulk_create(
-        _milestone_row(plan, spec, surgery.date) for spec in specs.milestones
+        milestone_row(plan, spec, surgery.date) for spec in specs.milestones
     )
     return plan
 
@@ -237,7 +237,7 @@ def plan_rebuild(
     PlanItem.objects.bulk_update(to_truncate, ["end_day", "adjusted_end_day"])
 
     new_rows = [
-        _item_row(
+        plan_item_row(
             plan,
             spec,
             phase_title=specs.phase_titles[spec.phase_code],
@@ -282,9 +282,9 @@ def _rebuild_milestones(
     rows = []
     for spec in specs:
         if spec.code not in settled:
-            rows.append(_milestone_row(plan, spec, surgery_date))
+            rows.append(milestone_row(plan, spec, surgery_date))
         elif spec.repeat_every_days:
-            rows.append(_milestone_row(plan, spec, surgery_date, settled[spec.code] + 1))
+            rows.append(milestone_row(plan, spec, surgery_date, settled[spec.code] + 1))
     Milestone.objects.bulk_create(rows)
     return replaced
 

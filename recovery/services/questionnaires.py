@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from rest_framework import status
 
-from backend.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from recovery import instruments
 from recovery.models import Patient, QuestionnaireResponse, Surgery
 from recovery.selectors import current_surgery

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 
-from backend.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from recovery.models import CareTeam, CareTeamMembership
 
 User = get_user_model()

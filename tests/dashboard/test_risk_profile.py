@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from recovery.dashboard import risk_profile
-from recovery.dashboard.risk_profile import age_and_levels, fused_level_count, load_risk_profile
-from recovery.dashboard.summary import risk_factors
 from recovery.models import Patient
+from recovery.risk import risk_profile
+from recovery.risk.risk_profile import age_and_levels, fused_level_count, load_risk_profile
+from recovery.risk.summary import risk_factors
 
 # shared/ sits beside the repository (/work/shared next to /work/main); a worktree is deeper.
 REFERENCE = next(

@@ -3,8 +3,8 @@ from decimal import Decimal
 
 import pytest
 
-from recovery.dashboard.summary import age_on, mcid_target, phase_markers, risk_factors
 from recovery.models import Patient
+from recovery.risk.summary import age_on, mcid_target, phase_markers, risk_factors
 
 
 @pytest.mark.parametrize(

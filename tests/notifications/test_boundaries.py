@@ -37,7 +37,7 @@ def test_it_publishes_tasks_only_after_commit(path) -> None:
         for node in ast.walk(ast.parse(path.read_text()))
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
     }
-    assert not calls & {"delay", "apply_async"}, f"{path}: use backend.celery.enqueue_on_commit"
+    assert not calls & {"delay", "apply_async"}, f"{path}: use core.queue.enqueue_on_commit"
 
 
 def test_the_catalogue_has_the_templates_recovery_uses() -> None:

@@ -15,8 +15,8 @@ from recovery.models import Flag, FlagFinding
 from recovery.services import flag_decisions
 from recovery.services.flag_decisions import FlagAction, LiveFlag, flag_decide
 from recovery.services.flags import flag_acknowledge, flags_escalate_due
-from recovery.simulation import flags as simulation_flags
 from recovery.triage import Finding
+from simulation import flags as simulation_flags
 from tests.factories import ClinicianFactory, PatientFactory
 from tests.factories.checkins import checkin_payload
 from tests.factories.notifications import DeviceFactory, PreferenceFactory

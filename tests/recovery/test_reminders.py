@@ -9,9 +9,9 @@ from django.core.management import call_command
 
 from notifications.models import Notification
 from recovery.models import ChecklistEntry, Milestone, ReminderSchedule
-from recovery.plan_selectors import items_in_force
 from recovery.reminders.schedule import reminder_schedules_sync
 from recovery.reminders.sweep import reminders_send_due
+from recovery.selectors.plans import items_in_force
 from tests.factories import ClinicianFactory
 from tests.factories.checkins import CheckInFactory
 from tests.factories.plans import plan_of, planned_patient
@@ -44,7 +44,7 @@ def _sweep(at: datetime):
 
 
 def test_enrollment_schedules_a_morning_and_an_evening_run(api, clinician) -> None:
-    from tests.recovery.test_api_enrollment import URL, _body
+    from tests.recovery.api.test_api_enrollment import URL, _body
 
     response = api(clinician).post(URL, _body(timezone="Europe/London"))
     rows = dict(

@@ -9,7 +9,7 @@ import pytest
 from celery.signals import worker_init, worker_process_init
 
 import recovery.pathways as pathways
-from backend.celery import _warm_triage_rules
+from backend.celery import _announce_process_ready as _warm_triage_rules
 from recovery.models import Surgery
 from recovery.services.triage_facts import _pathway_follow_up_days, triage_context, triage_ruleset
 from recovery.triage import clear_ruleset_cache

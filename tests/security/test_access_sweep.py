@@ -303,7 +303,7 @@ def _forbidden_fields(world: dict[str, Any]) -> dict[str, Any]:
 
 def _valid_bodies(world: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
     from tests.factories.checkins import checkin_payload
-    from tests.recovery.test_api_enrollment import _body as enroll_body
+    from tests.recovery.api.test_api_enrollment import _body as enroll_body
 
     return {
         ("/api/v1/me/check-ins/", "post"): checkin_payload(back_pain=3),
@@ -410,7 +410,7 @@ def test_a_patient_cannot_file_a_check_in_for_another_patient(api, world) -> Non
 
 def test_a_clinician_cannot_enroll_into_another_team_or_make_anyone_staff(api, world) -> None:
     from recovery.models import Patient
-    from tests.recovery.test_api_enrollment import _body as enroll_body
+    from tests.recovery.api.test_api_enrollment import _body as enroll_body
 
     nurse = api(world["clinician"])
     into_other_team = nurse.post(
@@ -438,3 +438,40 @@ def test_a_device_registered_with_someone_elses_user_id_is_the_callers(api, worl
     assert not Endpoint.objects.filter(user=world["other_patient"].user).exists()
     if response.status_code != 400:
         assert Endpoint.objects.get(token="someone-else").user_id == world["patient"].user_id
+
+
+# --- One access event per care-team read (issue 15) -----------------------------------------
+# Every care-team GET of patient data writes exactly one AccessEvent for the persona patient
+# (a list writes one per patient shown, the cohort table one for the whole table). A new read
+# endpoint that forgets the audit (services.audit.patient_access_for_clinician) fails here.
+# Not audited, by decision: the access log itself (reading who read the record is not a read of
+# clinical data, and auditing it would make the log grow with every look at it).
+UNAUDITED_READS = {("/api/v1/care/patients/{patient_id}/access-log/", "get")}
+CARE_READS = [op for op in _ops(CARE) if op[1] == "get" and op not in UNAUDITED_READS]
+
+
+@pytest.mark.parametrize(("path", "method"), CARE_READS)
+def test_it_records_exactly_one_access_event_per_care_team_read(api, world, path, method) -> None:
+    from recovery.models import AccessEvent
+
+    rule = RULES[(path, method)]
+    url = _url(path, rule.params(world))
+    if path == "/api/v1/care/flags/":
+        _flag_params(world)  # a flag to list
+    before = set(AccessEvent.objects.values_list("id", flat=True))
+
+    response = _call(api, world["clinician"], method, url)
+    if hasattr(response, "streaming_content"):
+        b"".join(response.streaming_content)
+
+    assert response.status_code == 200, (path, response.status_code)
+    new = AccessEvent.objects.exclude(id__in=before)
+    if path == "/api/v1/care/outcomes/":
+        assert new.count() == 1 and new.get().object_type == "cohort_outcomes"
+    else:
+        mine = new.filter(patient=world["patient"], actor=world["clinician"])
+        assert mine.count() == 1, (path, list(new.values_list("object_type", "action")))
+
+
+def test_the_unaudited_reads_are_still_operations() -> None:
+    assert set(OPERATIONS) >= UNAUDITED_READS

@@ -183,3 +183,35 @@ def test_the_patients_own_clinician_gets_through(world, name, rule) -> None:
 @pytest.mark.parametrize("name", ["login"])
 def test_the_login_page_is_public(name) -> None:
     assert Client().get(reverse(f"dashboard:{name}")).status_code == 200
+
+
+# --- One access event per page that shows patient data (issue 15) ---------------------------
+# A list page writes one event per patient shown (the persona patient has a live flag, so the
+# worklist lists them once); a patient page one `view`; the cohort pages one event for the table.
+# A new page that shows patient data without recording it fails here. Pages that show none:
+NO_PATIENT_DATA = {"time-zone", "flag"}  # a settings form; a redirect to the patient page
+COHORT_PAGES = {"outcomes", "outcomes-csv"}
+READ_CASES = [
+    (name, rule) for name, rule in CASES if rule.method == "get" and name not in NO_PATIENT_DATA
+]
+
+
+@pytest.mark.parametrize(("name", "rule"), READ_CASES, ids=[n for n, _ in READ_CASES])
+def test_it_records_exactly_one_access_event_per_page_read(world, name, rule) -> None:
+    from recovery.models import AccessEvent
+
+    before = set(AccessEvent.objects.values_list("id", flat=True))
+    _, response = _call(world["clinician"], name, rule, world)
+    if response.streaming:
+        b"".join(response)
+
+    assert response.status_code == 200
+    new = AccessEvent.objects.exclude(id__in=before).filter(actor=world["clinician"])
+    if name in COHORT_PAGES:
+        assert new.count() == 1 and new.get().object_type == "cohort_outcomes"
+    else:
+        assert new.filter(patient=world["patient"]).count() == 1, name
+
+
+def test_the_pages_without_patient_data_are_still_dashboard_urls() -> None:
+    assert set(_dashboard_names()) >= NO_PATIENT_DATA | COHORT_PAGES

@@ -192,7 +192,7 @@ def test_it_logs_no_name_contact_note_or_symptom_of_the_patient(api, clinician, 
 def test_it_logs_where_a_database_error_happened_but_not_the_row_it_quotes(captured) -> None:
     from django.db import IntegrityError
 
-    from backend.exceptions import api_exception_handler
+    from core.exceptions import api_exception_handler
 
     # PostgreSQL quotes the whole failing row in a constraint violation's DETAIL.
     try:

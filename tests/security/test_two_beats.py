@@ -55,7 +55,7 @@ def recorder(monkeypatch: pytest.MonkeyPatch) -> LockedRecorder:
 @pytest.fixture
 def published(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[list[str]]]:
     """What each sweep publishes, recorded after its commit instead of going to Redis."""
-    import backend.celery
+    import core.queue
 
     batches: list[list[str]] = []
     lock = threading.Lock()
@@ -67,7 +67,7 @@ def published(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[list[str]]]:
 
         transaction.on_commit(_after_commit)
 
-    monkeypatch.setattr(backend.celery, "enqueue_on_commit", _record)
+    monkeypatch.setattr(core.queue, "enqueue_on_commit", _record)
     yield batches
 
 

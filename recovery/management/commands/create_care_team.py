@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from backend.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from recovery.services.teams import care_team_create
 
 

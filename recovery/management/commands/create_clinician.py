@@ -5,7 +5,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from backend.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from recovery.models import CareTeamMembership
 from recovery.services.mfa import totp_device_enroll, totp_secret
 from recovery.services.teams import clinician_create

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from backend.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from recovery.models import (
     ChecklistEntry,
     ClinicianAdjustment,
@@ -32,6 +32,18 @@ from recovery.pathways import PathwayTemplate, load_pathways
 from recovery.pathways.adherence import Adherence, DayRecord, adherence_between
 
 NO_PLAN = "This patient has no recovery plan yet."
+# A checklist day can be answered or changed from today back this many days
+# (settings.CHECKLIST_GRACE_DAYS; project default, no clinical source).
+DEFAULT_GRACE_DAYS = 3
+
+
+def grace_days() -> int:
+    return int(getattr(settings, "CHECKLIST_GRACE_DAYS", DEFAULT_GRACE_DAYS))
+
+
+def checklist_editable(day: datetime.date, *, today: datetime.date) -> bool:
+    """Whether the patient may still record or change the day's checklist (the grace window)."""
+    return today - datetime.timedelta(days=grace_days()) <= day <= today
 
 
 @dataclass(frozen=True)
@@ -210,4 +222,83 @@ def adherence_report(*, snapshot: PlanSnapshot) -> AdherenceReport:
         last_7_days=AdherenceWindow(start, today, adherence_between(days, start, today)),
         since_surgery=AdherenceWindow(first, today, adherence_between(days, first, today)),
         titles=titles,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# What the plan endpoints show: one selector per response, returning data (the serializers in
+# recovery/api/plan_serializers.py only shape it)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    """The plan as seen on the patient's `today`: what is in force, what is due or overdue."""
+
+    plan: PatientPlan
+    surgery_date: datetime.date
+    today: datetime.date
+    postop_day: int
+    phase: PhaseInfo | None
+    restrictions: list[PlanItem]
+    tasks_and_goals: list[PlanItem]
+    upcoming_milestones: list[Milestone]
+    overdue_milestones: list[Milestone]
+    adherence: AdherenceReport
+
+
+def plan_summary(*, patient: Patient, now: datetime.datetime) -> PlanSummary:
+    """Raises ApplicationError (404, no_plan) when the patient has no plan."""
+    snapshot = plan_snapshot(patient=patient, today=patient_today(patient, now=now))
+    day = snapshot.postop_day
+    in_force = items_in_force(snapshot.items, day)
+    pending = [m for m in snapshot.milestones if m.status == Milestone.Status.PENDING]
+    return PlanSummary(
+        plan=snapshot.plan,
+        surgery_date=snapshot.surgery_date,
+        today=snapshot.today,
+        postop_day=day,
+        phase=phase_on(snapshot.items, day),
+        restrictions=[i for i in in_force if i.kind == PlanItem.Kind.RESTRICTION],
+        tasks_and_goals=[i for i in in_force if i.kind != PlanItem.Kind.RESTRICTION],
+        upcoming_milestones=[m for m in pending if m.day_max >= day],
+        overdue_milestones=[m for m in pending if m.day_max < day],
+        adherence=adherence_report(snapshot=snapshot),
+    )
+
+
+def plan_adherence(*, patient: Patient, now: datetime.datetime) -> AdherenceReport:
+    snapshot = plan_snapshot(patient=patient, today=patient_today(patient, now=now))
+    return adherence_report(snapshot=snapshot)
+
+
+@dataclass(frozen=True)
+class ChecklistDay:
+    date: datetime.date
+    surgery_date: datetime.date
+    postop_day: int
+    phase: PhaseInfo | None
+    editable: bool
+    grace_days: int
+    items: list[PlanItem]
+    entries: dict[object, ChecklistEntry]
+
+
+def checklist_day(
+    *, patient: Patient, now: datetime.datetime, day: datetime.date | None = None
+) -> ChecklistDay:
+    """The items due on `day` (default: the patient's today) with their entries."""
+    today = patient_today(patient, now=now)
+    day = day or today
+    snapshot, due, entries = checklist_for_date(patient=patient, day=day, today=today)
+    postop = snapshot.day_of(day)
+    return ChecklistDay(
+        date=day,
+        surgery_date=snapshot.surgery_date,
+        postop_day=postop,
+        phase=phase_on(snapshot.items, postop),
+        editable=checklist_editable(day, today=today),
+        grace_days=grace_days(),
+        items=due,
+        entries=entries,
     )

@@ -21,8 +21,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from recovery.models import CareTeam
-from recovery.simulation.run import Plan, cohort_simulate
-from recovery.simulation.writer import team_name
+from simulation.run import Plan, cohort_simulate
+from simulation.writer import team_name
 
 PATIENTS_PER_TEAM = 500
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from recovery.models import CheckIn, ChecklistEntry, Patient, PlanItem
-from recovery.simulation.bulk import copy_supported, objects_insert, rows_insert
+from simulation.bulk import copy_supported, objects_insert, rows_insert
 from tests.factories.plans import planned_patient
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from recovery import analytics
 from recovery.instruments import classify_change, pain_reduction_share, score
+from recovery.selectors import cohort
 from tests.factories import ClinicianFactory
 from tests.factories.questionnaires import enrolled_patient, odi_answers, record_scores
 
@@ -29,8 +29,8 @@ def skip_one(total: int) -> list[int | None]:
 
 def three_month_cell(clinician, settings, measure: str) -> dict:
     settings.OUTCOMES_MIN_CELL = 1
-    table = analytics.cohort_outcome_table(
-        clinician=clinician, filters=analytics.CohortFilters(), today=TODAY
+    table = cohort.cohort_outcome_table(
+        clinician=clinician, filters=cohort.CohortFilters(), today=TODAY
     )
     row = next(r for r in table["timepoints"] if r["timepoint"] == "3m")
     return row["measures"][measure]

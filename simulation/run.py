@@ -13,12 +13,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from recovery.services.triage_facts import history_limit, triage_ruleset
-from recovery.simulation.cohort import TIMEZONES, sample_profile
-from recovery.simulation.flags import triage_patient
-from recovery.simulation.progress import Progress
-from recovery.simulation.questionnaires import questionnaires_answered
-from recovery.simulation.trajectory import simulate_reports
-from recovery.simulation.writer import (
+from simulation.cohort import TIMEZONES, sample_profile
+from simulation.flags import triage_patient
+from simulation.progress import Progress
+from simulation.questionnaires import questionnaires_answered
+from simulation.trajectory import simulate_reports
+from simulation.writer import (
     SimPatient,
     patients_write,
     simulation_now_for,

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 
-from recovery import analytics
 from recovery.models import Flag
+from recovery.selectors import cohort
 from tests.factories import CareTeamFactory, ClinicianFactory
 from tests.factories.questionnaires import enrolled_patient
 
@@ -65,9 +65,7 @@ def flag(
 
 
 def cohort_table(lead) -> dict:
-    return analytics.cohort_outcome_table(
-        clinician=lead, filters=analytics.CohortFilters(), today=TODAY
-    )
+    return cohort.cohort_outcome_table(clinician=lead, filters=cohort.CohortFilters(), today=TODAY)
 
 
 @pytest.fixture

@@ -21,8 +21,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from recovery.services.flag_decisions import FlagAction, LiveFlag, flag_decide
-from recovery.simulation.cohort import Profile
-from recovery.simulation.trajectory import ACUTE, Report, new_uuid
 from recovery.triage import (
     Finding,
     RuleSet,
@@ -32,6 +30,8 @@ from recovery.triage import (
     evaluate_trends,
     most_severe_per_category,
 )
+from simulation.cohort import Profile
+from simulation.trajectory import ACUTE, Report, new_uuid
 
 # How long a care team takes to acknowledge and to close a flag, by severity (no source:
 # project defaults in line with the escalation targets of 15 minutes and 2 hours).

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from recovery.dashboard.risk_profile import load_risk_profile
 from recovery.models import Patient
+from recovery.risk.risk_profile import load_risk_profile
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 import time_machine
 
-from recovery import analytics
 from recovery.instruments import (
     classify_change,
     load_thresholds,
@@ -26,6 +25,7 @@ from recovery.instruments import (
     timepoint_windows,
 )
 from recovery.models import AccessEvent, Patient
+from recovery.selectors import cohort
 from tests.factories import CareTeamFactory, ClinicianFactory, SurgeryFactory
 from tests.factories.questionnaires import enrolled_patient, record_scores
 
@@ -320,15 +320,15 @@ def test_it_matches_an_independent_computation_per_approach(api, lead, open_and_
 
 
 def test_it_gives_the_same_numbers_from_the_python_fallback(lead, open_and_mis):
-    filters = analytics.CohortFilters()
-    in_sql = analytics.cohort_outcome_table(
+    filters = cohort.CohortFilters()
+    in_sql = cohort.cohort_outcome_table(
         clinician=lead, filters=filters, today=TODAY, sql_percentiles=True
     )
-    in_python = analytics.cohort_outcome_table(
+    in_python = cohort.cohort_outcome_table(
         clinician=lead, filters=filters, today=TODAY, sql_percentiles=False
     )
     for sql_row, python_row in zip(in_sql["timepoints"], in_python["timepoints"], strict=True):
-        flat_sql, flat_python = analytics.flatten_row(sql_row), analytics.flatten_row(python_row)
+        flat_sql, flat_python = cohort.flatten_row(sql_row), cohort.flatten_row(python_row)
         assert flat_sql.keys() == flat_python.keys()
         for key, value in flat_sql.items():
             if isinstance(value, float):
@@ -345,7 +345,7 @@ def test_it_interpolates_percentiles_like_percentile_cont(values):
         expected = statistics.quantiles(values, n=4, method="inclusive")
     else:
         expected = values * 3
-    got = [analytics.percentile_cont(values, f) for f in (0.25, 0.5, 0.75)]
+    got = [cohort.percentile_cont(values, f) for f in (0.25, 0.5, 0.75)]
     assert got == pytest.approx(expected)
 
 

@@ -26,11 +26,11 @@ from recovery.models import (
 from recovery.models.checkins import SYMPTOM_FIELDS
 from recovery.services.checkins import checkin_create
 from recovery.services.triage_facts import history_limit, triage_ruleset
-from recovery.simulation.cohort import Complication, sample_profile
-from recovery.simulation.flags import CATEGORY_OF, triage_patient
-from recovery.simulation.questionnaires import questionnaires_answered
-from recovery.simulation.run import Plan, _batches, patient_simulate
-from recovery.simulation.trajectory import simulate_reports
+from simulation.cohort import Complication, sample_profile
+from simulation.flags import CATEGORY_OF, triage_patient
+from simulation.questionnaires import questionnaires_answered
+from simulation.run import Plan, _batches, patient_simulate
+from simulation.trajectory import simulate_reports
 from tests.factories import PatientFactory, SurgeryFactory
 
 pytestmark = pytest.mark.django_db

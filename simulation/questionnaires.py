@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from recovery.simulation.cohort import Profile
+from simulation.cohort import Profile
 
 # Share of the baseline ODI gone by each timepoint (target day, gain) for open surgery.
 GAINS = {

@@ -42,15 +42,15 @@ from recovery.models import (
 )
 from recovery.models.checkins import SYMPTOM_FIELDS
 from recovery.pathways import milestones_for, pathway_for_technique, plan_items_for
-from recovery.plan_selectors import items_in_force, pathway_templates
 from recovery.reminders.schedule import evening_time
 from recovery.reminders.timing import next_occurrence
-from recovery.services.plans import _item_row, _milestone_row
-from recovery.simulation.bulk import BULK, objects_insert, rows_insert
-from recovery.simulation.cohort import Profile
-from recovery.simulation.flags import SimFlag, TriagedPatient
-from recovery.simulation.questionnaires import Answered
+from recovery.selectors.plans import items_in_force, pathway_templates
+from recovery.services.plans import milestone_row, plan_item_row
 from recovery.triage import severity_rank
+from simulation.bulk import BULK, objects_insert, rows_insert
+from simulation.cohort import Profile
+from simulation.flags import SimFlag, TriagedPatient
+from simulation.questionnaires import Answered
 
 ROLES = ("surgeon", "nurse", "nurse", "coordinator")
 # Share of checklist items a patient ticks as kept (no source: project default).
@@ -178,13 +178,13 @@ def _plan(surgery: Surgery, patient: Patient, templates: Any) -> tuple[PatientPl
     )
     titles = {phase.code: phase.title for phase in template.phases}
     items = [
-        _item_row(
+        plan_item_row(
             plan, spec, phase_title=titles[spec.phase_code], position=n, start_day=spec.start_day
         )
         for n, spec in enumerate(plan_items_for(template, **risk))
     ]
     milestones = [
-        _milestone_row(plan, spec, surgery.date) for spec in milestones_for(template, **risk)
+        milestone_row(plan, spec, surgery.date) for spec in milestones_for(template, **risk)
     ]
     return plan, items, milestones
 

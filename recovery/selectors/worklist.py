@@ -1,4 +1,4 @@
-"""Reads for the dashboard pages, scoped to the clinician, in a fixed number of queries.
+"""Reads for the care-team worklist, scoped to the clinician, in a fixed number of queries.
 
 Everything a page needs is fetched with select_related/prefetch_related or aggregated in SQL,
 so a page issues the same number of queries whatever the number of patients or rows.
@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from uuid import UUID
 
 from django.conf import settings
 from django.core.cache import cache
@@ -21,39 +20,23 @@ from django.db.models import (
     F,
     OuterRef,
     Q,
-    QuerySet,
     Subquery,
 )
 from django.db.models.functions import TruncDate
-from django.http import Http404
-from django.utils.safestring import SafeString, mark_safe
 
-from recovery.dashboard import charts
-from recovery.dashboard.summary import (
-    RiskFactor,
-    age_on,
-    mcid_target,
-    phase_markers,
-    risk_factors,
-)
 from recovery.instruments import due_timepoints, load_instruments, load_schedule
 from recovery.models import (
     CareTeam,
     CheckIn,
-    ChecklistEntry,
-    ClinicianAdjustment,
     Flag,
     Milestone,
     Patient,
-    PatientPlan,
     QuestionnaireResponse,
     Surgery,
 )
-from recovery.pathways.adherence import DayRecord, adherence
-from recovery.plan_selectors import items_in_force
-from recovery.selectors import (
+from recovery.selectors.flags import flag_list_for_clinician
+from recovery.selectors.patients import (
     care_teams_for_clinician,
-    current_surgery,
     current_surgery_subquery,
     postop_day,
 )
@@ -70,11 +53,6 @@ ATTENTION_PATIENT_FIELDS = ("id", "first_name", "last_name")
 # Patients are followed for "silence" up to the last questionnaire timepoint (24 months,
 # recovery/instruments/schedule.yaml); after that a quiet patient is a recovered one.
 FOLLOW_UP_DAYS = 730
-# The patient page charts and timeline cover this many of the most recent check-ins.
-PATIENT_CHECKIN_LIMIT = 400
-TIMELINE_LIMIT = 300
-# The adherence heat strip covers the last this-many days of the plan.
-HEAT_STRIP_DAYS = 42
 
 
 def adherence_threshold() -> float:
@@ -116,53 +94,8 @@ class Worklist:
         return list(seen.values())
 
 
-@dataclass(frozen=True)
-class Chart:
-    key: str
-    heading: str
-    svg: SafeString
-    note: str = ""
-    headers: tuple[str, ...] = ()
-    rows: list[tuple[object, ...]] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class TimelineEvent:
-    at: datetime
-    kind: str
-    kind_label: str
-    text: str
-
-
-@dataclass
-class PatientPage:
-    surgery: Surgery | None
-    postop_day: int | None
-    phase: str
-    age: int
-    risk_factors: list[RiskFactor]
-    phases: list[tuple[int, str]]
-    live_flags: list[Flag] = field(default_factory=list)
-    charts: list[Chart] = field(default_factory=list)
-    timeline: list[TimelineEvent] = field(default_factory=list)
-    overdue_milestones: list[Any] = field(default_factory=list)
-
-
 def teams_for(*, clinician: Any) -> list[CareTeam]:
     return list(care_teams_for_clinician(clinician=clinician))
-
-
-def flag_list_for_clinician(*, clinician: Any) -> QuerySet[Flag]:
-    team_ids = care_teams_for_clinician(clinician=clinician).values("id")
-    return Flag.objects.filter(patient__care_team_id__in=team_ids)
-
-
-def flag_get_for_clinician(*, clinician: Any, flag_id: UUID | str) -> Flag:
-    """Another team's flag is indistinguishable from a missing one (404, not 403)."""
-    try:
-        return flag_list_for_clinician(clinician=clinician).get(id=flag_id)
-    except (Flag.DoesNotExist, ValueError) as exc:
-        raise Http404("No such flag.") from exc
 
 
 # Flag fields the worklist never shows: left in the database (JSON decoding and transfer of
@@ -503,311 +436,3 @@ def patients_not_recently_listed(*, actor: Any, patients: list[Patient]) -> list
     if fresh:
         cache.set_many(dict.fromkeys(fresh, 1), timeout=LIST_AUDIT_DEDUPE_SECONDS)
     return list(fresh.values())
-
-
-# --------------------------------------------------------------------------- patient page
-
-
-def _pain_chart(checkins: list[CheckIn], phases: list[tuple[int, str]], day: int) -> Chart:
-    back = [
-        charts.Point(c.postop_day, c.back_pain, f"Day {c.postop_day}: back {c.back_pain}/10")
-        for c in checkins
-        if c.back_pain is not None
-    ]
-    leg = [
-        charts.Point(c.postop_day, c.leg_pain, f"Day {c.postop_day}: leg {c.leg_pain}/10")
-        for c in checkins
-        if c.leg_pain is not None
-    ]
-    x_high = max([day, 14, *(c.postop_day for c in checkins)])
-    svg = charts.line_chart(
-        chart_id="chart-pain-svg",
-        title="Back and leg pain by day after surgery",
-        x_axis=charts.Axis(0, x_high, "Day after surgery"),
-        y_axis=charts.Axis(0, 10, "Pain (0-10)"),
-        series=[
-            charts.Series("Back pain", back, colour=charts.BLUE, marker="circle"),
-            charts.Series("Leg pain", leg, colour=charts.VERMILLION, marker="square", dashed=True),
-        ],
-        markers=[charts.Marker(start, title) for start, title in phases if start > 0],
-    )
-    rows = [(c.postop_day, _dash(c.back_pain), _dash(c.leg_pain)) for c in checkins]
-    return Chart(
-        "pain",
-        "Pain",
-        mark_safe(svg),  # noqa: S308 - charts.py escapes all text
-        note="Dotted lines mark the recovery phases of the patient's pathway.",
-        headers=("Day", "Back pain", "Leg pain"),
-        rows=rows,
-    )
-
-
-def _temperature_chart(checkins: list[CheckIn], day: int) -> Chart:
-    fever = float(triage_ruleset().param("fever_threshold_c"))
-    temps = [c for c in checkins if c.temperature_c is not None]
-    points = [
-        charts.Point(c.postop_day, c.temperature_c, f"Day {c.postop_day}: {c.temperature_c:.1f} °C")
-        for c in temps
-    ]
-    x_high = max([day, 14, *(c.postop_day for c in temps)])
-    svg = charts.line_chart(
-        chart_id="chart-temperature-svg",
-        title="Temperature by day after surgery",
-        x_axis=charts.Axis(0, x_high, "Day after surgery"),
-        y_axis=charts.Axis(35, 40, "Temperature (°C)"),
-        series=[charts.Series("Temperature", points, colour=charts.GREEN, marker="diamond")],
-        thresholds=[charts.Threshold(fever, f"Fever {fever:.1f} °C")],
-    )
-    rows = [(c.postop_day, f"{c.temperature_c:.1f}") for c in temps]
-    return Chart(
-        "temperature",
-        "Temperature",
-        mark_safe(svg),  # noqa: S308
-        note=f"The dashed line is the fever threshold used by triage ({fever:.1f} °C).",
-        headers=("Day", "°C"),
-        rows=rows,
-    )
-
-
-TIMEPOINT_ORDER = ("baseline", "6w", "3m", "6m", "12m", "24m")
-
-
-def _odi_chart(responses: list[QuestionnaireResponse]) -> Chart:
-    odi = {r.timepoint: r for r in responses if r.instrument == "odi" and r.valid}
-    labels = dict(QuestionnaireResponse.Timepoint.choices)
-    points = [
-        charts.Point(i, float(odi[code].score), f"{labels[code]}: ODI {float(odi[code].score):g}")
-        for i, code in enumerate(TIMEPOINT_ORDER)
-        if code in odi and odi[code].score is not None
-    ]
-    thresholds = []
-    baseline = odi.get("baseline")
-    if baseline is not None and baseline.score is not None:
-        target = mcid_target(float(baseline.score))
-        if target is not None:
-            thresholds.append(charts.Threshold(max(target, 0), f"MCID target {max(target, 0):g}"))
-    ticks = [(float(i), labels[code]) for i, code in enumerate(TIMEPOINT_ORDER)]
-    svg = charts.line_chart(
-        chart_id="chart-odi-svg",
-        title="Disability (ODI) at each follow-up",
-        x_axis=charts.Axis(0, len(TIMEPOINT_ORDER) - 1, "Follow-up", ticks=ticks),
-        y_axis=charts.Axis(0, 100, "ODI (0-100, lower is better)"),
-        series=[charts.Series("ODI", points, colour=charts.PURPLE, marker="triangle")],
-        thresholds=thresholds,
-    )
-    rows = [
-        (labels[code], f"{float(odi[code].score):g}")
-        for code in TIMEPOINT_ORDER
-        if code in odi and odi[code].score is not None
-    ]
-    return Chart(
-        "odi",
-        "Disability (ODI)",
-        mark_safe(svg),  # noqa: S308
-        note="At or below the dashed line, the change from baseline is meaningful "
-        "(MCID: 10 points or 30%, sources: R150).",
-        headers=("Follow-up", "ODI"),
-        rows=rows,
-    )
-
-
-def _score(value: object) -> str:
-    return "—" if value is None else f"{float(value):g}"  # type: ignore[arg-type]
-
-
-def _questionnaire_text(r: QuestionnaireResponse) -> str:
-    when = r.get_timepoint_display()
-    if not r.valid:
-        return f"{r.instrument.upper()} ({when}): not scorable"
-    if r.instrument == "nrs_pain":
-        back, leg = (r.scores.get(k) for k in ("back", "leg"))
-        return f"Pain ({when}): back {_score(back)}/10, leg {_score(leg)}/10"
-    return f"{r.instrument.upper()} ({when}): {float(r.score or 0):g}"
-
-
-def _dash(value: object) -> object:
-    return "—" if value is None else value
-
-
-def _checkin_text(c: CheckIn) -> str:
-    parts = []
-    if c.back_pain is not None:
-        parts.append(f"back pain {c.back_pain}/10")
-    if c.leg_pain is not None:
-        parts.append(f"leg pain {c.leg_pain}/10")
-    if c.temperature_c is not None:
-        parts.append(f"{c.temperature_c:.1f} °C")
-    return f"Day {c.postop_day}: " + (", ".join(parts) if parts else "no scores")
-
-
-def _person(user: Any) -> str:
-    return (user.get_full_name() or user.get_username()) if user else "someone"
-
-
-def _flag_events(flag: Flag) -> list[TimelineEvent]:
-    from recovery.dashboard.forms import label_for
-
-    what = f"{flag.severity.capitalize()} {label_for(flag.category).lower()}"
-    events = [TimelineEvent(flag.opened_at, "flag", "Flag raised", what)]
-    if flag.acknowledged_at:
-        events.append(
-            TimelineEvent(
-                flag.acknowledged_at,
-                "flag",
-                "Flag acknowledged",
-                f"{what}, by {_person(flag.acknowledged_by)}",
-            )
-        )
-    if flag.resolved_at:
-        outcome = label_for(flag.resolution_outcome) if flag.resolution_outcome else "none given"
-        note = f": {flag.resolution_note}" if flag.resolution_note else ""
-        events.append(
-            TimelineEvent(
-                flag.resolved_at,
-                "flag",
-                "Flag resolved",
-                # No resolver: the system closed it (a check-in answered a silence flag).
-                f"{what}, by {_person(flag.resolved_by) if flag.resolved_by_id else 'the system'}"
-                f" ({outcome}){note}",
-            )
-        )
-    if flag.dismissed_at:
-        events.append(
-            TimelineEvent(
-                flag.dismissed_at,
-                "flag",
-                "Flag dismissed",
-                f"{what}, by {_person(flag.dismissed_by)}: {flag.dismiss_reason}",
-            )
-        )
-    return events
-
-
-@dataclass
-class PlanData:
-    heat: list[charts.HeatCell] = field(default_factory=list)
-    events: list[TimelineEvent] = field(default_factory=list)
-    overdue: list[Milestone] = field(default_factory=list)
-
-
-def _plan_data(patient: Patient, today: Any) -> PlanData:
-    """Adherence per day, milestones and adjustments: five queries when there is a plan."""
-    plan = (
-        PatientPlan.objects.select_related("surgery")
-        .filter(patient=patient)
-        .order_by("-surgery__date", "-surgery__created_at")
-        .first()
-    )
-    data = PlanData()
-    adjustments = ClinicianAdjustment.objects.filter(patient=patient).select_related("actor")
-    data.events = [
-        TimelineEvent(
-            a.created_at,
-            "adjustment",
-            "Plan adjusted",
-            f"{a.get_kind_display()} by {_person(a.actor)}" + (f": {a.reason}" if a.reason else ""),
-        )
-        for a in adjustments.order_by("-created_at")[:TIMELINE_LIMIT]
-    ]
-    if plan is None:
-        return data
-    items = list(plan.items.filter(retired_at__isnull=True).order_by("position"))
-    milestones = list(plan.milestones.order_by("day_min", "code", "occurrence"))
-    surgery_date = plan.surgery.date
-    first = max(surgery_date, today - timedelta(days=HEAT_STRIP_DAYS - 1))
-    entries: dict[Any, dict[str, bool]] = {}
-    for day, code, kept in ChecklistEntry.objects.filter(
-        patient=patient, date__gte=first, date__lte=today
-    ).values_list("date", "item__code", "kept"):
-        entries.setdefault(day, {})[code] = kept
-    day = first
-    while day <= today:
-        due = items_in_force(items, (day - surgery_date).days, daily_only=True)
-        rate = adherence({day: DayRecord(due={i.code for i in due}, entries=entries.get(day, {}))})
-        if due:
-            data.heat.append(charts.HeatCell(f"{day:%d %b}", rate.rate))
-        day += timedelta(days=1)
-    for m in milestones:
-        if m.status == Milestone.Status.PENDING and m.target_date_max < today:
-            data.overdue.append(m)
-        if m.status != Milestone.Status.PENDING and m.status_changed_at:
-            data.events.append(
-                TimelineEvent(
-                    m.status_changed_at,
-                    "milestone",
-                    f"Milestone {m.get_status_display().lower()}",
-                    m.title,
-                )
-            )
-    return data
-
-
-def _adherence_chart(heat: list[charts.HeatCell]) -> Chart:
-    svg = charts.heat_strip(
-        chart_id="chart-adherence-svg", title="Daily checklist adherence", cells=heat
-    )
-    rows = [
-        (c.label, "not answered" if c.value is None else f"{round(c.value * 100)}%") for c in heat
-    ]
-    return Chart(
-        "adherence",
-        "Checklist adherence",
-        mark_safe(svg),  # noqa: S308
-        note="One cell per day: darker green = more of the day's checklist kept; "
-        "hatched = not answered.",
-        headers=("Day", "Kept"),
-        rows=rows,
-    )
-
-
-def patient_page(*, patient: Patient, now: datetime) -> PatientPage:
-    surgery = current_surgery(patient)
-    day = postop_day(patient=patient, surgery=surgery, at=now) if surgery else None
-    phases = phase_markers(surgery.technique) if surgery else []
-    checkins = list(
-        CheckIn.objects.filter(patient=patient)
-        .only("id", "recorded_at", "postop_day", "back_pain", "leg_pain", "temperature_c")
-        .order_by("-recorded_at")[:PATIENT_CHECKIN_LIMIT]
-    )[::-1]
-    flags = list(
-        Flag.objects.filter(patient=patient)
-        .select_related("acknowledged_by", "resolved_by", "dismissed_by")
-        .order_by("-severity_rank", "opened_at")
-    )
-    responses = list(
-        QuestionnaireResponse.objects.filter(patient=patient)
-        .only("id", "instrument", "timepoint", "score", "scores", "valid", "submitted_at")
-        .order_by("submitted_at")
-    )
-    timeline = [
-        TimelineEvent(c.recorded_at, "checkin", "Check-in", _checkin_text(c)) for c in checkins
-    ]
-    timeline.extend(
-        TimelineEvent(r.submitted_at, "questionnaire", "Questionnaire", _questionnaire_text(r))
-        for r in responses
-    )
-    for flag in flags:
-        timeline.extend(_flag_events(flag))
-    plan = _plan_data(patient, patient.local_date(now))
-    timeline.extend(plan.events)
-    timeline.sort(key=lambda e: e.at, reverse=True)
-    current_phase = ""
-    if day is not None and day >= 0:
-        current_phase = next((title for start, title in reversed(phases) if start <= day), "")
-    return PatientPage(
-        surgery=surgery,
-        postop_day=day,
-        phase=current_phase,
-        age=age_on(patient.date_of_birth, patient.local_date(now)),
-        risk_factors=risk_factors(patient),
-        phases=phases,
-        live_flags=[f for f in flags if f.is_live],
-        charts=[
-            _pain_chart(checkins, phases, day or 0),
-            _temperature_chart(checkins, day or 0),
-            _adherence_chart(plan.heat),
-            _odi_chart(responses),
-        ],
-        overdue_milestones=plan.overdue,
-        timeline=timeline[:TIMELINE_LIMIT],
-    )

@@ -8,7 +8,7 @@ from django.db.models import OuterRef, Prefetch, QuerySet
 from django.http import Http404
 
 from recovery.models import CareTeam, Patient, Surgery
-from recovery.selectors_break_glass import patient_get_under_break_glass
+from recovery.selectors.break_glass import patient_get_under_break_glass
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -30,7 +30,7 @@ def care_teams_for_clinician(*, clinician: AnyUser) -> QuerySet[CareTeam]:
     return CareTeam.objects.filter(memberships__user=clinician).distinct()
 
 
-def _with_surgeries(queryset: QuerySet[Patient]) -> QuerySet[Patient]:
+def with_surgeries(queryset: QuerySet[Patient]) -> QuerySet[Patient]:
     # Surgeries newest first, fetched in one query for the whole page (no N+1).
     return queryset.select_related("care_team", "user").prefetch_related(
         Prefetch("surgeries", queryset=Surgery.objects.order_by("-date", "-created_at"))
@@ -39,7 +39,7 @@ def _with_surgeries(queryset: QuerySet[Patient]) -> QuerySet[Patient]:
 
 def patient_list_for_clinician(*, clinician: AnyUser) -> QuerySet[Patient]:
     team_ids = care_teams_for_clinician(clinician=clinician).values("id")
-    return _with_surgeries(Patient.objects.filter(care_team_id__in=team_ids))
+    return with_surgeries(Patient.objects.filter(care_team_id__in=team_ids))
 
 
 def patient_get_for_clinician(*, clinician: AnyUser, patient_id: UUID | str) -> Patient:
@@ -49,7 +49,7 @@ def patient_get_for_clinician(*, clinician: AnyUser, patient_id: UUID | str) -> 
     except (Patient.DoesNotExist, ValueError) as exc:
         # Break-glass (issue 17): an unexpired emergency grant opens this one patient.
         granted = patient_get_under_break_glass(
-            clinician=clinician, patient_id=patient_id, queryset=_with_surgeries(Patient.objects)
+            clinician=clinician, patient_id=patient_id, queryset=with_surgeries(Patient.objects)
         )
         if granted is not None:
             return granted
@@ -58,10 +58,7 @@ def patient_get_for_clinician(*, clinician: AnyUser, patient_id: UUID | str) -> 
 
 def current_surgery(patient: Patient) -> Surgery | None:
     """The most recent surgery; uses the prefetch cache when present."""
-    surgeries = list(patient.surgeries.all())
-    if not surgeries:
-        return None
-    return max(surgeries, key=lambda s: (s.date, s.created_at))
+    return patient.latest_surgery()
 
 
 def current_surgery_subquery(patient_ref: str) -> QuerySet[Surgery]:
@@ -75,4 +72,4 @@ def current_surgery_subquery(patient_ref: str) -> QuerySet[Surgery]:
 
 def postop_day(*, patient: Patient, surgery: Surgery, at: datetime) -> int:
     """Days since surgery on the patient's own calendar (the surgery day is day 0)."""
-    return (patient.local_date(at) - surgery.date).days
+    return surgery.day_of(patient.local_date(at))

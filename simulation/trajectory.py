@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from recovery.simulation.cohort import Complication, Profile
+from simulation.cohort import Complication, Profile
 
 # Days for pain to fall by 1/e from its post-operative peak (no source: project default).
 BACK_PAIN_TAU = {"mis": 9.0, "open": 15.0}

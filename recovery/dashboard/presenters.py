@@ -1,0 +1,301 @@
+"""Presenters: the dashboard's charts and display text, drawn from the selectors' data.
+
+Selectors (recovery/selectors/) return rows and dataclasses; this module turns a patient's
+record into the page's charts (SVG through recovery/dashboard/charts.py) and timeline lines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.utils.safestring import SafeString, mark_safe
+
+from recovery.dashboard import charts
+from recovery.dashboard.forms import label_for
+from recovery.models import CheckIn, Flag, Milestone, QuestionnaireResponse, Surgery
+from recovery.risk.summary import RiskFactor
+from recovery.selectors.patient_record import (
+    TIMELINE_LIMIT,
+    DayAdherence,
+    PatientRecord,
+    PlanData,
+)
+
+
+@dataclass(frozen=True)
+class Chart:
+    key: str
+    heading: str
+    svg: SafeString
+    note: str = ""
+    headers: tuple[str, ...] = ()
+    rows: list[tuple[object, ...]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    at: datetime
+    kind: str
+    kind_label: str
+    text: str
+
+
+@dataclass
+class PatientPage:
+    surgery: Surgery | None
+    postop_day: int | None
+    phase: str
+    age: int
+    risk_factors: list[RiskFactor]
+    phases: list[tuple[int, str]]
+    live_flags: list[Flag] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+    timeline: list[TimelineEvent] = field(default_factory=list)
+    overdue_milestones: list[Any] = field(default_factory=list)
+
+
+def _pain_chart(checkins: list[CheckIn], phases: list[tuple[int, str]], day: int) -> Chart:
+    back = [
+        charts.Point(c.postop_day, c.back_pain, f"Day {c.postop_day}: back {c.back_pain}/10")
+        for c in checkins
+        if c.back_pain is not None
+    ]
+    leg = [
+        charts.Point(c.postop_day, c.leg_pain, f"Day {c.postop_day}: leg {c.leg_pain}/10")
+        for c in checkins
+        if c.leg_pain is not None
+    ]
+    x_high = max([day, 14, *(c.postop_day for c in checkins)])
+    svg = charts.line_chart(
+        chart_id="chart-pain-svg",
+        title="Back and leg pain by day after surgery",
+        x_axis=charts.Axis(0, x_high, "Day after surgery"),
+        y_axis=charts.Axis(0, 10, "Pain (0-10)"),
+        series=[
+            charts.Series("Back pain", back, colour=charts.BLUE, marker="circle"),
+            charts.Series("Leg pain", leg, colour=charts.VERMILLION, marker="square", dashed=True),
+        ],
+        markers=[charts.Marker(start, title) for start, title in phases if start > 0],
+    )
+    rows = [(c.postop_day, _dash(c.back_pain), _dash(c.leg_pain)) for c in checkins]
+    return Chart(
+        "pain",
+        "Pain",
+        mark_safe(svg),  # noqa: S308 - charts.py escapes all text
+        note="Dotted lines mark the recovery phases of the patient's pathway.",
+        headers=("Day", "Back pain", "Leg pain"),
+        rows=rows,
+    )
+
+
+def _temperature_chart(checkins: list[CheckIn], day: int, fever: float) -> Chart:
+    temps = [c for c in checkins if c.temperature_c is not None]
+    points = [
+        charts.Point(c.postop_day, c.temperature_c, f"Day {c.postop_day}: {c.temperature_c:.1f} °C")
+        for c in temps
+    ]
+    x_high = max([day, 14, *(c.postop_day for c in temps)])
+    svg = charts.line_chart(
+        chart_id="chart-temperature-svg",
+        title="Temperature by day after surgery",
+        x_axis=charts.Axis(0, x_high, "Day after surgery"),
+        y_axis=charts.Axis(35, 40, "Temperature (°C)"),
+        series=[charts.Series("Temperature", points, colour=charts.GREEN, marker="diamond")],
+        thresholds=[charts.Threshold(fever, f"Fever {fever:.1f} °C")],
+    )
+    rows = [(c.postop_day, f"{c.temperature_c:.1f}") for c in temps]
+    return Chart(
+        "temperature",
+        "Temperature",
+        mark_safe(svg),  # noqa: S308
+        note=f"The dashed line is the fever threshold used by triage ({fever:.1f} °C).",
+        headers=("Day", "°C"),
+        rows=rows,
+    )
+
+
+TIMEPOINT_ORDER = ("baseline", "6w", "3m", "6m", "12m", "24m")
+
+
+def _odi_chart(responses: list[QuestionnaireResponse], target: float | None) -> Chart:
+    odi = {r.timepoint: r for r in responses if r.instrument == "odi" and r.valid}
+    labels = dict(QuestionnaireResponse.Timepoint.choices)
+    points = [
+        charts.Point(i, float(odi[code].score), f"{labels[code]}: ODI {float(odi[code].score):g}")
+        for i, code in enumerate(TIMEPOINT_ORDER)
+        if code in odi and odi[code].score is not None
+    ]
+    thresholds = []
+    if target is not None:
+        thresholds.append(charts.Threshold(max(target, 0), f"MCID target {max(target, 0):g}"))
+    ticks = [(float(i), labels[code]) for i, code in enumerate(TIMEPOINT_ORDER)]
+    svg = charts.line_chart(
+        chart_id="chart-odi-svg",
+        title="Disability (ODI) at each follow-up",
+        x_axis=charts.Axis(0, len(TIMEPOINT_ORDER) - 1, "Follow-up", ticks=ticks),
+        y_axis=charts.Axis(0, 100, "ODI (0-100, lower is better)"),
+        series=[charts.Series("ODI", points, colour=charts.PURPLE, marker="triangle")],
+        thresholds=thresholds,
+    )
+    rows = [
+        (labels[code], f"{float(odi[code].score):g}")
+        for code in TIMEPOINT_ORDER
+        if code in odi and odi[code].score is not None
+    ]
+    return Chart(
+        "odi",
+        "Disability (ODI)",
+        mark_safe(svg),  # noqa: S308
+        note="At or below the dashed line, the change from baseline is meaningful "
+        "(MCID: 10 points or 30%, sources: R150).",
+        headers=("Follow-up", "ODI"),
+        rows=rows,
+    )
+
+
+def _score(value: object) -> str:
+    return "—" if value is None else f"{float(value):g}"  # type: ignore[arg-type]
+
+
+def _questionnaire_text(r: QuestionnaireResponse) -> str:
+    when = r.get_timepoint_display()
+    if not r.valid:
+        return f"{r.instrument.upper()} ({when}): not scorable"
+    if r.instrument == "nrs_pain":
+        back, leg = (r.scores.get(k) for k in ("back", "leg"))
+        return f"Pain ({when}): back {_score(back)}/10, leg {_score(leg)}/10"
+    return f"{r.instrument.upper()} ({when}): {float(r.score or 0):g}"
+
+
+def _dash(value: object) -> object:
+    return "—" if value is None else value
+
+
+def _checkin_text(c: CheckIn) -> str:
+    parts = []
+    if c.back_pain is not None:
+        parts.append(f"back pain {c.back_pain}/10")
+    if c.leg_pain is not None:
+        parts.append(f"leg pain {c.leg_pain}/10")
+    if c.temperature_c is not None:
+        parts.append(f"{c.temperature_c:.1f} °C")
+    return f"Day {c.postop_day}: " + (", ".join(parts) if parts else "no scores")
+
+
+def _person(user: Any) -> str:
+    return (user.get_full_name() or user.get_username()) if user else "someone"
+
+
+def _flag_events(flag: Flag) -> list[TimelineEvent]:
+    what = f"{flag.severity.capitalize()} {label_for(flag.category).lower()}"
+    events = [TimelineEvent(flag.opened_at, "flag", "Flag raised", what)]
+    if flag.acknowledged_at:
+        events.append(
+            TimelineEvent(
+                flag.acknowledged_at,
+                "flag",
+                "Flag acknowledged",
+                f"{what}, by {_person(flag.acknowledged_by)}",
+            )
+        )
+    if flag.resolved_at:
+        outcome = label_for(flag.resolution_outcome) if flag.resolution_outcome else "none given"
+        note = f": {flag.resolution_note}" if flag.resolution_note else ""
+        events.append(
+            TimelineEvent(
+                flag.resolved_at,
+                "flag",
+                "Flag resolved",
+                # No resolver: the system closed it (a check-in answered a silence flag).
+                f"{what}, by {_person(flag.resolved_by) if flag.resolved_by_id else 'the system'}"
+                f" ({outcome}){note}",
+            )
+        )
+    if flag.dismissed_at:
+        events.append(
+            TimelineEvent(
+                flag.dismissed_at,
+                "flag",
+                "Flag dismissed",
+                f"{what}, by {_person(flag.dismissed_by)}: {flag.dismiss_reason}",
+            )
+        )
+    return events
+
+
+def _adherence_chart(days: list[DayAdherence]) -> Chart:
+    heat = [charts.HeatCell(f"{d.day:%d %b}", d.rate) for d in days]
+    svg = charts.heat_strip(
+        chart_id="chart-adherence-svg", title="Daily checklist adherence", cells=heat
+    )
+    rows = [
+        (c.label, "not answered" if c.value is None else f"{round(c.value * 100)}%") for c in heat
+    ]
+    return Chart(
+        "adherence",
+        "Checklist adherence",
+        mark_safe(svg),  # noqa: S308
+        note="One cell per day: darker green = more of the day's checklist kept; "
+        "hatched = not answered.",
+        headers=("Day", "Kept"),
+        rows=rows,
+    )
+
+
+def _plan_events(plan: PlanData) -> list[TimelineEvent]:
+    events = [
+        TimelineEvent(
+            a.created_at,
+            "adjustment",
+            "Plan adjusted",
+            f"{a.get_kind_display()} by {_person(a.actor)}" + (f": {a.reason}" if a.reason else ""),
+        )
+        for a in plan.adjustments
+    ]
+    for m in plan.milestones:
+        if m.status != Milestone.Status.PENDING and m.status_changed_at:
+            events.append(
+                TimelineEvent(
+                    m.status_changed_at,
+                    "milestone",
+                    f"Milestone {m.get_status_display().lower()}",
+                    m.title,
+                )
+            )
+    return events
+
+
+def patient_page(record: PatientRecord) -> PatientPage:
+    """The patient page: the record's charts and its timeline, newest first."""
+    checkins = record.checkins
+    timeline = [
+        TimelineEvent(c.recorded_at, "checkin", "Check-in", _checkin_text(c)) for c in checkins
+    ]
+    timeline.extend(
+        TimelineEvent(r.submitted_at, "questionnaire", "Questionnaire", _questionnaire_text(r))
+        for r in record.responses
+    )
+    for flag in record.flags:
+        timeline.extend(_flag_events(flag))
+    timeline.extend(_plan_events(record.plan))
+    timeline.sort(key=lambda e: e.at, reverse=True)
+    day = record.postop_day
+    return PatientPage(
+        surgery=record.surgery,
+        postop_day=day,
+        phase=record.phase,
+        age=record.age,
+        risk_factors=record.risk_factors,
+        phases=record.phases,
+        live_flags=record.live_flags,
+        charts=[
+            _pain_chart(checkins, record.phases, day or 0),
+            _temperature_chart(checkins, day or 0, record.fever_threshold_c),
+            _adherence_chart(record.plan.heat),
+            _odi_chart(record.responses, record.odi_mcid_target),
+        ],
+        overdue_milestones=record.plan.overdue,
+        timeline=timeline[:TIMELINE_LIMIT],
+    )
