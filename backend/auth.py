@@ -11,11 +11,11 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken
 
 from backend.client_ip import client_ip
-from core.exceptions import error_body
 
 
 def lockout_response(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """django-axes lockout: the common error shape for the API, a plain page for the browser."""
+    from core.exceptions import error_body  # imports DRF's views, which import this module
 
     message = "Too many failed sign-in attempts. Try again later."
     if request.path.startswith("/api/"):
