@@ -314,7 +314,8 @@ def system_run(tmp_path_factory: pytest.TempPathFactory) -> SystemRun:
     tree: set[int] = set()
     try:
         base = f"http://127.0.0.1:{port}"
-        wait_until_healthy(proc, f"{base}/healthz", seconds=60)
+        # Migrate, seed and simulate first: generous for a busy 2-core box (not a timing test).
+        wait_until_healthy(proc, f"{base}/healthz", seconds=120)
         status = {path: http_status(base + path) for path in ("/healthz", "/api/docs/")}
         tree = descendants(proc.pid)
         proc.send_signal(signal.SIGINT)

@@ -64,7 +64,9 @@ REQUEST_TIMEOUT = 15.0
 def _server_now() -> datetime:
     # The servers run in subprocesses on the real clock; under `pytest --clock-at` this process's
     # clock is moved, and a check-in stamped by it would be refused as in the future.
-    return time_machine.escape_hatch.datetime.datetime.now(UTC)
+    if time_machine.escape_hatch.is_travelling():
+        return time_machine.escape_hatch.datetime.datetime.now(UTC)
+    return datetime.now(UTC)
 
 
 pytestmark = [
