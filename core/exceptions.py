@@ -14,6 +14,8 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -69,10 +71,13 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
-    elif isinstance(exc, (OperationalError, InterfaceError)):
-        # The database is unreachable (restart, failover): tell the client to retry rather
-        # than crash; the transaction rolled back, so nothing was half-written.
-        logger.warning("database unavailable: %s", type(exc).__name__)
+    elif isinstance(
+        exc, (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError)
+    ):
+        # The database or Redis (token deny-list, throttles) is unreachable (restart, failover):
+        # tell the client to retry rather than crash; the transaction rolled back, so nothing
+        # was half-written, and no request is authorised without the deny-list (fail closed).
+        logger.warning("database or cache unavailable: %s", type(exc).__name__)
         unavailable = Response(
             error_body("Service temporarily unavailable, please retry.", "unavailable"),
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
