@@ -14,6 +14,7 @@ from recovery.models.questionnaires import QuestionnaireResponse
 from recovery.models.reminders import ReminderSchedule
 from recovery.models.surgeries import Surgery
 from recovery.models.teams import CareTeam, CareTeamMembership
+from recovery.models.wound_photos import WoundPhoto
 
 __all__ = [
     "AccessEvent",
@@ -32,4 +33,5 @@ __all__ = [
     "QuestionnaireResponse",
     "ReminderSchedule",
     "Surgery",
+    "WoundPhoto",
 ]
