@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -47,19 +47,12 @@ def wound_photo_get_for_clinician(*, clinician: AnyUser, photo_id: UUID | str) -
         raise Http404("No such photo.") from exc
 
 
-def photo_taken_on(*, patient: Patient, day: date) -> bool:
-    """Whether the patient sent a photo taken on their local `day`."""
-    return any(
-        patient.local_date(taken) == day
-        for taken in WoundPhoto.objects.filter(
-            patient=patient,
-            taken_at__gte=datetime.combine(day - timedelta(days=1), datetime.min.time(), patient.tz),
-            taken_at__lt=datetime.combine(day + timedelta(days=2), datetime.min.time(), patient.tz),
-        ).values_list("taken_at", flat=True)
-    )
-
-
-# ------------------------------------------------------------------------------- dashboard
+def photo_sent_on(*, patient: Patient, day: date) -> bool:
+    """Whether the patient sent a photo taken on their local calendar `day`."""
+    start = datetime.combine(day, time.min, patient.tz)
+    return WoundPhoto.objects.filter(
+        patient=patient, taken_at__gte=start, taken_at__lt=start + timedelta(days=1)
+    ).exists()
 
 
 @dataclass

@@ -31,7 +31,10 @@ STORAGES = {
 # Wound photos (issue 21): a throwaway directory per test run, never under MEDIA/static.
 STORAGES["wound_photos"] = {
     "BACKEND": "django.core.files.storage.FileSystemStorage",
-    "OPTIONS": {"location": tempfile.mkdtemp(prefix="wound-photos-"), "base_url": "/no-public-url/"},
+    "OPTIONS": {
+        "location": tempfile.mkdtemp(prefix="wound-photos-"),
+        "base_url": "/no-public-url/",
+    },
 }
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 AXES_FAILURE_LIMIT = 5

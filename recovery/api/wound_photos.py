@@ -42,6 +42,7 @@ from recovery.services.wound_photos import (
     wound_photo_upload,
 )
 from recovery.wound_photo_selectors import (
+    photo_sent_on,
     wound_photo_get_for_clinician,
     wound_photo_get_for_patient,
     wound_photos_for_patient,
@@ -224,13 +225,7 @@ class MyWoundPhotoPromptApi(APIView):
         patient = patient_for_user(request.user)
         assert patient is not None
         prompts, day = wound_photo_prompts_for(patient)
-        today = patient.local_date(timezone.now())
-        sent_today = any(
-            patient.local_date(taken) == today
-            for taken in WoundPhoto.objects.filter(patient=patient).values_list(
-                "taken_at", flat=True
-            )[:50]
-        )
+        sent_today = photo_sent_on(patient=patient, day=patient.local_date(timezone.now()))
         body = {
             "due_today": prompts.prompts_on(day) and not sent_today,
             "postop_day": day,

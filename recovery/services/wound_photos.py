@@ -62,9 +62,7 @@ def max_upload_bytes() -> int:
 def upload_too_large() -> ApplicationError:
     limit_mb = max_upload_bytes() // (1024 * 1024)
     message = f"The photo is larger than {limit_mb} MB."
-    return ApplicationError(
-        message, code="too_large", fields={"image": [message]}, status_code=413
-    )
+    return ApplicationError(message, code="too_large", fields={"image": [message]}, status_code=413)
 
 
 @dataclass(frozen=True)
@@ -170,7 +168,8 @@ def wound_photo_upload(
             data, max_pixels=int(getattr(settings, "WOUND_PHOTO_MAX_PIXELS", 50_000_000))
         )
     except ImageRejected as exc:
-        raise ApplicationError(str(exc), code="invalid_image", fields={"image": [str(exc)]}) from exc
+        message = str(exc)
+        raise ApplicationError(message, code="invalid_image", fields={"image": [message]}) from exc
 
     names = _store(
         patient=patient,
@@ -277,9 +276,7 @@ def wound_photo_review(
     photo.reviewed_at = now
     if status == WoundPhoto.Review.CONCERNING:
         photo.flag = _raise_infection_flag(photo=photo, patient=patient, now=now)
-    photo.save(
-        update_fields=["review_status", "review_note", "reviewed_by", "reviewed_at", "flag"]
-    )
+    photo.save(update_fields=["review_status", "review_note", "reviewed_by", "reviewed_at", "flag"])
     access_event_record(
         actor=actor,
         patient=patient,

@@ -36,9 +36,7 @@ def jpeg_bytes(
     if orientation is not None:
         exif[ORIENTATION] = orientation
     if gps:
-        exif.get_ifd(GPS_IFD).update(
-            {1: "N", 2: (51.0, 30.0, 12.0), 3: "W", 4: (0.0, 7.0, 39.0)}
-        )
+        exif.get_ifd(GPS_IFD).update({1: "N", 2: (51.0, 30.0, 12.0), 3: "W", 4: (0.0, 7.0, 39.0)})
     out = io.BytesIO()
     image.save(out, format="JPEG", exif=exif.tobytes(), quality=90)
     return out.getvalue()
@@ -67,8 +65,8 @@ def bomb_png_bytes(width: int = 20_000, height: int = 20_000) -> bytes:
     row = b"\x00" * (1 + (width + 7) // 8)
     compressor = zlib.compressobj(9)
     data = b"".join(compressor.compress(row) for _ in range(200)) + compressor.flush()
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(
-        b"IEND", b""
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
     )
 
 
