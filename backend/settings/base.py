@@ -372,6 +372,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},
+        # Pillow logs every EXIF tag it reads at DEBUG, GPS included (wound photos, issue 21).
+        "PIL": {"level": "WARNING"},
         # At DEBUG it logs each missing variable with the template context in the traceback.
         "django.template": {"filters": ["drop_exception_detail"]},
     },
