@@ -37,6 +37,7 @@ from recovery.models import AccessEvent
 from recovery.selectors import is_clinician, patient_get_for_clinician
 from recovery.services.audit import access_event_record, access_events_record_list
 from recovery.services.flags import flag_acknowledge, flag_resolve
+from recovery.wound_photo_selectors import wound_gallery
 
 View = Callable[..., HttpResponse]
 
@@ -106,6 +107,10 @@ def worklist(request: HttpRequest) -> HttpResponse:
         object_type="worklist",
         request=request,
     )
+    # Wound photos waiting more than 24 hours for review (issue 21).
+    from recovery.dashboard.wound_photos import worklist_wound_reviews
+
+    context["wound_reviews"] = worklist_wound_reviews(request)
     return render(request, "dashboard/worklist.html", context)
 
 
@@ -138,7 +143,13 @@ def patient_detail(request: HttpRequest, patient_id: str) -> HttpResponse:
         request=request,
     )
     page = selectors.patient_page(patient=patient, now=timezone.now())
-    return render(request, "dashboard/patient.html", {"patient": patient, "page": page})
+    # Wound photos (issue 21): gallery by post-operative day, two days side by side.
+    wound = wound_gallery(
+        patient=patient, compare=(request.GET.get("day_a"), request.GET.get("day_b"))
+    )
+    return render(
+        request, "dashboard/patient.html", {"patient": patient, "page": page, "wound": wound}
+    )
 
 
 def _compare_by(request: HttpRequest) -> str:

@@ -135,8 +135,8 @@ def test_it_uses_a_constant_number_of_queries(
     client = web(clinician)
 
     # session, user, membership check, patient, surgeries, access event, check-ins, flags,
-    # questionnaires, plan, adjustments, plan items, milestones, checklist entries
-    with django_assert_num_queries(14):
+    # questionnaires, plan, adjustments, plan items, milestones, checklist entries, wound photos
+    with django_assert_num_queries(15):
         client.get(_url(planned))
 
 
