@@ -109,3 +109,39 @@ def make_wound_photo(
         image=upload_file(jpeg_bytes(size, color=color)),
         now=now or max(timezone.now(), taken_at),
     ).photo
+
+
+def incision_jpeg(redness: float = 0.0, size: tuple[int, int] = (640, 480)) -> bytes:
+    """A drawn stand-in for a wound photo: skin, a stapled vertical incision, a coin for
+    scale and, with `redness` from 0 to 1, a reddened margin (for screenshots and browser tests).
+    """
+    from PIL import ImageDraw
+
+    width, height = size
+    image = Image.new("RGB", size, (224, 180, 150))
+    draw = ImageDraw.Draw(image)
+    if redness:
+        red = (int(224 + 20 * redness), int(180 - 90 * redness), int(150 - 80 * redness))
+        draw.ellipse((width // 2 - 60, 60, width // 2 + 60, height - 60), fill=red)
+    draw.line((width // 2, 80, width // 2, height - 80), fill=(90, 40, 40), width=6)
+    for y in range(100, height - 90, 30):
+        draw.line((width // 2 - 14, y, width // 2 + 14, y), fill=(150, 150, 160), width=3)
+    draw.ellipse((40, height - 120, 110, height - 50), fill=(190, 160, 90))  # the coin
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=90)
+    return out.getvalue()
+
+
+def make_incision_photo(patient: Patient, *, postop_day: int, redness: float = 0.0) -> WoundPhoto:
+    """A drawn wound photo taken at noon (patient's clock) on `postop_day`."""
+    surgery_date = patient.surgeries.order_by("-date").first().date
+    taken = datetime.combine(
+        surgery_date + timedelta(days=postop_day), datetime.min.time(), patient.tz
+    ) + timedelta(hours=12)
+    return wound_photo_upload(
+        patient=patient,
+        photo_id=uuid.uuid4(),
+        taken_at=taken,
+        image=upload_file(incision_jpeg(redness)),
+        now=max(timezone.now(), taken),
+    ).photo
