@@ -194,3 +194,13 @@ def test_it_keeps_no_file_of_a_refused_replay(api, patient) -> None:
     _, after = storage.listdir(str(patient.id))
 
     assert sorted(after) == sorted(before)
+
+
+def test_it_accepts_a_heic_photo_and_stores_a_jpeg(api, patient) -> None:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 80, 80)).save(out, format="HEIF")
+    body = photo_body(image=upload_file(out.getvalue(), "IMG_0001.HEIC", "image/heic"))
+    response = _post(api, patient, body)
+
+    assert response.status_code == 201, response.content
+    assert _stored(body["id"]).format == "JPEG"
