@@ -55,6 +55,7 @@ from recovery.services.login_guard import (
     login_success_record,
 )
 from recovery.services.mfa import mfa_required_for, otp_needed
+from recovery.selectors.wound_photos import wound_gallery
 
 View = Callable[..., HttpResponse]
 
@@ -161,6 +162,10 @@ def worklist(request: HttpRequest) -> HttpResponse:
         object_type="worklist",
         request=request,
     )
+    # Wound photos waiting more than 24 hours for review (issue 21).
+    from recovery.dashboard.wound_photos import worklist_wound_reviews
+
+    context["wound_reviews"] = worklist_wound_reviews(request)
     return render(request, "dashboard/worklist.html", context)
 
 
@@ -185,7 +190,13 @@ def patient_detail(request: HttpRequest, patient_id: str) -> HttpResponse:
         clinician=request.user, patient_id=patient_id, request=request, purpose="patient"
     )
     page = presenters.patient_page(patient_record(patient=patient, now=timezone.now()))
-    return render(request, "dashboard/patient.html", {"patient": patient, "page": page})
+    # Wound photos (issue 21): gallery by post-operative day, two days side by side.
+    wound = wound_gallery(
+        patient=patient, compare=(request.GET.get("day_a"), request.GET.get("day_b"))
+    )
+    return render(
+        request, "dashboard/patient.html", {"patient": patient, "page": page, "wound": wound}
+    )
 
 
 def _compare_by(request: HttpRequest) -> str:

@@ -1,0 +1,367 @@
+"""Wound photos (issue 21): the patient's upload and list, the care team's list and review,
+and the authenticated image bytes for both.
+
+Image bytes are never publicly addressable: every image and thumbnail link points at a view
+below that applies the same scoping as the list (the patient's own photos, or the care team's
+patients) and, for care-team reads, writes an access event. Responses are `no-store`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import FileResponse, Http404
+from django.urls import reverse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.generics import ListAPIView
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from backend.pagination import CreatedCursorPagination
+from backend.schema import ErrorSerializer
+from recovery.api.permissions import IsClinician, IsPatient
+from recovery.models import AccessEvent, Patient, WoundPhoto
+from recovery.pathways import UnknownTechniqueError, pathway_for_technique
+from recovery.pathways.schema import WoundPhotoPrompts
+from recovery.selectors import current_surgery, patient_for_user, patient_get_for_clinician
+from recovery.services.audit import access_event_record, access_events_record_list
+from recovery.services.wound_photos import (
+    max_upload_bytes,
+    upload_too_large,
+    wound_photo_get_for_replay,
+    wound_photo_review,
+    wound_photo_upload,
+)
+from recovery.wound_photo_selectors import (
+    photo_sent_on,
+    wound_photo_get_for_clinician,
+    wound_photo_get_for_patient,
+    wound_photos_for_patient,
+)
+
+# Multipart framing around the file: a request this much over the limit is refused unread.
+MULTIPART_OVERHEAD = 64 * 1024
+VARIANTS = ("image", "thumbnail")
+
+
+def _no_store(response: Any) -> Any:
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class WoundPhotoInputSerializer(serializers.Serializer):
+    id = serializers.UUIDField(error_messages={"invalid": "Must be a UUID made by the app."})
+    taken_at = serializers.DateTimeField()
+    image = serializers.FileField(
+        allow_empty_file=False,
+        max_length=255,
+        error_messages={
+            "required": "Attach the photo as `image`.",
+            "invalid": "Attach the photo as a file in `image`.",
+            "empty": "The photo file is empty.",
+        },
+    )
+    check_in = serializers.UUIDField(required=False, allow_null=True, default=None)
+
+
+class WoundPhotoOutputSerializer(serializers.ModelSerializer):
+    check_in = serializers.UUIDField(source="check_in_id", allow_null=True)
+    image_url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+    reviewed_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = WoundPhoto
+        fields = [
+            "id",
+            "taken_at",
+            "received_at",
+            "postop_day",
+            "check_in",
+            "width",
+            "height",
+            "review_status",
+            "reviewed_at",
+            "reviewed_by",
+            "image_url",
+            "thumbnail_url",
+        ]
+
+    def _url(self, photo: WoundPhoto, variant: str) -> str:
+        audience = self.context.get("audience", "me")
+        return reverse(f"{audience}-wound-photo-{variant}", kwargs={"photo_id": photo.id})
+
+    def get_image_url(self, photo: WoundPhoto) -> str:
+        return self._url(photo, "image")
+
+    def get_thumbnail_url(self, photo: WoundPhoto) -> str:
+        return self._url(photo, "thumbnail")
+
+    def get_reviewed_by(self, photo: WoundPhoto) -> str | None:
+        # The patient sees that the team looked, not who; the team sees the name.
+        if photo.reviewed_by is None or self.context.get("audience") != "care":
+            return None
+        return photo.reviewed_by.get_full_name() or photo.reviewed_by.get_username()
+
+
+class CareWoundPhotoOutputSerializer(WoundPhotoOutputSerializer):
+    class Meta(WoundPhotoOutputSerializer.Meta):
+        fields = [*WoundPhotoOutputSerializer.Meta.fields, "review_note", "flag"]
+
+
+class WoundPhotoCursorPagination(CreatedCursorPagination):
+    ordering = ("-taken_at", "-id")  # the phone's clock order, newest first
+
+
+class MyWoundPhotoListCreateApi(ListAPIView):
+    """GET: the caller's own photos, newest first. POST: one photo (201; replay 200)."""
+
+    permission_classes = [IsPatient]
+    serializer_class = WoundPhotoOutputSerializer
+    pagination_class = WoundPhotoCursorPagination
+    parser_classes = [MultiPartParser, FormParser]
+    throttle_scope = "checkin"
+
+    def get_throttles(self) -> list[Any]:
+        return [ScopedRateThrottle()] if self.request.method == "POST" else []
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "audience": "me"}
+
+    def patient(self) -> Patient:
+        patient = patient_for_user(self.request.user)
+        assert patient is not None  # IsPatient ran first
+        return patient
+
+    def get_queryset(self) -> Any:
+        return wound_photos_for_patient(patient=self.patient())
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return _no_store(super().list(request, *args, **kwargs))
+
+    @extend_schema(
+        request={"multipart/form-data": WoundPhotoInputSerializer},
+        responses={
+            201: WoundPhotoOutputSerializer,
+            200: WoundPhotoOutputSerializer,
+            409: ErrorSerializer,
+            413: ErrorSerializer,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        if length.isdigit() and int(length) > max_upload_bytes() + MULTIPART_OVERHEAD:
+            raise upload_too_large()  # refused before the body is parsed
+        patient = self.patient()
+        serializer = WoundPhotoInputSerializer(data=request.data)
+        if not serializer.is_valid():
+            # A replay answers from the stored row even if the retried body no longer validates.
+            existing = _replay(patient, request.data)
+            if existing is not None:
+                return self._answer(existing, status.HTTP_200_OK)
+            raise ValidationError(serializer.errors)
+        data = serializer.validated_data
+        result = wound_photo_upload(
+            patient=patient,
+            photo_id=data["id"],
+            taken_at=data["taken_at"],
+            image=data["image"],
+            check_in_id=data["check_in"],
+            now=timezone.now(),
+        )
+        code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+        return self._answer(result.photo, code)
+
+    def _answer(self, photo: WoundPhoto, code: int) -> Response:
+        body = WoundPhotoOutputSerializer(photo, context={"audience": "me"}).data
+        return _no_store(Response(body, status=code))
+
+
+def _replay(patient: Patient, data: Any) -> WoundPhoto | None:
+    try:
+        photo_id = serializers.UUIDField().to_internal_value(data.get("id"))
+    except (ValidationError, AttributeError):
+        return None
+    return wound_photo_get_for_replay(patient=patient, photo_id=photo_id)
+
+
+class WoundPhotoPromptOutputSerializer(serializers.Serializer):
+    due_today = serializers.BooleanField()
+    postop_day = serializers.IntegerField(allow_null=True)
+    first_day = serializers.IntegerField()
+    last_day = serializers.IntegerField()
+    instructions = serializers.ListField(child=serializers.CharField())
+    sources = serializers.ListField(child=serializers.CharField())
+
+
+def wound_photo_prompts_for(patient: Patient) -> tuple[WoundPhotoPrompts, int | None]:
+    """The patient's pathway's prompt settings and today's post-operative day."""
+    surgery = current_surgery(patient)
+    if surgery is None:
+        return WoundPhotoPrompts(), None
+    try:
+        prompts = pathway_for_technique(surgery.technique).wound_photos
+    except UnknownTechniqueError:
+        prompts = WoundPhotoPrompts()
+    return prompts, (patient.local_date(timezone.now()) - surgery.date).days
+
+
+class MyWoundPhotoPromptApi(APIView):
+    """Today's photo prompt and the photo instructions shown with it [R177, R179]."""
+
+    permission_classes = [IsPatient]
+
+    @extend_schema(responses=WoundPhotoPromptOutputSerializer)
+    def get(self, request: Request) -> Response:
+        patient = patient_for_user(request.user)
+        assert patient is not None
+        prompts, day = wound_photo_prompts_for(patient)
+        sent_today = photo_sent_on(patient=patient, day=patient.local_date(timezone.now()))
+        body = {
+            "due_today": prompts.prompts_on(day) and not sent_today,
+            "postop_day": day,
+            "first_day": prompts.first_day,
+            "last_day": prompts.last_day,
+            "instructions": list(prompts.instructions),
+            "sources": list(prompts.sources),
+        }
+        return Response(WoundPhotoPromptOutputSerializer(body).data)
+
+
+class CarePatientWoundPhotoListApi(ListAPIView):
+    """A care-team patient's photos, newest first; each listing is audited."""
+
+    permission_classes = [IsClinician]
+    serializer_class = CareWoundPhotoOutputSerializer
+    pagination_class = WoundPhotoCursorPagination
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "audience": "care"}
+
+    def get_queryset(self) -> Any:
+        self.patient = patient_get_for_clinician(
+            clinician=self.request.user, patient_id=self.kwargs["patient_id"]
+        )
+        return wound_photos_for_patient(patient=self.patient)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)
+        access_events_record_list(
+            actor=request.user, patients=[self.patient], object_type="wound_photo", request=request
+        )
+        return _no_store(response)
+
+
+class WoundPhotoReviewInputSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=[WoundPhoto.Review.LOOKS_FINE, WoundPhoto.Review.CONCERNING]
+    )
+    note = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, default="", trim_whitespace=True
+    )
+
+
+class CareWoundPhotoReviewApi(APIView):
+    """A nurse's review: `concerning` raises or escalates the infection flag to urgent."""
+
+    permission_classes = [IsClinician]
+
+    @extend_schema(
+        request=WoundPhotoReviewInputSerializer, responses=CareWoundPhotoOutputSerializer
+    )
+    def post(self, request: Request, photo_id: str) -> Response:
+        photo = wound_photo_get_for_clinician(clinician=request.user, photo_id=photo_id)
+        serializer = WoundPhotoReviewInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        photo = wound_photo_review(
+            photo=photo,
+            actor=request.user,
+            status=serializer.validated_data["status"],
+            note=serializer.validated_data["note"],
+            now=timezone.now(),
+            request=request,
+        )
+        body = CareWoundPhotoOutputSerializer(photo, context={"audience": "care"}).data
+        return _no_store(Response(body))
+
+
+# ----------------------------------------------------------------------------- image bytes
+
+
+class _FirstRenderer(BaseContentNegotiation):
+    """Errors are JSON whatever the Accept header (an <img> asks for image/*)."""
+
+    def select_parser(self, request: Request, parsers: list[Any]) -> Any:
+        return parsers[0] if parsers else None
+
+    def select_renderer(
+        self, request: Request, renderers: list[Any], format_suffix: str | None = None
+    ) -> tuple[Any, str]:
+        return renderers[0], renderers[0].media_type
+
+
+IMAGE_RESPONSE = OpenApiResponse(
+    response=OpenApiTypes.BINARY, description="The photo as a JPEG (no metadata)."
+)
+
+
+def _image_response(photo: WoundPhoto, variant: str) -> FileResponse:
+    field = photo.image if variant == "image" else photo.thumbnail
+    try:
+        handle = field.storage.open(field.name, "rb")
+    except FileNotFoundError as exc:
+        raise Http404("No such photo.") from exc
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Content-Disposition"] = f'inline; filename="wound-photo-{variant}.jpg"'
+    return _no_store(response)
+
+
+class _ImageApi(APIView):
+    content_negotiation_class = _FirstRenderer
+    variant = "image"
+
+    @classmethod
+    def for_variant(cls, variant: str) -> Any:
+        assert variant in VARIANTS
+        return cls.as_view(variant=variant)
+
+
+class MyWoundPhotoImageApi(_ImageApi):
+    permission_classes = [IsPatient]
+
+    @extend_schema(responses={(200, "image/jpeg"): IMAGE_RESPONSE})
+    def get(self, request: Request, photo_id: str) -> FileResponse:
+        photo = wound_photo_get_for_patient(user=request.user, photo_id=photo_id)
+        return _image_response(photo, self.variant)
+
+
+class CareWoundPhotoImageApi(_ImageApi):
+    permission_classes = [IsClinician]
+
+    @extend_schema(responses={(200, "image/jpeg"): IMAGE_RESPONSE})
+    def get(self, request: Request, photo_id: str) -> FileResponse:
+        photo = wound_photo_get_for_clinician(clinician=request.user, photo_id=photo_id)
+        access_event_record(
+            actor=request.user,
+            patient=photo.patient,
+            action=AccessEvent.Action.VIEW,
+            object_type=f"wound_photo_{self.variant}",
+            object_id=photo.id,
+            request=request,
+        )
+        return _image_response(photo, self.variant)
+
+
+def absolute_image_url(photo: WoundPhoto) -> str:
+    """The care-team image link, absolute (for the FHIR bundle's Media.content.url)."""
+    path = reverse("care-wound-photo-image", kwargs={"photo_id": photo.id})
+    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}{path}"

@@ -1,0 +1,144 @@
+"""Reads of wound photos, scoped to the caller: the patient's own, or a care team's patients.
+
+Another patient's or another team's photo is indistinguishable from a missing one (404).
+The dashboard reads (gallery by post-operative day, photos awaiting review) live here too, in a
+fixed number of queries whatever the number of photos.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from uuid import UUID
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from recovery.models import Patient, WoundPhoto
+from recovery.selectors import AnyUser, care_teams_for_clinician, patient_for_user
+
+# Photos not reviewed within this time appear on the worklist [R177: 91.9% of submissions
+# were reviewed within 24 hours].
+REVIEW_TARGET = timedelta(hours=24)
+
+
+def wound_photos_for_patient(*, patient: Patient) -> QuerySet[WoundPhoto]:
+    """A patient's photos, newest first (taken_at), with the reviewer joined."""
+    return WoundPhoto.objects.filter(patient=patient).select_related("reviewed_by")
+
+
+def wound_photo_get_for_patient(*, user: AnyUser, photo_id: UUID | str) -> WoundPhoto:
+    patient = patient_for_user(user)
+    try:
+        return WoundPhoto.objects.select_related("patient").get(id=photo_id, patient=patient)
+    except (WoundPhoto.DoesNotExist, ValueError) as exc:
+        raise Http404("No such photo.") from exc
+
+
+def wound_photo_get_for_clinician(*, clinician: AnyUser, photo_id: UUID | str) -> WoundPhoto:
+    team_ids = care_teams_for_clinician(clinician=clinician).values("id")
+    try:
+        return WoundPhoto.objects.select_related("patient").get(
+            id=photo_id, patient__care_team_id__in=team_ids
+        )
+    except (WoundPhoto.DoesNotExist, ValueError) as exc:
+        raise Http404("No such photo.") from exc
+
+
+def photo_sent_on(*, patient: Patient, day: date) -> bool:
+    """Whether the patient sent a photo taken on their local calendar `day`."""
+    start = datetime.combine(day, time.min, patient.tz)
+    return WoundPhoto.objects.filter(
+        patient=patient, taken_at__gte=start, taken_at__lt=start + timedelta(days=1)
+    ).exists()
+
+
+@dataclass
+class GalleryDay:
+    postop_day: int
+    photos: list[WoundPhoto]
+
+
+@dataclass
+class Gallery:
+    days: list[GalleryDay]  # ascending post-operative day, photos oldest first within a day
+    compare: tuple[WoundPhoto | None, WoundPhoto | None] = (None, None)
+    compare_days: tuple[int | None, int | None] = (None, None)
+    pending: int = 0
+    by_day: dict[int, list[WoundPhoto]] = field(default_factory=dict)
+
+    @property
+    def day_numbers(self) -> list[int]:
+        return [day.postop_day for day in self.days]
+
+
+def _parse_day(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def wound_gallery(*, patient: Patient, compare: tuple[Any, Any] = (None, None)) -> Gallery:
+    """The patient's photos grouped by post-operative day, and the two chosen for comparison.
+
+    `compare` holds the two requested days (strings from the query string are fine). By
+    default the first and the latest day are compared. One query.
+    """
+    by_day: dict[int, list[WoundPhoto]] = defaultdict(list)
+    photos = (
+        WoundPhoto.objects.filter(patient=patient)
+        .select_related("reviewed_by")
+        .order_by("postop_day", "taken_at", "id")
+    )
+    pending = 0
+    for photo in photos:
+        by_day[photo.postop_day].append(photo)
+        pending += photo.review_status == WoundPhoto.Review.PENDING
+    days = [GalleryDay(postop_day=d, photos=by_day[d]) for d in sorted(by_day)]
+    left, right = (_parse_day(value) for value in compare)
+    if days:
+        left = left if left in by_day else days[0].postop_day
+        right = right if right in by_day else days[-1].postop_day
+    chosen = (
+        by_day[left][-1] if left in by_day else None,
+        by_day[right][-1] if right in by_day else None,
+    )
+    return Gallery(
+        days=days,
+        compare=chosen,
+        compare_days=(left, right),
+        pending=pending,
+        by_day=dict(by_day),
+    )
+
+
+@dataclass(frozen=True)
+class OverdueReview:
+    photo: WoundPhoto
+    patient: Patient
+    waiting: timedelta
+
+
+def wound_photos_overdue_for_review(
+    *, clinician: AnyUser, now: datetime, limit: int = 100
+) -> list[OverdueReview]:
+    """Photos of the clinician's teams' patients still unreviewed after REVIEW_TARGET [R177].
+
+    Oldest first; one query (the partial index woundphoto_pending_review).
+    """
+    team_ids = care_teams_for_clinician(clinician=clinician).values("id")
+    rows = (
+        WoundPhoto.objects.filter(
+            review_status=WoundPhoto.Review.PENDING,
+            received_at__lte=now - REVIEW_TARGET,
+            patient__care_team_id__in=team_ids,
+        )
+        .select_related("patient")
+        .order_by("received_at", "id")[:limit]
+    )
+    return [
+        OverdueReview(photo=row, patient=row.patient, waiting=now - row.received_at) for row in rows
+    ]
