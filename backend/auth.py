@@ -6,11 +6,8 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
-from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken
-
-from backend.client_ip import client_ip
 
 
 def lockout_response(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -58,30 +55,3 @@ class VerifiedSessionAuthentication(SessionAuthentication):
         if mfa_required_for(result[0]) and not getattr(user, "is_verified", lambda: False)():
             return None
         return result
-
-
-class ClientAddressMixin:
-    def get_ident(self, request: Request) -> str:
-        return client_ip(request._request) or "unknown"
-
-
-class AuthAddressThrottle(ClientAddressMixin, SimpleRateThrottle):
-    """Sign-in and refresh requests per client address, signed in or not."""
-
-    scope = "auth_address"
-
-    def get_cache_key(self, request: Request, view: Any) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-
-class AuthGlobalThrottle(SimpleRateThrottle):
-    """Sign-in and refresh requests for the whole site: a ceiling for distributed attacks."""
-
-    scope = "auth_global"
-
-    def get_cache_key(self, request: Request, view: Any) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": "all"}
-
-
-class ClientAddressScopedThrottle(ClientAddressMixin, ScopedRateThrottle):
-    """A view's `throttle_scope`, counted per client address (never a raw X-Forwarded-For)."""

@@ -372,7 +372,7 @@ FHIR_SYSTEM_BASE = env_str("FHIR_SYSTEM_BASE", "https://fhir.l3l4-recovery.examp
 # Reverse proxies in front of web that append X-Forwarded-For (compose's proxy: 1). 0 = the
 # socket address is the client. One rule for axes, the DRF throttles and the audit trail.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
-AXES_CLIENT_IP_CALLABLE = "backend.client_ip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
 REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
 REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
     "backend.auth.DenyListJWTAuthentication",

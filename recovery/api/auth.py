@@ -20,9 +20,9 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.serializers import TokenObtainSerializer, TokenRefreshSerializer
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from backend.auth import AuthAddressThrottle, AuthGlobalThrottle, ClientAddressScopedThrottle
-from backend.client_ip import client_ip
+from core.client_ip import client_ip
 from core.exceptions import ApplicationError, error_body
+from core.throttles import AuthAddressThrottle, AuthGlobalThrottle, ClientAddressScopedThrottle
 from recovery.api.permissions import IsClinician
 from recovery.services.activation import patient_activate
 from recovery.services.login_guard import (
@@ -178,7 +178,7 @@ class ActivateApi(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
-    # Per real client address (backend.client_ip), never a raw X-Forwarded-For.
+    # Per real client address (core.client_ip), never a raw X-Forwarded-For.
     throttle_classes = [ClientAddressScopedThrottle]
     throttle_scope = "activation"
 

@@ -24,7 +24,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from backend.client_ip import client_ip
+from core.client_ip import client_ip
 from core.exceptions import ApplicationError
 from recovery.services.login_guard import login_failure_record, login_success_record
 from recovery.services.mfa import (

@@ -23,7 +23,7 @@ from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from backend.client_ip import client_ip
+from core.client_ip import client_ip
 from core.exceptions import ApplicationError
 from recovery.dashboard import outcomes as outcomes_view
 from recovery.dashboard import presenters

@@ -7,8 +7,8 @@ from recovery.models import AccessEvent, Patient
 
 def _client_ip(request: HttpRequest) -> str | None:
     # The one rule shared with axes and the throttles: X-Forwarded-For counted from the right,
-    # only as far as TRUSTED_PROXY_COUNT proxies (backend.client_ip).
-    from backend.client_ip import client_ip
+    # only as far as TRUSTED_PROXY_COUNT proxies (core.client_ip).
+    from core.client_ip import client_ip
 
     return client_ip(request)
 

@@ -1,7 +1,7 @@
 """Failed sign-ins, limited so that an attacker cannot turn the limit against the account owner.
 
 Three layers, all in the shared cache (Redis), all keyed by the real client address
-(backend.client_ip):
+(core.client_ip):
 
 - django-axes locks a (username, address) pair after AXES_FAILURE_LIMIT failures: the guesser's
   address is shut out, the owner signing in from anywhere else is not.

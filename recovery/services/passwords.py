@@ -20,8 +20,8 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
-from backend.celery import enqueue_on_commit
 from core.exceptions import ApplicationError
+from core.queue import enqueue_on_commit
 from recovery.services.tokens import user_tokens_revoke
 
 User = get_user_model()

@@ -1,10 +1,10 @@
-"""One client-address rule (backend.client_ip) for axes, the DRF throttles and the audit trail."""
+"""One client-address rule (core.client_ip) for axes, the DRF throttles and the audit trail."""
 
 import pytest
 from axes.helpers import get_client_ip_address
 from django.test import RequestFactory
 
-from backend.client_ip import client_ip
+from core.client_ip import client_ip
 from recovery.models import AccessEvent
 from recovery.services.audit import access_event_record
 
