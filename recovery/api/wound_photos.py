@@ -8,6 +8,7 @@ patients) and, for care-team reads, writes an access event. Responses are `no-st
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -20,32 +21,34 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from backend.pagination import CreatedCursorPagination
-from backend.schema import ErrorSerializer
+from core.pagination import CreatedCursorPagination
+from core.schema import ErrorSerializer
 from recovery.api.permissions import IsClinician, IsPatient
 from recovery.models import AccessEvent, Patient, WoundPhoto
 from recovery.pathways import UnknownTechniqueError, pathway_for_technique
 from recovery.pathways.schema import WoundPhotoPrompts
-from recovery.selectors import current_surgery, patient_for_user, patient_get_for_clinician
-from recovery.services.audit import access_event_record, access_events_record_list
-from recovery.services.wound_photos import (
-    max_upload_bytes,
-    upload_too_large,
-    wound_photo_get_for_replay,
-    wound_photo_review,
-    wound_photo_upload,
-)
-from recovery.wound_photo_selectors import (
+from recovery.selectors.patients import current_surgery, patient_for_user
+from recovery.selectors.wound_photos import (
     photo_sent_on,
     wound_photo_get_for_clinician,
     wound_photo_get_for_patient,
     wound_photos_for_patient,
+)
+from recovery.services.audit import patient_access_for_clinician
+from recovery.services.wound_photos import (
+    max_upload_bytes,
+    upload_too_large,
+    wound_photo_access_for_clinician,
+    wound_photo_get_for_replay,
+    wound_photo_review,
+    wound_photo_upload,
 )
 
 # Multipart framing around the file: a request this much over the limit is refused unread.
@@ -248,17 +251,17 @@ class CarePatientWoundPhotoListApi(ListAPIView):
         return {**super().get_serializer_context(), "audience": "care"}
 
     def get_queryset(self) -> Any:
-        self.patient = patient_get_for_clinician(
-            clinician=self.request.user, patient_id=self.kwargs["patient_id"]
+        patient = patient_access_for_clinician(
+            clinician=self.request.user,
+            patient_id=self.kwargs["patient_id"],
+            request=self.request,
+            purpose="wound_photo",
+            action=AccessEvent.Action.LIST,
         )
-        return wound_photos_for_patient(patient=self.patient)
+        return wound_photos_for_patient(patient=patient)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().list(request, *args, **kwargs)
-        access_events_record_list(
-            actor=request.user, patients=[self.patient], object_type="wound_photo", request=request
-        )
-        return _no_store(response)
+        return _no_store(super().list(request, *args, **kwargs))
 
 
 class WoundPhotoReviewInputSerializer(serializers.Serializer):
@@ -300,13 +303,14 @@ class CareWoundPhotoReviewApi(APIView):
 class _FirstRenderer(BaseContentNegotiation):
     """Errors are JSON whatever the Accept header (an <img> asks for image/*)."""
 
-    def select_parser(self, request: Request, parsers: list[Any]) -> Any:
-        return parsers[0] if parsers else None
+    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> BaseParser | None:
+        return next(iter(parsers), None)
 
     def select_renderer(
-        self, request: Request, renderers: list[Any], format_suffix: str | None = None
-    ) -> tuple[Any, str]:
-        return renderers[0], renderers[0].media_type
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        renderer = next(iter(renderers))
+        return renderer, renderer.media_type
 
 
 IMAGE_RESPONSE = OpenApiResponse(
@@ -349,14 +353,11 @@ class CareWoundPhotoImageApi(_ImageApi):
 
     @extend_schema(responses={(200, "image/jpeg"): IMAGE_RESPONSE})
     def get(self, request: Request, photo_id: str) -> FileResponse:
-        photo = wound_photo_get_for_clinician(clinician=request.user, photo_id=photo_id)
-        access_event_record(
-            actor=request.user,
-            patient=photo.patient,
-            action=AccessEvent.Action.VIEW,
-            object_type=f"wound_photo_{self.variant}",
-            object_id=photo.id,
+        photo = wound_photo_access_for_clinician(
+            clinician=request.user,
+            photo_id=photo_id,
             request=request,
+            purpose=f"wound_photo_{self.variant}",
         )
         return _image_response(photo, self.variant)
 

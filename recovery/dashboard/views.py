@@ -42,6 +42,7 @@ from recovery.selectors.flags import flag_get_for_clinician
 from recovery.selectors.patient_record import patient_record
 from recovery.selectors.worklist import patients_not_recently_listed, teams_for
 from recovery.selectors.worklist import worklist as worklist_data
+from recovery.selectors.wound_photos import wound_gallery
 from recovery.services.audit import (
     access_event_record,
     access_events_record_list,
@@ -55,7 +56,6 @@ from recovery.services.login_guard import (
     login_success_record,
 )
 from recovery.services.mfa import mfa_required_for, otp_needed
-from recovery.selectors.wound_photos import wound_gallery
 
 View = Callable[..., HttpResponse]
 
@@ -155,17 +155,22 @@ def _worklist_context(request: HttpRequest) -> dict[str, Any]:
 @require_http_methods(["GET"])
 @clinician_required
 def worklist(request: HttpRequest) -> HttpResponse:
+    # Imported here: recovery.dashboard.wound_photos uses this module's clinician_required.
+    from recovery.dashboard.wound_photos import worklist_wound_reviews
+
     context = _worklist_context(request)
+    # Wound photos waiting more than 24 hours for review (issue 21).
+    context["wound_reviews"] = worklist_wound_reviews(request)
+    # One `list` event per patient shown, whether for a flag, a silence or a photo.
+    shown = {patient.id: patient for patient in context["data"].patients}
+    for row in context["wound_reviews"]:
+        shown.setdefault(row.patient.id, row.patient)
     access_events_record_list(
         actor=request.user,
-        patients=context["data"].patients,
+        patients=list(shown.values()),
         object_type="worklist",
         request=request,
     )
-    # Wound photos waiting more than 24 hours for review (issue 21).
-    from recovery.dashboard.wound_photos import worklist_wound_reviews
-
-    context["wound_reviews"] = worklist_wound_reviews(request)
     return render(request, "dashboard/worklist.html", context)
 
 

@@ -1,6 +1,6 @@
 """Dashboard faces of the wound photos (issue 21): the review form, the worklist's overdue list.
 
-The gallery and comparison on the patient page read `recovery.wound_photo_selectors`; images
+The gallery and comparison on the patient page read `recovery.selectors.wound_photos`; images
 are fetched from the care API's authenticated image views (session auth), which audit each
 read. Thin: scoping in selectors, writes in services.
 """
@@ -14,16 +14,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from backend.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from recovery.dashboard.views import clinician_required
 from recovery.models import WoundPhoto
-from recovery.services.audit import access_events_record_list
-from recovery.services.wound_photos import wound_photo_review
-from recovery.wound_photo_selectors import (
+from recovery.selectors.wound_photos import (
     OverdueReview,
     wound_photo_get_for_clinician,
     wound_photos_overdue_for_review,
 )
+from recovery.services.wound_photos import wound_photo_review
 
 REVIEW_MESSAGES = {
     WoundPhoto.Review.LOOKS_FINE: "Photo marked as looking fine.",
@@ -67,10 +66,6 @@ def wound_photo_review_view(request: HttpRequest, photo_id: str) -> HttpResponse
 
 
 def worklist_wound_reviews(request: HttpRequest) -> list[OverdueReview]:
-    """Photos waiting more than 24 hours for review [R177], each patient shown audited."""
-    overdue = wound_photos_overdue_for_review(clinician=request.user, now=timezone.now())
-    patients = list({row.patient.id: row.patient for row in overdue}.values())
-    access_events_record_list(
-        actor=request.user, patients=patients, object_type="wound_photo_worklist", request=request
-    )
-    return overdue
+    """Photos waiting more than 24 hours for review [R177]; the worklist view audits the
+    patients shown, together with the rest of the page's."""
+    return wound_photos_overdue_for_review(clinician=request.user, now=timezone.now())

@@ -11,6 +11,8 @@ from django.core.files.storage import Storage, storages
 from django.db import models
 from django.db.models import Q
 
+from recovery.models.fields import FREE_TEXT_MAX, BoundedTextField
+
 
 def wound_photo_storage() -> Storage:
     # Resolved at run time, so tests and deployments choose the backend in settings.
@@ -51,7 +53,7 @@ class WoundPhoto(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
-    review_note = models.TextField(blank=True, max_length=2000)
+    review_note = BoundedTextField(blank=True, max_length=FREE_TEXT_MAX)
     # The infection flag a "concerning" review raised or escalated.
     flag = models.ForeignKey(
         "recovery.Flag",

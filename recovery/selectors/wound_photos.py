@@ -2,7 +2,9 @@
 
 Another patient's or another team's photo is indistinguishable from a missing one (404).
 The dashboard reads (gallery by post-operative day, photos awaiting review) live here too, in a
-fixed number of queries whatever the number of photos.
+fixed number of queries whatever the number of photos. They return data only; the templates
+draw it. A care-team read of a photo's bytes goes through
+recovery.services.wound_photos.wound_photo_access_for_clinician (scope, then one access event).
 """
 
 from __future__ import annotations
@@ -13,11 +15,17 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 
 from recovery.models import Patient, WoundPhoto
-from recovery.selectors import AnyUser, care_teams_for_clinician, patient_for_user
+from recovery.selectors.patients import (
+    AnyUser,
+    care_teams_for_clinician,
+    patient_for_user,
+    patient_get_for_clinician,
+)
 
 # Photos not reviewed within this time appear on the worklist [R177: 91.9% of submissions
 # were reviewed within 24 hours].
@@ -33,18 +41,41 @@ def wound_photo_get_for_patient(*, user: AnyUser, photo_id: UUID | str) -> Wound
     patient = patient_for_user(user)
     try:
         return WoundPhoto.objects.select_related("patient").get(id=photo_id, patient=patient)
-    except (WoundPhoto.DoesNotExist, ValueError) as exc:
+    except (WoundPhoto.DoesNotExist, ValueError, ValidationError) as exc:
+        raise Http404("No such photo.") from exc
+
+
+def wound_photo_patient_id(*, photo_id: UUID | str) -> UUID:
+    """The id of the patient a photo belongs to, 404 if there is no such photo.
+
+    Not a read of patient data: callers scope the answer with patient_get_for_clinician or
+    patient_access_for_clinician before showing anything.
+    """
+    try:
+        return WoundPhoto.objects.values_list("patient_id", flat=True).get(id=photo_id)
+    except (WoundPhoto.DoesNotExist, ValueError, ValidationError) as exc:
         raise Http404("No such photo.") from exc
 
 
 def wound_photo_get_for_clinician(*, clinician: AnyUser, photo_id: UUID | str) -> WoundPhoto:
-    team_ids = care_teams_for_clinician(clinician=clinician).values("id")
+    """A photo of a patient the clinician may see (their team's, or under break-glass), or 404.
+
+    Unaudited: for writes, which record their own access event.
+    """
+    patient = patient_get_for_clinician(
+        clinician=clinician, patient_id=wound_photo_patient_id(photo_id=photo_id)
+    )
+    return wound_photo_get_of_patient(patient=patient, photo_id=photo_id)
+
+
+def wound_photo_get_of_patient(*, patient: Patient, photo_id: UUID | str) -> WoundPhoto:
+    """The patient's photo with this id (the patient already scoped), or 404."""
     try:
-        return WoundPhoto.objects.select_related("patient").get(
-            id=photo_id, patient__care_team_id__in=team_ids
-        )
-    except (WoundPhoto.DoesNotExist, ValueError) as exc:
+        photo = WoundPhoto.objects.get(id=photo_id, patient=patient)
+    except (WoundPhoto.DoesNotExist, ValueError, ValidationError) as exc:
         raise Http404("No such photo.") from exc
+    photo.patient = patient
+    return photo
 
 
 def photo_sent_on(*, patient: Patient, day: date) -> bool:

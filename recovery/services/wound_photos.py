@@ -20,12 +20,13 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
-from backend.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from recovery.images import ImageRejected, process_wound_photo
 from recovery.models import AccessEvent, CheckIn, Flag, Patient, WoundPhoto
 from recovery.models.wound_photos import wound_photo_storage
-from recovery.selectors import current_surgery, postop_day
-from recovery.services.audit import access_event_record
+from recovery.selectors.patients import current_surgery, postop_day
+from recovery.selectors.wound_photos import wound_photo_get_of_patient, wound_photo_patient_id
+from recovery.services.audit import access_event_record, patient_access_for_clinician
 from recovery.services.flags import flags_apply_findings, patient_lock
 from recovery.triage import Finding
 
@@ -214,6 +215,27 @@ def _insert(*, patient: Patient, photo: WoundPhoto) -> WoundPhotoResult:
     except IntegrityError as exc:
         raise _id_conflict() from exc
     return WoundPhotoResult(photo=photo, created=True)
+
+
+# ------------------------------------------------------------------------------ care-team read
+
+
+def wound_photo_access_for_clinician(
+    *, clinician: Any, photo_id: UUID | str, request: HttpRequest | None, purpose: str
+) -> WoundPhoto:
+    """A care-team read of one photo: scope and exactly one access event, through the one
+    audited path (patient_access_for_clinician), whose event names the photo.
+
+    A missing photo, or another team's, is a 404 and records nothing.
+    """
+    patient = patient_access_for_clinician(
+        clinician=clinician,
+        patient_id=wound_photo_patient_id(photo_id=photo_id),
+        request=request,
+        purpose=purpose,
+        object_id=photo_id,
+    )
+    return wound_photo_get_of_patient(patient=patient, photo_id=photo_id)
 
 
 # ------------------------------------------------------------------------------------ review

@@ -131,9 +131,10 @@ def test_the_worklist_lists_photos_not_reviewed_within_24_hours(web, clinician, 
 
     assert f'data-photo-id="{old.id}"' in page
     assert f'data-photo-id="{fresh.id}"' not in page
-    assert AccessEvent.objects.filter(
-        actor=clinician, patient=patient, object_type="wound_photo_worklist"
-    ).exists()
+    assert (
+        AccessEvent.objects.filter(actor=clinician, patient=patient, object_type="worklist").count()
+        == 1
+    )
 
 
 def test_the_worklist_drops_a_photo_once_reviewed(web, clinician, patient) -> None:
