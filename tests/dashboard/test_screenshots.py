@@ -59,6 +59,7 @@ def test_it_saves_worklist_patient_and_outcomes_screenshots(page: Page, live_ser
 def test_it_saves_the_wound_photo_comparison_screenshot(page: Page, live_server, clinician):
     """docs/screenshots/wound-compare.png: two days of wound photos side by side (issue 21)."""
     from tests.factories.wound_photos import make_incision_photo
+    from tests.mfa import totp_code, totp_device_for
 
     clinician.first_name, clinician.last_name = "Sam", "Rivera"
     clinician.save()
@@ -72,7 +73,10 @@ def test_it_saves_the_wound_photo_comparison_screenshot(page: Page, live_server,
     page.goto(f"{live_server.url}/dashboard/")
     page.get_by_label("Username").fill(clinician.username)
     page.get_by_label("Password").fill(PASSWORD)
+    device = totp_device_for(clinician)
     page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("6-digit code").fill(totp_code(device))
+    page.get_by_role("button", name="Continue").click()
     page.goto(f"{live_server.url}/dashboard/patients/{patient.id}/?day_a=2&day_b=9#wound-photos")
     section = page.locator("#wound-photos")
     expect(section.locator("#wound-compare img")).to_have_count(2)

@@ -3,11 +3,13 @@
 from collections.abc import Iterator
 
 import pytest
+from django.contrib.auth import get_user_model
 from playwright.sync_api import ConsoleMessage, Page, expect
 
 from recovery.models import Flag
 from tests.factories import PASSWORD
 from tests.factories.wound_photos import make_incision_photo
+from tests.mfa import totp_code, totp_device_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -29,7 +31,10 @@ def _sign_in(page: Page, base: str, username: str) -> None:
     page.goto(f"{base}/dashboard/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
+    device = totp_device_for(get_user_model().objects.get(username=username))
     page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("6-digit code").fill(totp_code(device))
+    page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", level=1, name="Worklist")).to_be_visible()
 
 

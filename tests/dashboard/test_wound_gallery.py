@@ -81,7 +81,7 @@ def test_it_says_when_there_are_no_photos(web, clinician, patient) -> None:
     assert "No wound photos yet." in page
 
 
-def test_a_review_button_marks_the_photo_and_returns_to_it(web, clinician, patient) -> None:
+def test_it_marks_the_photo_from_a_review_button_and_returns_to_it(web, clinician, patient) -> None:
     photo = make_wound_photo(patient)
 
     response = web(clinician).post(
@@ -94,7 +94,9 @@ def test_a_review_button_marks_the_photo_and_returns_to_it(web, clinician, patie
     assert (photo.review_status, photo.review_note) == ("looks_fine", "Dry")
 
 
-def test_a_concerning_review_raises_the_infection_flag(web, clinician, patient) -> None:
+def test_it_raises_the_infection_flag_from_a_concerning_review_button(
+    web, clinician, patient
+) -> None:
     photo = make_wound_photo(patient)
 
     web(clinician).post(f"/dashboard/wound-photos/{photo.id}/review/", {"status": "concerning"})
@@ -102,7 +104,9 @@ def test_a_concerning_review_raises_the_infection_flag(web, clinician, patient) 
     assert Flag.objects.get(patient=patient).category == "infection"
 
 
-def test_a_review_of_another_teams_photo_is_not_found(web, outsider_clinician, patient) -> None:
+def test_it_answers_404_to_a_review_of_another_teams_photo(
+    web, outsider_clinician, patient
+) -> None:
     photo = make_wound_photo(patient)
 
     response = web(outsider_clinician).post(
@@ -113,7 +117,7 @@ def test_a_review_of_another_teams_photo_is_not_found(web, outsider_clinician, p
     assert WoundPhoto.objects.get(id=photo.id).review_status == "pending"
 
 
-def test_the_thumbnails_load_with_the_dashboard_session(web, clinician, patient) -> None:
+def test_it_loads_the_thumbnails_with_the_dashboard_session(web, clinician, patient) -> None:
     photo = make_wound_photo(patient)
 
     response = web(clinician).get(f"/api/v1/care/wound-photos/{photo.id}/thumbnail/")
@@ -121,7 +125,9 @@ def test_the_thumbnails_load_with_the_dashboard_session(web, clinician, patient)
     assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
 
 
-def test_the_worklist_lists_photos_not_reviewed_within_24_hours(web, clinician, patient) -> None:
+def test_it_lists_photos_not_reviewed_within_24_hours_on_the_worklist(
+    web, clinician, patient
+) -> None:
     sent = timezone.now() - timedelta(hours=30)
     with time_machine.travel(sent, tick=False):
         old = make_wound_photo(patient, taken_at=sent - timedelta(minutes=5))
@@ -137,7 +143,7 @@ def test_the_worklist_lists_photos_not_reviewed_within_24_hours(web, clinician, 
     )
 
 
-def test_the_worklist_drops_a_photo_once_reviewed(web, clinician, patient) -> None:
+def test_it_drops_a_photo_from_the_worklist_once_reviewed(web, clinician, patient) -> None:
     sent = timezone.now() - timedelta(hours=30)
     with time_machine.travel(sent, tick=False):
         old = make_wound_photo(patient, taken_at=sent - timedelta(minutes=5))
@@ -148,7 +154,7 @@ def test_the_worklist_drops_a_photo_once_reviewed(web, clinician, patient) -> No
     assert f'data-photo-id="{old.id}"' not in page
 
 
-def test_the_worklist_shows_no_other_teams_photos(web, outsider_clinician, patient) -> None:
+def test_it_shows_no_other_teams_photos_on_the_worklist(web, outsider_clinician, patient) -> None:
     sent = timezone.now() - timedelta(hours=30)
     with time_machine.travel(sent, tick=False):
         old = make_wound_photo(patient, taken_at=sent - timedelta(minutes=5))
@@ -159,7 +165,7 @@ def test_the_worklist_shows_no_other_teams_photos(web, outsider_clinician, patie
 
 
 @pytest.mark.parametrize("photos", [1, 9])
-def test_the_gallery_costs_the_same_queries_for_any_number_of_photos(
+def test_it_draws_the_gallery_in_the_same_queries_for_any_number_of_photos(
     web, clinician, patient, photos, django_assert_max_num_queries
 ) -> None:
     _photos_on_days(patient, range(1, photos + 1))

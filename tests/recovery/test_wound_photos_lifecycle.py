@@ -19,7 +19,7 @@ def _storage():
     return WoundPhoto._meta.get_field("image").storage
 
 
-def test_the_subject_access_export_includes_the_photos(patient, staff) -> None:
+def test_it_includes_the_photos_in_the_subject_access_export(patient, staff) -> None:
     photo = make_wound_photo(patient)
     out = io.StringIO()
     call_command("export_patient", str(patient.id), "--actor", staff.username, stdout=out)
@@ -31,7 +31,7 @@ def test_the_subject_access_export_includes_the_photos(patient, staff) -> None:
     assert export["records"]["recovery.WoundPhoto"][0]["pk"] == str(photo.id)
 
 
-def test_erasing_a_patient_removes_the_photo_files_and_rows(
+def test_it_removes_the_photo_files_and_rows_on_erasure(
     patient, clinician, staff, django_capture_on_commit_callbacks
 ) -> None:
     photo = make_wound_photo(patient)
@@ -52,7 +52,7 @@ def test_erasing_a_patient_removes_the_photo_files_and_rows(
     assert not any(_storage().exists(name) for name in names)
 
 
-def test_erasing_a_patient_keeps_the_photo_audit_trail(
+def test_it_keeps_the_photo_audit_trail_on_erasure(
     api, patient, clinician, staff, django_capture_on_commit_callbacks
 ) -> None:
     photo = make_wound_photo(patient)
@@ -71,7 +71,7 @@ def test_erasing_a_patient_keeps_the_photo_audit_trail(
     assert AccessEvent.objects.filter(object_type="wound_photo_image", patient=patient).exists()
 
 
-def test_erasing_a_patient_keeps_another_patients_photos(
+def test_it_keeps_another_patients_photos_on_erasure(
     patient, other_patient, staff, django_capture_on_commit_callbacks
 ) -> None:
     kept = make_wound_photo(other_patient)
@@ -91,7 +91,9 @@ def test_erasing_a_patient_keeps_another_patients_photos(
     assert WoundPhoto.objects.filter(id=kept.id).exists()
 
 
-def test_the_fhir_bundle_carries_photos_as_media_links(api, patient, clinician, settings) -> None:
+def test_it_carries_photos_in_the_fhir_bundle_as_media_links(
+    api, patient, clinician, settings
+) -> None:
     settings.PUBLIC_BASE_URL = "https://recovery.example.org"
     photo = make_wound_photo(patient)
     api(clinician).post(
@@ -113,7 +115,7 @@ def test_the_fhir_bundle_carries_photos_as_media_links(api, patient, clinician, 
     assert {"reference": f"urn:uuid:{photo.id}"} in issue["evidence"][-1]["detail"]
 
 
-def test_no_image_bytes_or_metadata_reach_the_logs(api, patient, caplog) -> None:
+def test_it_keeps_image_bytes_and_metadata_out_of_the_logs(api, patient, caplog) -> None:
     body = photo_body(jpeg_bytes(gps=True))
     caplog.set_level(logging.DEBUG)
     api(patient.user).post("/api/v1/me/wound-photos/", body, format="multipart")

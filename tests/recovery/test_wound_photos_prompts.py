@@ -59,7 +59,7 @@ def test_it_skips_a_day_on_which_a_photo_was_already_sent() -> None:
     assert 8 in _prompted_days(patient, 15)
 
 
-def test_a_photo_from_yesterday_evening_local_does_not_count_for_today() -> None:
+def test_it_does_not_count_a_photo_from_yesterday_evening_local_for_today() -> None:
     patient = _patient()
     # 23:30 on day 8 in New York is already day 9 in UTC.
     make_wound_photo(patient, taken_at=NY_MORNING - timedelta(hours=9, minutes=30))
@@ -70,7 +70,7 @@ def test_a_photo_from_yesterday_evening_local_does_not_count_for_today() -> None
     assert patient.user.notifications.filter(template="wound_photo_due").exists()
 
 
-def test_the_days_come_from_the_pathway_data() -> None:
+def test_it_takes_the_days_from_the_pathway_data() -> None:
     template = load_pathways()["open_posterior"]
     assert template.wound_photos == WoundPhotoPrompts(
         first_day=1,
@@ -80,7 +80,7 @@ def test_the_days_come_from_the_pathway_data() -> None:
     )
 
 
-def test_a_pathway_can_turn_the_prompts_off(monkeypatch) -> None:
+def test_it_lets_a_pathway_turn_the_prompts_off(monkeypatch) -> None:
     patient = _patient()
     monkeypatch.setattr(
         prompts, "prompts_for_technique", lambda technique: WoundPhotoPrompts(last_day=0)
@@ -90,19 +90,19 @@ def test_a_pathway_can_turn_the_prompts_off(monkeypatch) -> None:
 
 
 @pytest.mark.parametrize("words", ["light", "whole incision", "coin", "other parts of your body"])
-def test_the_instructions_cover_light_frame_scale_and_privacy(words) -> None:
+def test_it_gives_instructions_on_light_frame_scale_and_privacy(words) -> None:
     clear_cache()
     for template in load_pathways().values():
         assert words in " ".join(template.wound_photos.instructions).lower(), template.code
 
 
-def test_the_notification_text_carries_no_health_data() -> None:
+def test_it_keeps_health_data_out_of_the_notification_text() -> None:
     template = TEMPLATES["wound_photo_due"]
     text = f"{template.title} {template.body}".lower()
     assert not {"wound", "incision", "infection", "surgery"} & set(text.replace(".", "").split())
 
 
-def test_the_prompt_endpoint_shows_the_instructions_with_the_prompt(api) -> None:
+def test_it_shows_the_instructions_with_the_prompt(api) -> None:
     patient = _patient()
     with time_machine.travel(NY_MORNING, tick=False):
         body = api(patient.user).get("/api/v1/me/wound-photos/prompt/").json()
@@ -112,7 +112,7 @@ def test_the_prompt_endpoint_shows_the_instructions_with_the_prompt(api) -> None
     assert body["sources"] == ["R177", "R179"]
 
 
-def test_the_prompt_endpoint_is_not_due_once_todays_photo_is_sent(api) -> None:
+def test_it_answers_not_due_once_todays_photo_is_sent(api) -> None:
     patient = _patient()
     make_wound_photo(patient, taken_at=NY_MORNING - timedelta(hours=1), now=NY_MORNING)
     with time_machine.travel(NY_MORNING, tick=False):
