@@ -32,13 +32,11 @@ from core.pagination import CreatedCursorPagination
 from core.schema import ErrorSerializer
 from recovery.api.permissions import IsClinician, IsPatient
 from recovery.models import AccessEvent, Patient, WoundPhoto
-from recovery.pathways import UnknownTechniqueError, pathway_for_technique
-from recovery.pathways.schema import WoundPhotoPrompts
-from recovery.selectors.patients import current_surgery, patient_for_user
+from recovery.selectors.patients import patient_for_user
 from recovery.selectors.wound_photos import (
-    photo_sent_on,
     wound_photo_get_for_clinician,
     wound_photo_get_for_patient,
+    wound_photo_prompt_today,
     wound_photos_for_patient,
 )
 from recovery.services.audit import patient_access_for_clinician
@@ -206,18 +204,6 @@ class WoundPhotoPromptOutputSerializer(serializers.Serializer):
     sources = serializers.ListField(child=serializers.CharField())
 
 
-def wound_photo_prompts_for(patient: Patient) -> tuple[WoundPhotoPrompts, int | None]:
-    """The patient's pathway's prompt settings and today's post-operative day."""
-    surgery = current_surgery(patient)
-    if surgery is None:
-        return WoundPhotoPrompts(), None
-    try:
-        prompts = pathway_for_technique(surgery.technique).wound_photos
-    except UnknownTechniqueError:
-        prompts = WoundPhotoPrompts()
-    return prompts, (patient.local_date(timezone.now()) - surgery.date).days
-
-
 class MyWoundPhotoPromptApi(APIView):
     """Today's photo prompt and the photo instructions shown with it [R177, R179]."""
 
@@ -227,16 +213,7 @@ class MyWoundPhotoPromptApi(APIView):
     def get(self, request: Request) -> Response:
         patient = patient_for_user(request.user)
         assert patient is not None
-        prompts, day = wound_photo_prompts_for(patient)
-        sent_today = photo_sent_on(patient=patient, day=patient.local_date(timezone.now()))
-        body = {
-            "due_today": prompts.prompts_on(day) and not sent_today,
-            "postop_day": day,
-            "first_day": prompts.first_day,
-            "last_day": prompts.last_day,
-            "instructions": list(prompts.instructions),
-            "sources": list(prompts.sources),
-        }
+        body = wound_photo_prompt_today(patient=patient, now=timezone.now())
         return Response(WoundPhotoPromptOutputSerializer(body).data)
 
 

@@ -20,9 +20,12 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from recovery.models import Patient, WoundPhoto
+from recovery.pathways.schema import WoundPhotoPrompts
+from recovery.reminders.wound_photos import prompts_for_technique
 from recovery.selectors.patients import (
     AnyUser,
     care_teams_for_clinician,
+    current_surgery,
     patient_for_user,
     patient_get_for_clinician,
 )
@@ -76,6 +79,37 @@ def wound_photo_get_of_patient(*, patient: Patient, photo_id: UUID | str) -> Wou
         raise Http404("No such photo.") from exc
     photo.patient = patient
     return photo
+
+
+@dataclass(frozen=True)
+class PromptToday:
+    """Today's "photo of your wound" prompt and the instructions shown with it [R177, R179]."""
+
+    due_today: bool
+    postop_day: int | None  # None before an operation is on record
+    first_day: int
+    last_day: int
+    instructions: list[str]
+    sources: list[str]
+
+
+def wound_photo_prompt_today(*, patient: Patient, now: datetime) -> PromptToday:
+    """Whether today is a photo day on the patient's pathway and no photo was sent yet today."""
+    surgery = current_surgery(patient)
+    today = patient.local_date(now)
+    if surgery is None:
+        prompts, day = WoundPhotoPrompts(), None
+    else:
+        prompts, day = prompts_for_technique(surgery.technique), (today - surgery.date).days
+    due = prompts.prompts_on(day) and not photo_sent_on(patient=patient, day=today)
+    return PromptToday(
+        due_today=due,
+        postop_day=day,
+        first_day=prompts.first_day,
+        last_day=prompts.last_day,
+        instructions=list(prompts.instructions),
+        sources=list(prompts.sources),
+    )
 
 
 def photo_sent_on(*, patient: Patient, day: date) -> bool:

@@ -159,3 +159,30 @@ def test_it_keeps_the_files_outside_static_and_media(settings) -> None:
     location = str(storage.location)
     assert not location.startswith(str(settings.STATIC_ROOT))
     assert not location.startswith(str(settings.MEDIA_ROOT or "/nonexistent"))
+
+
+@pytest.mark.parametrize("variant", ["image", "thumbnail"])
+def test_it_writes_exactly_one_access_event_per_care_team_image_read(
+    api, patient, clinician, variant
+) -> None:
+    photo = make_wound_photo(patient)
+
+    api(clinician).get(f"/api/v1/care/wound-photos/{photo.id}/{variant}/")
+
+    assert AccessEvent.objects.filter(actor=clinician).count() == 1
+
+
+def test_it_opens_another_teams_image_under_break_glass(api, patient, outsider_clinician) -> None:
+    photo = make_wound_photo(patient)
+    url = f"/api/v1/care/wound-photos/{photo.id}/image/"
+    reason = "Patient in our emergency department with a red, swollen wound."
+    api(outsider_clinician).post(
+        f"/api/v1/care/patients/{patient.id}/break-glass/", {"reason": reason}, format="json"
+    )
+
+    response = api(outsider_clinician).get(url)
+
+    assert response.status_code == 200
+    assert AccessEvent.objects.filter(
+        actor=outsider_clinician, object_type="wound_photo_image", object_id=str(photo.id)
+    ).exists()
