@@ -84,6 +84,14 @@ TEMPLATES: Mapping[str, Template] = {
             "flag_id",
             "patient_id",
         ),
+        # Wound photos (issue 21): no word about a wound on a lock screen; the app shows the
+        # photo instructions with the prompt.
+        _t(
+            "wound_photo_due",
+            "Time for today's recovery photo",
+            "Open the app to take today's photo.",
+            "local_date",
+        ),
         _t(
             "careteam_break_glass",
             "Emergency access to a patient on your team",

@@ -6,6 +6,7 @@ under var/. Production sets DEBUG=false, which removes every secret's default.
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -191,7 +192,7 @@ CONTENT_SECURITY_POLICY = {
 # ------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {  # Any: wound photos' OPTIONS (issue 21)
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -199,6 +200,35 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+
+# WOUND PHOTOS (issue 21): never publicly addressable, served by an authenticated view.
+# ------------------------------------------------------------------------------
+# Local filesystem under VAR_DIR by default (`make run`); any S3-compatible store in production
+# through django-storages when WOUND_PHOTOS_S3_BUCKET is set (credentials from the usual AWS_*
+# environment variables or the instance role; objects stay private, no public URLs).
+WOUND_PHOTOS_S3_BUCKET = env_str("WOUND_PHOTOS_S3_BUCKET")
+if WOUND_PHOTOS_S3_BUCKET:
+    STORAGES["wound_photos"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": WOUND_PHOTOS_S3_BUCKET,
+            "endpoint_url": env_str("WOUND_PHOTOS_S3_ENDPOINT_URL"),
+            "region_name": env_str("WOUND_PHOTOS_S3_REGION"),
+            "location": "wound-photos",
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": 300,  # if a signed URL is ever made: 5 minutes at most
+            "file_overwrite": False,
+        },
+    }
+else:
+    STORAGES["wound_photos"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        # base_url is never served: no URL pattern or web server maps it.
+        "OPTIONS": {"location": str(VAR_DIR / "wound-photos"), "base_url": "/no-public-url/"},
+    }
+WOUND_PHOTO_MAX_BYTES = env_int("WOUND_PHOTO_MAX_MB", 15) * 1024 * 1024
+WOUND_PHOTO_MAX_PIXELS = env_int("WOUND_PHOTO_MAX_MEGAPIXELS", 50) * 1_000_000
 
 # DJANGO REST FRAMEWORK
 # ------------------------------------------------------------------------------
@@ -412,6 +442,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},
+        # Pillow logs every EXIF tag it reads at DEBUG, GPS included (wound photos, issue 21).
+        "PIL": {"level": "WARNING"},
         # At DEBUG it logs each missing variable with the template context in the traceback.
         "django.template": {"filters": ["drop_exception_detail"]},
     },

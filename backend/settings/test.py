@@ -4,6 +4,7 @@
 """
 
 import os
+import tempfile
 
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-with-enough-length-0123456789")
@@ -27,6 +28,14 @@ SECURE_SSL_REDIRECT = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Wound photos (issue 21): a throwaway directory per test run, never under MEDIA/static.
+STORAGES["wound_photos"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {
+        "location": tempfile.mkdtemp(prefix="wound-photos-"),
+        "base_url": "/no-public-url/",
+    },
 }
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 AXES_FAILURE_LIMIT = 5

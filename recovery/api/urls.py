@@ -10,6 +10,7 @@ from recovery.api import (
     outcomes,
     patient,
     plans,
+    wound_photos,
 )
 
 urlpatterns = [
@@ -164,5 +165,49 @@ urlpatterns += [
         "care/patients/<uuid:patient_id>/break-glass/",
         break_glass.BreakGlassApi.as_view(),
         name="care-patient-break-glass",
+    ),
+]
+
+# Wound photos (issue 21)
+urlpatterns += [
+    path(
+        "me/wound-photos/",
+        wound_photos.MyWoundPhotoListCreateApi.as_view(),
+        name="me-wound-photos",
+    ),
+    path(
+        "me/wound-photos/prompt/",
+        wound_photos.MyWoundPhotoPromptApi.as_view(),
+        name="me-wound-photo-prompt",
+    ),
+    path(
+        "me/wound-photos/<uuid:photo_id>/image/",
+        wound_photos.MyWoundPhotoImageApi.for_variant("image"),
+        name="me-wound-photo-image",
+    ),
+    path(
+        "me/wound-photos/<uuid:photo_id>/thumbnail/",
+        wound_photos.MyWoundPhotoImageApi.for_variant("thumbnail"),
+        name="me-wound-photo-thumbnail",
+    ),
+    path(
+        "care/patients/<uuid:patient_id>/wound-photos/",
+        wound_photos.CarePatientWoundPhotoListApi.as_view(),
+        name="care-patient-wound-photos",
+    ),
+    path(
+        "care/wound-photos/<uuid:photo_id>/review/",
+        wound_photos.CareWoundPhotoReviewApi.as_view(),
+        name="care-wound-photo-review",
+    ),
+    path(
+        "care/wound-photos/<uuid:photo_id>/image/",
+        wound_photos.CareWoundPhotoImageApi.for_variant("image"),
+        name="care-wound-photo-image",
+    ),
+    path(
+        "care/wound-photos/<uuid:photo_id>/thumbnail/",
+        wound_photos.CareWoundPhotoImageApi.for_variant("thumbnail"),
+        name="care-wound-photo-thumbnail",
     ),
 ]

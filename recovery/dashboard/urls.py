@@ -1,6 +1,6 @@
 from django.urls import path
 
-from recovery.dashboard import account, break_glass_views, views
+from recovery.dashboard import account, break_glass_views, views, wound_photos
 
 app_name = "dashboard"
 
@@ -45,4 +45,10 @@ urlpatterns = [
     path("flags/<uuid:flag_id>/", views.flag_detail, name="flag"),
     path("flags/<uuid:flag_id>/acknowledge/", views.flag_acknowledge_view, name="flag-acknowledge"),
     path("flags/<uuid:flag_id>/resolve/", views.flag_resolve_view, name="flag-resolve"),
+    # Wound photos (issue 21)
+    path(
+        "wound-photos/<uuid:photo_id>/review/",
+        wound_photos.wound_photo_review_view,
+        name="wound-photo-review",
+    ),
 ]

@@ -42,6 +42,7 @@ from recovery.selectors.flags import flag_get_for_clinician
 from recovery.selectors.patient_record import patient_record
 from recovery.selectors.worklist import patients_not_recently_listed, teams_for
 from recovery.selectors.worklist import worklist as worklist_data
+from recovery.selectors.wound_photos import wound_gallery
 from recovery.services.audit import (
     access_event_record,
     access_events_record_list,
@@ -154,10 +155,19 @@ def _worklist_context(request: HttpRequest) -> dict[str, Any]:
 @require_http_methods(["GET"])
 @clinician_required
 def worklist(request: HttpRequest) -> HttpResponse:
+    # Imported here: recovery.dashboard.wound_photos uses this module's clinician_required.
+    from recovery.dashboard.wound_photos import worklist_wound_reviews
+
     context = _worklist_context(request)
+    # Wound photos waiting more than 24 hours for review (issue 21).
+    context["wound_reviews"] = worklist_wound_reviews(request)
+    # One `list` event per patient shown, whether for a flag, a silence or a photo.
+    shown = {patient.id: patient for patient in context["data"].patients}
+    for row in context["wound_reviews"]:
+        shown.setdefault(row.patient.id, row.patient)
     access_events_record_list(
         actor=request.user,
-        patients=context["data"].patients,
+        patients=list(shown.values()),
         object_type="worklist",
         request=request,
     )
@@ -185,7 +195,13 @@ def patient_detail(request: HttpRequest, patient_id: str) -> HttpResponse:
         clinician=request.user, patient_id=patient_id, request=request, purpose="patient"
     )
     page = presenters.patient_page(patient_record(patient=patient, now=timezone.now()))
-    return render(request, "dashboard/patient.html", {"patient": patient, "page": page})
+    # Wound photos (issue 21): gallery by post-operative day, two days side by side.
+    wound = wound_gallery(
+        patient=patient, compare=(request.GET.get("day_a"), request.GET.get("day_b"))
+    )
+    return render(
+        request, "dashboard/patient.html", {"patient": patient, "page": page, "wound": wound}
+    )
 
 
 def _compare_by(request: HttpRequest) -> str:

@@ -15,8 +15,10 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch
+from django.urls import reverse
 
 from recovery.fhir import resources as fr
 from recovery.instruments import load_instruments
@@ -30,6 +32,7 @@ from recovery.models import (
     PlanItem,
     QuestionnaireResponse,
     Surgery,
+    WoundPhoto,
 )
 
 CHUNK_ROWS = 500  # rows fetched per round trip from a server-side cursor
@@ -92,6 +95,12 @@ def _practitioners(memberships: list[CareTeamMembership], extra_user_ids: set[An
     return sorted(users.values(), key=lambda user: user.pk)
 
 
+def _wound_photo_url(photo: WoundPhoto) -> str:
+    # The care team's authenticated image view: a link, never the bytes (issue 21).
+    path = reverse("care-wound-photo-image", kwargs={"photo_id": photo.id})
+    return f"{str(settings.PUBLIC_BASE_URL).rstrip('/')}{path}"
+
+
 def bundle_resources(patient_id: uuid.UUID | str, *, now: datetime) -> Iterator[dict[str, Any]]:
     """Every resource of the patient's record, in a stable order (patient first)."""
     patient = _load_patient(patient_id)
@@ -136,8 +145,10 @@ def bundle_resources(patient_id: uuid.UUID | str, *, now: datetime) -> Iterator[
         for milestone in milestones:
             yield fr.goal_resource(patient, milestone)
 
+    photos = list(WoundPhoto.objects.filter(patient=patient).order_by("taken_at", "id"))
     for flag in flags:
         evidence = [obs for c in flag.checkins.all() for obs in fr.checkin_observation_ids(c)]
+        evidence += [str(photo.id) for photo in photos if photo.flag_id == flag.id]
         yield fr.flag_resource(patient, flag)
         yield fr.detected_issue_resource(patient, flag, evidence, practitioner_ids)
 
@@ -148,6 +159,9 @@ def bundle_resources(patient_id: uuid.UUID | str, *, now: datetime) -> Iterator[
         yield from fr.checkin_observations(patient, checkin)
 
     yield from _questionnaires(patient)
+
+    for photo in photos:
+        yield fr.media_resource(patient, photo, _wound_photo_url(photo))
 
 
 def _questionnaires(patient: Patient) -> Iterator[dict[str, Any]]:

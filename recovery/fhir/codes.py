@@ -24,6 +24,7 @@ URI_IDENTIFIER = "urn:ietf:rfc:3986"  # an identifier whose value is a URI (here
 BCP47 = "urn:ietf:bcp:47"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 FLAG_CATEGORY = "http://terminology.hl7.org/CodeSystem/flag-category"
+MEDIA_TYPE = "http://terminology.hl7.org/CodeSystem/media-type"
 GOAL_ACHIEVEMENT = "http://terminology.hl7.org/CodeSystem/goal-achievement"
 V3_ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 
@@ -81,6 +82,7 @@ LOWER_LIMB = Code(SNOMED, "61685007", "Lower limb structure")
 CATEGORY_VITAL_SIGNS = Code(OBSERVATION_CATEGORY, "vital-signs", "Vital Signs")
 CATEGORY_SURVEY = Code(OBSERVATION_CATEGORY, "survey", "Survey")
 FLAG_CLINICAL = Code(FLAG_CATEGORY, "clinical", "Clinical")
+MEDIA_IMAGE = Code(MEDIA_TYPE, "image", "Image")  # wound photos (issue 21)
 INPATIENT = Code(V3_ACT_CODE, "IMP", "inpatient encounter")
 
 ACHIEVEMENT = {

@@ -607,3 +607,38 @@ def detected_issue_resource(
     if mitigations:
         resource["mitigation"] = mitigations
     return resource
+
+
+# Wound photos (issue 21) ------------------------------------------------------------------
+
+WOUND_PHOTO_REVIEW_TEXT = {
+    "pending": "Not reviewed yet",
+    "looks_fine": "Reviewed by the care team: looks fine",
+    "concerning": "Reviewed by the care team: concerning",
+}
+
+
+def media_resource(patient: Any, photo: Any, url: str) -> Resource:
+    """A wound photo as an R4 Media: a link to the authenticated image, never inline data."""
+    title = f"Wound photo, day {photo.postop_day} after surgery"
+    note = WOUND_PHOTO_REVIEW_TEXT.get(photo.review_status, photo.review_status)
+    return {
+        "resourceType": "Media",
+        "id": str(photo.id),
+        "status": "completed",
+        "type": concept(codes.MEDIA_IMAGE.coding()),
+        "subject": ref(patient.id),
+        "createdDateTime": instant(photo.taken_at),
+        "issued": instant(photo.received_at),
+        "operator": ref(patient.id),  # taken by the patient
+        "bodySite": concept(codes.LOWER_BACK.coding()),
+        "height": photo.height,
+        "width": photo.width,
+        "content": {
+            "contentType": "image/jpeg",
+            "url": url,
+            "title": title,
+            "creation": instant(photo.taken_at),
+        },
+        "note": [{"text": note}],
+    }

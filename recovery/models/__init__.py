@@ -16,6 +16,7 @@ from recovery.models.questionnaires import QuestionnaireResponse
 from recovery.models.reminders import ReminderSchedule
 from recovery.models.surgeries import Surgery
 from recovery.models.teams import CareTeam, CareTeamMembership
+from recovery.models.wound_photos import WoundPhoto
 
 __all__ = [
     "AccessEvent",
@@ -36,4 +37,5 @@ __all__ = [
     "QuestionnaireResponse",
     "ReminderSchedule",
     "Surgery",
+    "WoundPhoto",
 ]

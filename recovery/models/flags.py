@@ -48,6 +48,7 @@ class Flag(models.Model):
         CHECKIN = "checkin"  # raised while the patient's check-in was being stored
         TREND = "trend"  # raised by the periodic trend evaluation
         PROM = "prom"  # raised when a patient-reported outcome questionnaire was stored
+        PHOTO = "photo"  # raised by a nurse's "concerning" wound-photo review (issue 21)
 
     LIVE_STATUSES = (Status.OPEN, Status.ACKNOWLEDGED)
     Category = models.TextChoices("Category", [(c.upper(), c) for c in FLAG_CATEGORIES])

@@ -110,6 +110,34 @@ class Review(_Frozen):
     note: str = ""
 
 
+# Daily wound-photo prompts (issue 21): daily photos for the first 2 weeks after discharge
+# [R177], with written instructions, on which image quality depended [R179].
+DEFAULT_PHOTO_INSTRUCTIONS: tuple[str, ...] = (
+    "Take the photo in good light, such as daylight from a window.",
+    "Get the whole incision in the frame.",
+    "Put a reference for scale, such as a coin, next to the incision.",
+    "Keep other parts of your body and your face out of the photo.",
+)
+
+
+class WoundPhotoPrompts(_Frozen):
+    """When the daily "photo of your wound" prompt runs, and what it tells the patient.
+
+    Days are post-operative days, inclusive (day 0 = surgery). `last_day` below `first_day`
+    turns the prompts off for the pathway.
+    """
+
+    first_day: Annotated[int, Field(ge=0)] = 1
+    last_day: Annotated[int, Field(ge=0)] = 14
+    instructions: Annotated[list[Text], Field(min_length=1)] = Field(
+        default_factory=lambda: list(DEFAULT_PHOTO_INSTRUCTIONS)
+    )
+    sources: Sources = Field(default_factory=lambda: ["R177", "R179"])
+
+    def prompts_on(self, postop_day: int | None) -> bool:
+        return postop_day is not None and self.first_day <= postop_day <= self.last_day
+
+
 class PathwayTemplate(_Frozen):
     code: Code
     version: Annotated[int, Field(ge=1)]
@@ -120,3 +148,4 @@ class PathwayTemplate(_Frozen):
     parameters: list[Parameter] = Field(default_factory=list)
     phases: Annotated[list[Phase], Field(min_length=1)]
     milestones: Annotated[list[Milestone], Field(min_length=1)]
+    wound_photos: WoundPhotoPrompts = Field(default_factory=WoundPhotoPrompts)

@@ -32,6 +32,7 @@ from recovery.models import (
     ReminderSchedule,
     Surgery,
 )
+from recovery.reminders import wound_photos
 from recovery.reminders.timing import local_date_of, next_occurrence
 from recovery.selectors.plans import items_in_force
 from recovery.services.triage_facts import triage_ruleset
@@ -133,7 +134,7 @@ def _run_one_batch(*, now: datetime) -> SweepResult:
     morning = [days[r.id] for r in rows if r.kind == ReminderSchedule.Kind.MORNING]
     evening = [days[r.id] for r in rows if r.kind == ReminderSchedule.Kind.EVENING]
     failed: set[object] = set()
-    messages = _morning_messages(morning, failed) + _evening_messages(evening, failed)
+    messages = _morning_messages(morning, failed, now=now) + _evening_messages(evening, failed)
     notify(messages)
 
     _reschedule(rows, now=now, failed=failed)
@@ -164,7 +165,9 @@ def _reschedule(rows: list[ReminderSchedule], *, now: datetime, failed: set[obje
 
 def _current_surgeries(patients: Mapping[UUID, Patient]) -> dict[UUID, Surgery]:
     latest: dict[UUID, Surgery] = {}
-    surgeries = Surgery.objects.filter(patient_id__in=patients).only("id", "patient_id", "date")
+    surgeries = Surgery.objects.filter(patient_id__in=patients).only(
+        "id", "patient_id", "date", "technique"
+    )
     for surgery in surgeries.order_by("date", "created_at"):
         latest[surgery.patient_id] = surgery  # later rows win: the most recent surgery
     return latest
@@ -179,7 +182,9 @@ def _last_checkins(patient_ids: list[UUID]) -> dict[UUID, datetime]:
     return {row["patient_id"]: row["last"] for row in rows}
 
 
-def _morning_messages(runs: list[_PatientDay], failed: set[object]) -> list[Message]:
+def _morning_messages(
+    runs: list[_PatientDay], failed: set[object], *, now: datetime
+) -> list[Message]:
     if not runs:
         return []
     ids = [run.patient.id for run in runs]
@@ -197,6 +202,9 @@ def _morning_messages(runs: list[_PatientDay], failed: set[object]) -> list[Mess
     milestones_by_patient: dict[object, list[tuple[object, int]]] = defaultdict(list)
     for milestone_id, pid, day_min in upcoming:
         milestones_by_patient[pid].append((milestone_id, day_min))
+    photo_sent = wound_photos.photo_days(
+        ids, now=now, zones={run.patient.id: run.patient.tz for run in runs}
+    )
 
     def decide(run: _PatientDay) -> list[Message]:
         patient, user_id = run.patient, run.patient.user_id
@@ -214,6 +222,13 @@ def _morning_messages(runs: list[_PatientDay], failed: set[object]) -> list[Mess
         for milestone_id, day_min in milestones_by_patient[patient.id]:
             if day_min == run.postop_day + 1:  # the appointment or scan is tomorrow
                 out.append(Message(user_id, "milestone_upcoming", f"milestone:{milestone_id}"))
+        if wound_photos.prompt_due(
+            technique=run.surgery.technique,
+            postop_day=run.postop_day,
+            sent_today=(patient.id, run.today) in photo_sent,
+        ):
+            key = wound_photos.idempotency_key(patient.id, run.today)
+            out.append(Message(user_id, wound_photos.TEMPLATE, key))
         return out
 
     return _decide_each(runs, decide, failed)

@@ -3,10 +3,12 @@
 Export walks every row that belongs to the patient (everything a deletion would cascade to,
 found through the model graph, so new models are included without code here) plus the access
 trail. Erasure keeps the clinical record for outcomes research but removes what identifies the
-person: names, contact details, exact birth date, free-text notes, sign-in ability. The audit
+person: names, contact details, exact birth date, free-text notes, wound photos (files and
+rows), sign-in ability. The audit
 trail is kept, and the erasure itself is audited.
 """
 
+import base64
 import uuid
 from collections import defaultdict
 from typing import Any
@@ -16,7 +18,8 @@ from django.core import serializers
 from django.db import models, transaction
 from django.utils import timezone
 
-from recovery.models import AccessEvent, Patient
+from recovery.models import AccessEvent, Patient, WoundPhoto
+from recovery.services.wound_photos import wound_photos_delete_for_patient
 
 ERASED = "erased"
 
@@ -48,7 +51,26 @@ def patient_export(*, patient: Patient) -> dict[str, Any]:
         "patient": str(patient.id),
         "exported_at": timezone.now().isoformat(),
         "records": dict(sorted(grouped.items())),
+        "wound_photos": _wound_photo_files(patient),
     }
+
+
+def _wound_photo_files(patient: Patient) -> list[dict[str, Any]]:
+    """The patient's wound photos themselves (the stored display JPEG, base64), oldest first."""
+    photos = []
+    for photo in WoundPhoto.objects.filter(patient=patient).order_by("taken_at", "id"):
+        with photo.image.open("rb") as handle:
+            data = handle.read()
+        photos.append(
+            {
+                "id": str(photo.id),
+                "taken_at": photo.taken_at.isoformat(),
+                "postop_day": photo.postop_day,
+                "content_type": "image/jpeg",
+                "data_base64": base64.b64encode(data).decode("ascii"),
+            }
+        )
+    return photos
 
 
 def _is_free_text(field: models.Field) -> bool:
@@ -65,6 +87,8 @@ def patient_erase(*, patient: Patient, actor: Any) -> None:
     # Keep the birth year: age bands in the outcome analytics still work.
     patient.date_of_birth = patient.date_of_birth.replace(month=1, day=1)
     patient.save()
+    # Photos of a body identify a person: rows now, files once this transaction commits.
+    wound_photos_delete_for_patient(patient=patient)
 
     for row in _owned_rows(patient):
         text_fields = [f for f in row._meta.concrete_fields if _is_free_text(f)]

@@ -138,8 +138,8 @@ def test_it_uses_a_constant_number_of_queries(
 
     # session, user, OTP device (verified session), membership check, patient, surgeries,
     # access event, check-ins, flags, questionnaires, plan, adjustments, plan items, milestones,
-    # checklist entries
-    with django_assert_num_queries(15):
+    # checklist entries, wound photos
+    with django_assert_num_queries(16):
         client.get(_url(planned))
 
 

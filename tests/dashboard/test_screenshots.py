@@ -54,3 +54,35 @@ def test_it_saves_worklist_patient_and_outcomes_screenshots(page: Page, live_ser
         (OUT / name).stat().st_size > 10_000
         for name in ("worklist.png", "patient.png", "outcomes.png")
     )
+
+
+def test_it_saves_the_wound_photo_comparison_screenshot(page: Page, live_server, clinician):
+    """docs/screenshots/wound-compare.png: two days of wound photos side by side (issue 21)."""
+    from tests.factories.wound_photos import make_incision_photo
+    from tests.mfa import totp_code, totp_device_for
+
+    clinician.first_name, clinician.last_name = "Sam", "Rivera"
+    clinician.save()
+    team = clinician.care_memberships.get().team
+    patient = planned_patient(care_team=team, postop_day=10, first_name="Maria", last_name="Lopez")
+    for day, redness in ((2, 0.0), (4, 0.1), (6, 0.3), (8, 0.6), (9, 0.8)):
+        make_incision_photo(patient, postop_day=day, redness=redness)
+    OUT.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    page.goto(f"{live_server.url}/dashboard/")
+    page.get_by_label("Username").fill(clinician.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    device = totp_device_for(clinician)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("6-digit code").fill(totp_code(device))
+    page.get_by_role("button", name="Continue").click()
+    page.goto(f"{live_server.url}/dashboard/patients/{patient.id}/?day_a=2&day_b=9#wound-photos")
+    section = page.locator("#wound-photos")
+    expect(section.locator("#wound-compare img")).to_have_count(2)
+    for image in section.locator("img").all():
+        image.scroll_into_view_if_needed()
+        expect(image).to_have_js_property("complete", True)
+    section.screenshot(path=OUT / "wound-compare.png")
+
+    assert (OUT / "wound-compare.png").stat().st_size > 10_000

@@ -52,6 +52,10 @@ REQUIRED_CODES: dict[tuple[str, str], set[str]] = {
         "entered-in-error", "unknown",
     },
     ("DetectedIssue", "severity"): {"high", "moderate", "low"},
+    ("Media", "status"): {
+        "preparation", "in-progress", "not-done", "on-hold", "stopped", "completed",
+        "entered-in-error", "unknown",
+    },
 }  # fmt: skip
 
 

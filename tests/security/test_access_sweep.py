@@ -170,6 +170,34 @@ RULES.update(
 )
 
 
+# --- Wound photos (issue 21) -----------------------------------------------------------------
+
+
+def _wound_photo_params(world: dict[str, Any]) -> dict[str, str]:
+    from tests.factories.wound_photos import make_wound_photo
+
+    if "wound_photo" not in world:
+        world["wound_photo"] = make_wound_photo(world["patient"])
+    return {"photo_id": str(world["wound_photo"].id)}
+
+
+RULES.update(
+    {
+        ("/api/v1/me/wound-photos/", "get"): Rule(PATIENT),
+        ("/api/v1/me/wound-photos/", "post"): Rule(PATIENT),
+        ("/api/v1/me/wound-photos/prompt/", "get"): Rule(PATIENT),
+        ("/api/v1/me/wound-photos/{photo_id}/image/", "get"): Rule(PATIENT, _wound_photo_params),
+        ("/api/v1/me/wound-photos/{photo_id}/thumbnail/", "get"): Rule(
+            PATIENT, _wound_photo_params
+        ),
+        ("/api/v1/care/patients/{patient_id}/wound-photos/", "get"): Rule(CARE, _patient_params),
+        ("/api/v1/care/wound-photos/{photo_id}/review/", "post"): Rule(CARE, _wound_photo_params),
+        ("/api/v1/care/wound-photos/{photo_id}/image/", "get"): Rule(CARE, _wound_photo_params),
+        ("/api/v1/care/wound-photos/{photo_id}/thumbnail/", "get"): Rule(CARE, _wound_photo_params),
+    }
+)
+
+
 def _operations() -> list[tuple[str, str]]:
     schema = SchemaGenerator().get_schema(request=None, public=True)
     return sorted(
@@ -314,6 +342,7 @@ def _valid_bodies(world: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]
         ("/api/v1/care/flags/{flag_id}/acknowledge/", "post"): {},
         ("/api/v1/care/flags/{flag_id}/resolve/", "post"): {"outcome": "advice_given"},
         ("/api/v1/care/flags/{flag_id}/dismiss/", "post"): {"reason": "duplicate report"},
+        ("/api/v1/care/wound-photos/{photo_id}/review/", "post"): {"status": "looks_fine"},
     }
 
 

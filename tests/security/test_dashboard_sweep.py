@@ -85,6 +85,22 @@ RULES: dict[str, list[Rule]] = {
 }
 
 
+# --- Wound photos (issue 21) -----------------------------------------------------------------
+
+
+def _wound_photo_args(world: dict[str, Any]) -> list[str]:
+    from tests.factories.wound_photos import make_wound_photo
+
+    if "wound_photo" not in world:
+        world["wound_photo"] = make_wound_photo(world["patient"])
+    return [str(world["wound_photo"].id)]
+
+
+RULES["wound-photo-review"] = [
+    Rule(OBJECT, "post", 302, _wound_photo_args, {"status": "looks_fine"}),
+]
+
+
 def _dashboard_names() -> list[str]:
     resolver = get_resolver()
     _, namespace_resolver = resolver.namespace_dict["dashboard"]
