@@ -347,3 +347,8 @@ LOGGING = {
         "django.template": {"filters": ["drop_exception_detail"]},
     },
 }
+
+# CAREGIVERS (issue 22)
+# ------------------------------------------------------------------------------
+# An invitation code the patient hands to a caregiver: single use, valid this long.
+CAREGIVER_INVITATION_TTL_HOURS = env_int("CAREGIVER_INVITATION_TTL_HOURS", 72)

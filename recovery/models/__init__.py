@@ -1,4 +1,5 @@
 from recovery.models.audit import AccessEvent
+from recovery.models.caregivers import CaregiverInvitation, CaregiverLink, CaregiverScope
 from recovery.models.checkins import CheckIn
 from recovery.models.flags import Flag
 from recovery.models.patients import ActivationCode, Patient
@@ -20,6 +21,9 @@ __all__ = [
     "ActivationCode",
     "CareTeam",
     "CareTeamMembership",
+    "CaregiverInvitation",
+    "CaregiverLink",
+    "CaregiverScope",
     "CheckIn",
     "ChecklistEntry",
     "ClinicianAdjustment",

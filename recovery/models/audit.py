@@ -44,7 +44,15 @@ class AccessEvent(models.Model):
         blank=True,
         related_name="access_events",
     )
+
+    class ActorKind(models.TextChoices):
+        CARE_TEAM = "care_team"  # clinicians and staff: the default of every existing row
+        CAREGIVER = "caregiver"  # someone the patient invited (issue 22)
+
     action = models.CharField(max_length=24, choices=Action.choices)
+    actor_kind = models.CharField(
+        max_length=12, choices=ActorKind.choices, default=ActorKind.CARE_TEAM
+    )
     object_type = models.CharField(max_length=40)
     object_id = models.CharField(max_length=64, blank=True)
     request_id = models.CharField(max_length=64, blank=True)

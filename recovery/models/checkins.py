@@ -153,6 +153,14 @@ class CheckIn(models.Model):
 
     # What the patient was told, exactly as first returned: a replay answers from here.
     flags = models.JSONField(default=list, blank=True)
+    # Who filled it in: NULL is the patient; a caregiver link when a caregiver reported it.
+    reported_by_caregiver = models.ForeignKey(
+        "recovery.CaregiverLink",
+        on_delete=models.RESTRICT,  # the link outlives what it reported (erasure keeps it)
+        null=True,
+        blank=True,
+        related_name="checkins",
+    )
 
     class Meta:
         ordering = ["-recorded_at"]
