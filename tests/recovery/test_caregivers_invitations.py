@@ -110,7 +110,10 @@ def test_it_lets_a_signed_in_caregiver_accept_a_second_patient(api, caregiver) -
     response = api(caregiver).post(ACCEPT, {"activation_code": code}, format="json")
     assert response.status_code == 201
     listed = api(caregiver).get("/api/v1/caregiving/").json()["results"]
-    assert {row["id"] for row in listed} == {str(second.id), str(caregiver.caregiver_links.first().patient_id)}
+    assert {row["id"] for row in listed} == {
+        str(second.id),
+        str(caregiver.caregiver_links.first().patient_id),
+    }
 
 
 def test_it_lists_each_patient_with_my_scopes(api, caregiver, caregiver_link) -> None:
@@ -144,7 +147,10 @@ def test_it_hides_another_patients_caregiver_from_the_patient(api, other_patient
 def test_it_lists_the_patients_caregivers_with_their_status(api, patient, caregiver_link) -> None:
     _invite(api, patient, name="Tom", relationship="son")
     rows = api(patient.user).get(ME).json()["results"]
-    assert sorted((r["name"], r["status"]) for r in rows) == [("Maria", "active"), ("Tom", "pending")]
+    assert sorted((r["name"], r["status"]) for r in rows) == [
+        ("Maria", "active"),
+        ("Tom", "pending"),
+    ]
 
 
 # --------------------------------------------------------------------------- care team

@@ -124,9 +124,7 @@ def test_it_shows_milestones_with_who_settled_them(api, caregiver, planned) -> N
     assert rows and all(row["reported_by"] is None for row in rows)
 
 
-def test_it_shows_the_caregiver_the_advice_the_patient_was_given(
-    api, caregiver, patient
-) -> None:
+def test_it_shows_the_caregiver_the_advice_the_patient_was_given(api, caregiver, patient) -> None:
     api(patient.user).post("/api/v1/me/check-ins/", checkin_payload(chest_pain=True), format="json")
     [row] = api(caregiver).get(f"/api/v1/caregiving/{patient.id}/advice/").json()["results"]
     assert (row["category"], row["severity"]) == ("dvt_pe", "emergency")
