@@ -29,6 +29,11 @@ from django.http import Http404
 from django.utils.safestring import SafeString, mark_safe
 
 from recovery.dashboard import charts
+from recovery.dashboard.caregivers import (
+    CHECKIN_REPORTER_COLUMNS,
+    flag_reporter_annotations,
+    with_reporter,
+)
 from recovery.dashboard.summary import (
     RiskFactor,
     age_on,
@@ -197,6 +202,7 @@ def _flag_rows(
         .annotate(
             surgery_date=Subquery(latest.values("date")[:1]),
             surgery_approach=Subquery(latest.values("approach")[:1]),
+            **flag_reporter_annotations(),  # issue 22: "reported by Maria (daughter)"
         )
         # Most severe first, then the longest-waiting: the order a nurse should call in.
         .order_by("-severity_rank", "opened_at", "id")
@@ -766,7 +772,16 @@ def patient_page(*, patient: Patient, now: datetime) -> PatientPage:
     phases = phase_markers(surgery.technique) if surgery else []
     checkins = list(
         CheckIn.objects.filter(patient=patient)
-        .only("id", "recorded_at", "postop_day", "back_pain", "leg_pain", "temperature_c")
+        .select_related("reported_by_caregiver")  # issue 22: who reported, joined in
+        .only(
+            "id",
+            "recorded_at",
+            "postop_day",
+            "back_pain",
+            "leg_pain",
+            "temperature_c",
+            *CHECKIN_REPORTER_COLUMNS,
+        )
         .order_by("-recorded_at")[:PATIENT_CHECKIN_LIMIT]
     )[::-1]
     flags = list(
@@ -780,7 +795,8 @@ def patient_page(*, patient: Patient, now: datetime) -> PatientPage:
         .order_by("submitted_at")
     )
     timeline = [
-        TimelineEvent(c.recorded_at, "checkin", "Check-in", _checkin_text(c)) for c in checkins
+        TimelineEvent(c.recorded_at, "checkin", "Check-in", with_reporter(_checkin_text(c), c))
+        for c in checkins
     ]
     timeline.extend(
         TimelineEvent(r.submitted_at, "questionnaire", "Questionnaire", _questionnaire_text(r))
