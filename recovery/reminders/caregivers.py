@@ -37,11 +37,14 @@ def caregiver_copies(
         return []
     helpers: dict[object, list[int]] = defaultdict(list)
     links = CaregiverLink.objects.active().filter(
-        patient_id__in={patient_by_user[m.recipient_id] for m in wanted},
-        scopes__contains=[CaregiverScope.RECEIVE_REMINDERS.value],
+        patient_id__in={patient_by_user[m.recipient_id] for m in wanted}
     )
-    for patient_id, caregiver_id in links.values_list("patient_id", "caregiver_id"):
-        helpers[patient_id].append(caregiver_id)
+    # Scopes filtered here, not with a JSON `contains` lookup, which SQLite (make run) lacks.
+    for patient_id, caregiver_id, scopes in links.values_list(
+        "patient_id", "caregiver_id", "scopes"
+    ):
+        if CaregiverScope.RECEIVE_REMINDERS in scopes:
+            helpers[patient_id].append(caregiver_id)
     return [
         Message(
             caregiver_id,

@@ -98,7 +98,7 @@ def is_caregiver_code(code: str) -> bool:
 
 def _redeemable(code: str, now: datetime) -> CaregiverInvitation:
     invitation = (
-        CaregiverInvitation.objects.select_for_update(of=("self", "link"))
+        CaregiverInvitation.objects.select_for_update()
         .select_related("link")
         .filter(
             code_digest=_digest(code),

@@ -76,3 +76,13 @@ def test_it_exports_the_caregivers_and_what_they_reported(patient, caregiver_lin
         caregiver_link.scopes,
     )
     assert row["reported"]["check_ins"] == [str(checkin.id)]
+
+
+def test_the_demo_seeds_a_caregiver_who_reported_for_ana(api) -> None:
+    from django.core.management import call_command as run
+
+    run("seed_demo", stdout=io.StringIO())
+    run("seed_demo", stdout=io.StringIO())  # idempotent
+    link = CaregiverLink.objects.select_related("caregiver", "patient__user").get()
+    assert (link.caregiver.username, link.patient.user.username) == ("maria.demo", "ana.demo")
+    assert link.checkins.count() == 1
