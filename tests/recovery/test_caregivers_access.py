@@ -179,3 +179,27 @@ def test_it_lists_my_patients_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(4):
         response = api(caregiver).get("/api/v1/caregiving/")
     assert len(response.json()["results"]) == size
+
+
+@pytest.mark.parametrize("size", [1, 5])
+def test_it_lists_the_patients_caregivers_in_a_fixed_number_of_queries(
+    api, patient, clinician, size, django_assert_max_num_queries
+) -> None:
+    CaregiverLinkFactory.create_batch(size, patient=patient)
+    with django_assert_max_num_queries(3):
+        mine = api(patient.user).get("/api/v1/me/caregivers/")
+    with django_assert_max_num_queries(6):
+        theirs = api(clinician).get(f"/api/v1/care/patients/{patient.id}/caregivers/")
+    assert len(mine.json()["results"]) == len(theirs.json()["results"]) == size
+
+
+@pytest.mark.parametrize("size", [1, 8])
+def test_it_lists_the_advice_in_a_fixed_number_of_queries(
+    api, caregiver, patient, size, django_assert_max_num_queries
+) -> None:
+    from tests.factories.checkins import FlagFactory
+
+    FlagFactory.create_batch(size, patient=patient, status="dismissed", dismissed_at=timezone.now())
+    with django_assert_max_num_queries(4):
+        response = api(caregiver).get(f"/api/v1/caregiving/{patient.id}/advice/")
+    assert len(response.json()["results"]) == size
