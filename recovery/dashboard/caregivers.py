@@ -24,7 +24,7 @@ CHECKIN_REPORTER_COLUMNS = (
 def with_reporter(text: str, checkin: Any) -> str:
     """The timeline text, plus who reported it when it was a caregiver."""
     label = reported_by_label(checkin.reported_by_caregiver)
-    return f"{text} ({label})" if label else text
+    return f"{text} — {label}" if label else text
 
 
 def flag_reporter_annotations() -> dict[str, Subquery]:
