@@ -158,6 +158,9 @@ class CaregiverCheckInOutputSerializer(CheckInOutputSerializer):
 
 
 class CaregiverAdviceOutputSerializer(serializers.ModelSerializer):
+    # A plain string: the flag statuses' enum is already named by the care team's schema.
+    status = serializers.CharField(help_text="open, acknowledged, resolved or dismissed.")
+
     class Meta:
         model = Flag
         fields = ["id", "category", "severity", "status", "opened_at", "advice"]

@@ -46,12 +46,14 @@ class AccessEvent(models.Model):
     )
 
     class ActorKind(models.TextChoices):
-        CARE_TEAM = "care_team"  # clinicians and staff: the default of every existing row
+        # Blank (every earlier row): told apart by the actor's own role (care team, staff or
+        # the patient). A caregiver's account has no role of its own, so their events say so.
+        UNSPECIFIED = "", "By the actor's role"
         CAREGIVER = "caregiver"  # someone the patient invited (issue 22)
 
     action = models.CharField(max_length=24, choices=Action.choices)
     actor_kind = models.CharField(
-        max_length=12, choices=ActorKind.choices, default=ActorKind.CARE_TEAM
+        max_length=12, choices=ActorKind.choices, default=ActorKind.UNSPECIFIED, blank=True
     )
     object_type = models.CharField(max_length=40)
     object_id = models.CharField(max_length=64, blank=True)

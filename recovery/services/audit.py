@@ -19,7 +19,7 @@ def access_event_record(
     patient: Patient | None = None,
     object_id: object = "",
     request: HttpRequest | None = None,
-    actor_kind: str = AccessEvent.ActorKind.CARE_TEAM,
+    actor_kind: str = AccessEvent.ActorKind.UNSPECIFIED,
 ) -> AccessEvent:
     return AccessEvent.objects.create(
         actor=actor,
@@ -39,7 +39,7 @@ def access_events_record_list(
     patients: list[Patient],
     object_type: str,
     request: HttpRequest | None = None,
-    actor_kind: str = AccessEvent.ActorKind.CARE_TEAM,
+    actor_kind: str = AccessEvent.ActorKind.UNSPECIFIED,
 ) -> None:
     """One row per patient shown on a list page, in one INSERT."""
     request_id = getattr(request, "request_id", "") if request else ""
