@@ -209,3 +209,10 @@ def test_it_lets_a_caregiver_sign_in_with_the_chosen_password(api, patient) -> N
         "/api/v1/auth/token/", {"username": "maria.r", "password": NEW_PASSWORD}, format="json"
     )
     assert response.status_code == 200
+
+
+def test_it_refuses_a_second_live_link_to_the_same_patient(api, patient, caregiver) -> None:
+    code = _invite(api, patient, scopes=["view_advice"]).json()["invitation_code"]
+    response = api(caregiver).post(ACCEPT, {"activation_code": code}, format="json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "already_caregiver"
