@@ -34,6 +34,7 @@ from recovery.models import (
     QuestionnaireResponse,
     Surgery,
 )
+from recovery.selectors.caregivers import flag_reporter_annotations
 from recovery.selectors.flags import flag_list_for_clinician
 from recovery.selectors.patients import (
     care_teams_for_clinician,
@@ -130,6 +131,7 @@ def _flag_rows(
         .annotate(
             surgery_date=Subquery(latest.values("date")[:1]),
             surgery_approach=Subquery(latest.values("approach")[:1]),
+            **flag_reporter_annotations(),  # issue 22: "reported by Maria (daughter)"
         )
         # Most severe first, then the longest-waiting: the order a nurse should call in.
         .order_by("-severity_rank", "opened_at", "id")
