@@ -424,7 +424,9 @@ class CaregivingChecklistApi(_CaregivingApi):
     @extend_schema(parameters=[_DATE_PARAM], responses=ChecklistOutputSerializer)
     def get(self, request: Request, patient_id: str) -> Response:
         link = self.link(request, patient_id, CaregiverScope.VIEW_PLAN)
-        checklist = checklist_day(patient=link.patient, now=timezone.now(), day=_query_date(request))
+        checklist = checklist_day(
+            patient=link.patient, now=timezone.now(), day=_query_date(request)
+        )
         self.audit(request, link, AccessEvent.Action.VIEW, "checklist")
         return Response(checklist_payload(checklist))
 

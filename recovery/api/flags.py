@@ -29,8 +29,8 @@ from core.pagination import page_size_from
 from recovery.api.permissions import IsClinician
 from recovery.api.reported_by import ReportedByOutputSerializer
 from recovery.models import AccessEvent, CheckIn, Flag, FlagFinding, Patient
-from recovery.selectors.caregivers import reported_by
 from recovery.selectors import care_teams_for_clinician
+from recovery.selectors.caregivers import reported_by
 from recovery.services.audit import access_event_record, access_events_record_list
 from recovery.services.flags import flag_acknowledge, flag_dismiss, flag_resolve
 

@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 
 from tests.factories.checkins import checkin_payload
+from tests.mfa import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -11,9 +12,8 @@ LABEL = "reported by Maria (daughter)"
 
 
 def _web(user) -> Client:
-    client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    return client
+    # Signed in with a verified second factor, as the dashboard requires of clinicians.
+    return verified_login(Client(), user)
 
 
 def _report(api, user, url, **fields) -> None:

@@ -75,10 +75,31 @@ def test_it_answers_a_replayed_caregiver_check_in_without_a_second_row(
     assert CheckIn.objects.count() == 1
 
 
-def test_it_validates_a_caregivers_check_in_like_the_patients(api, caregiver, patient) -> None:
-    response = _checkin(api, caregiver, patient, back_pain=11)
+def test_it_drops_an_invalid_answer_and_triages_the_rest_like_the_patients_own(
+    api, caregiver, patient
+) -> None:
+    response = _checkin(api, caregiver, patient, back_pain=11, chest_pain=True)
+    assert response.status_code == 201
+    body = response.json()
+    assert (list(body["rejected"]), body["back_pain"]) == (["back_pain"], None)
+    assert [(f["category"], f["severity"]) for f in body["flags"]] == [("dvt_pe", "emergency")]
+
+
+def test_it_refuses_an_unreadable_check_in_like_the_patients_own(api, caregiver, patient) -> None:
+    response = api(caregiver).post(
+        f"/api/v1/caregiving/{patient.id}/check-ins/", {"back_pain": 3}, format="json"
+    )
     assert response.status_code == 400
-    assert "back_pain" in response.json()["extra"]["fields"]
+    assert set(response.json()["extra"]["fields"]) == {"id", "recorded_at"}
+    assert not CheckIn.objects.exists()
+
+
+def test_it_answers_with_the_patients_own_check_in_fields_plus_who_reported(
+    api, caregiver, patient
+) -> None:
+    own = api(patient.user).post("/api/v1/me/check-ins/", checkin_payload(), format="json")
+    helped = _checkin(api, caregiver, patient)
+    assert set(helped.json()) == set(own.json()) | {"reported_by"}
 
 
 def test_it_does_not_attribute_the_patients_check_in_to_a_caregiver_replaying_its_id(
