@@ -194,24 +194,21 @@ def _invitation_body(link: CaregiverLink, code: str) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 
 
-class _MyCaregiversMixin:
-    permission_classes = [IsPatient]
-    request: Request
-
-    def patient(self) -> Patient:
-        patient = patient_for_user(self.request.user)
-        assert patient is not None  # IsPatient ran first
-        return patient
+def _own_patient(request: Request) -> Patient:
+    patient = patient_for_user(request.user)
+    assert patient is not None  # IsPatient ran first
+    return patient
 
 
-class MyCaregiverListCreateApi(_MyCaregiversMixin, ListAPIView):
+class MyCaregiverListCreateApi(ListAPIView):
     """GET: my caregivers (pending, active, revoked). POST: invite one; returns the code."""
 
+    permission_classes = [IsPatient]
     serializer_class = CaregiverLinkOutputSerializer
     pagination_class = CreatedCursorPagination
 
     def get_queryset(self) -> QuerySet[CaregiverLink]:
-        return caregiver_links_for_patient(patient=self.patient())
+        return caregiver_links_for_patient(patient=_own_patient(self.request))
 
     @extend_schema(
         request=CaregiverInviteInputSerializer,
@@ -222,7 +219,7 @@ class MyCaregiverListCreateApi(_MyCaregiversMixin, ListAPIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         link, code = caregiver_invite(
-            patient=self.patient(),
+            patient=_own_patient(request),
             display_name=data["name"],
             relationship=data["relationship"],
             email=data["email"],
@@ -233,12 +230,14 @@ class MyCaregiverListCreateApi(_MyCaregiversMixin, ListAPIView):
         return Response(_invitation_body(link, code), status=status.HTTP_201_CREATED)
 
 
-class MyCaregiverDetailApi(_MyCaregiversMixin, APIView):
+class MyCaregiverDetailApi(APIView):
     """PATCH: change the scopes. DELETE: revoke at once."""
+
+    permission_classes = [IsPatient]
 
     @extend_schema(request=CaregiverScopesInputSerializer, responses=CaregiverLinkOutputSerializer)
     def patch(self, request: Request, caregiver_id: str) -> Response:
-        link = caregiver_link_for_patient(patient=self.patient(), link_id=caregiver_id)
+        link = caregiver_link_for_patient(patient=_own_patient(request), link_id=caregiver_id)
         serializer = CaregiverScopesInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         link = caregiver_scopes_update(link=link, scopes=serializer.validated_data["scopes"])
@@ -246,7 +245,7 @@ class MyCaregiverDetailApi(_MyCaregiversMixin, APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, caregiver_id: str) -> Response:
-        link = caregiver_link_for_patient(patient=self.patient(), link_id=caregiver_id)
+        link = caregiver_link_for_patient(patient=_own_patient(request), link_id=caregiver_id)
         caregiver_revoke(link=link, actor=request.user, now=timezone.now())
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -27,7 +27,7 @@ class ReportedByField(serializers.Field):
         kwargs["read_only"] = True
         super().__init__(**kwargs)
 
-    def to_representation(self, instance: Any) -> dict[str, str]:
+    def to_representation(self, instance: Any) -> dict[str, str] | None:
         return reported_by(instance.reported_by_caregiver)
 
 

@@ -7,7 +7,7 @@ catalogue's fixed texts carry no health details and no name.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from notifications.services import Message
 from recovery.models import CaregiverLink, CaregiverScope
@@ -22,7 +22,7 @@ CAREGIVER_TEMPLATES = {
 
 
 def caregiver_copies(
-    messages: Iterable[Message], patient_by_user: dict[int, object]
+    messages: Iterable[Message], patient_by_user: Mapping[int, object]
 ) -> list[Message]:
     """Copies of the patients' reminders in `messages` for their caregivers (one query).
 

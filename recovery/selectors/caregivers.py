@@ -70,8 +70,8 @@ def reported_by(link: CaregiverLink | None) -> dict[str, str]:
     return {"kind": "caregiver", "name": link.display_name, "relationship": link.relationship}
 
 
-def flag_reporter_annotations() -> dict[str, Subquery]:
-    """Who reported the flag's latest check-in, as two columns of the worklist's query.
+def flag_reporter_subqueries() -> tuple[Subquery, Subquery]:
+    """Who reported the flag's latest check-in: (name, relationship), for `.annotate()`.
 
     Joined into the query the worklist already runs, so showing "reported by Maria
     (daughter)" costs no query per row.
@@ -79,11 +79,7 @@ def flag_reporter_annotations() -> dict[str, Subquery]:
     latest = Flag.checkins.through.objects.filter(flag_id=OuterRef("pk")).order_by(
         "-checkin__recorded_at"
     )
-    return {
-        "reported_by_name": Subquery(
-            latest.values("checkin__reported_by_caregiver__display_name")[:1]
-        ),
-        "reported_by_relationship": Subquery(
-            latest.values("checkin__reported_by_caregiver__relationship")[:1]
-        ),
-    }
+    return (
+        Subquery(latest.values("checkin__reported_by_caregiver__display_name")[:1]),
+        Subquery(latest.values("checkin__reported_by_caregiver__relationship")[:1]),
+    )

@@ -5,8 +5,10 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.utils import timezone
+from rest_framework_simplejwt.tokens import AccessToken
 
 from recovery.models import AccessEvent, CaregiverLink
+from recovery.services.tokens import SID_CLAIM
 from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -216,3 +218,47 @@ def test_it_refuses_a_second_live_link_to_the_same_patient(api, patient, caregiv
     response = api(caregiver).post(ACCEPT, {"activation_code": code}, format="json")
     assert response.status_code == 400
     assert response.json()["code"] == "already_caregiver"
+
+
+# --- Main's activation rules apply to a caregiver's code too (issue 17's guard) ---------------
+
+
+def test_it_refuses_a_weak_caregiver_password_with_the_password_policy(api, patient) -> None:
+    code = _invite(api, patient).json()["invitation_code"]
+    response = api().post(
+        ACTIVATE,
+        {"activation_code": code, "username": "maria.r", "password": "1234"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "password" in response.json()["extra"]["fields"]
+    assert not CaregiverLink.objects.get().is_active
+
+
+def test_it_allows_a_caregiver_code_five_failed_claims(api, patient, settings) -> None:
+    settings.ACTIVATION_CODE_MAX_ATTEMPTS = 5
+    code = _invite(api, patient).json()["invitation_code"]
+    weak = {"activation_code": code, "username": "maria.r", "password": "1234"}
+    statuses = [
+        api().post(ACTIVATE, weak, format="json", REMOTE_ADDR=f"192.0.2.{n}").status_code
+        for n in range(6)
+    ]
+
+    response = _activate(api, code)
+
+    assert statuses == [400] * 5 + [429]
+    assert (response.status_code, response.json()["code"]) == (429, "too_many_attempts")
+
+
+def test_it_starts_a_revocable_session_at_caregiver_activation(api, patient) -> None:
+    code = _invite(api, patient).json()["invitation_code"]
+    body = _activate(api, code).json()
+    client = api()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {body['access']}")
+    assert client.get("/api/v1/caregiving/").status_code == 200
+
+    logout = client.post("/api/v1/auth/logout/", {"refresh": body["refresh"]}, format="json")
+
+    assert logout.status_code == 205
+    assert client.get("/api/v1/caregiving/").status_code == 401
+    assert AccessToken(body["access"]).payload.get(SID_CLAIM)
