@@ -22,7 +22,8 @@ def page_size_from(request: Request, *, param: str, default: int, maximum: int) 
 class CreatedCursorPagination(CursorPagination):
     """Newest first; a cursor stays stable while a phone pages and new rows arrive."""
 
-    ordering: str | list[str] | tuple[str, ...] = "-created_at"  # subclasses may use several
+    # Subclasses may order by several fields (a unique last one keeps cursors stable).
+    ordering: str | list[str] | tuple[str, ...] = "-created_at"
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200

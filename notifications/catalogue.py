@@ -92,6 +92,19 @@ TEMPLATES: Mapping[str, Template] = {
             "Open the app to take today's photo.",
             "local_date",
         ),
+        # Caregivers (issue 22): the patient's reminders, worded for the helper; no name.
+        _t(
+            "caregiver_checkin_due",
+            "A recovery check-in is due",
+            "Open the app to help with today's check-in.",
+            "local_date",
+        ),
+        _t(
+            "caregiver_checklist_nudge",
+            "A recovery checklist is waiting",
+            "Open the app to help with today's checklist.",
+            "local_date",
+        ),
         _t(
             "careteam_break_glass",
             "Emergency access to a patient on your team",

@@ -11,6 +11,9 @@ brief queue of writers, never a fork in the chain. On SQLite (development) the s
 filled here in Python: SQLite has one writer at a time anyway.
 
 The canonical form below and the trigger's SQL must agree; `verify_audit` recomputes it.
+`actor_kind` (issue 22, migration 0012) is appended only when it is not blank: every event
+written before it existed, and every event by an actor told apart by their role, hashes
+exactly as before, while a caregiver's event is covered (changing its kind breaks the chain).
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ def canonical(
     request_id: str,
     ip_address: str | None,
     created_at: datetime,
+    actor_kind: str = "",
 ) -> str:
     parts = [
         str(seq),
@@ -62,6 +66,8 @@ def canonical(
         ip_address or "",
         _timestamp(created_at),
     ]
+    if actor_kind:  # blank is left out, as the trigger's concat_ws skips NULLIF(kind, '')
+        parts.append(actor_kind)
     return SEPARATOR.join(parts)
 
 
@@ -81,6 +87,8 @@ def event_canonical(event: AccessEvent, *, seq: int) -> str:
         request_id=event.request_id,
         ip_address=event.ip_address,
         created_at=event.created_at,
+        # Historical models before migration 0012 have no actor_kind (migration 0009 uses this).
+        actor_kind=getattr(event, "actor_kind", ""),
     )
 
 

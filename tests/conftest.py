@@ -4,6 +4,7 @@
 - clinician: a nurse on `patient`'s team; coordinator: the coordinator of that team
 - outsider_clinician: a nurse on `other_patient`'s team only (for 404 tests)
 - staff: a Django staff user who is on no care team
+- caregiver: `patient`'s daughter with her own account and every caregiver scope (issue 22)
 """
 
 import os
@@ -133,3 +134,17 @@ def api() -> Callable[..., APIClient]:
         return client
 
     return _as
+
+
+# --- Caregivers (issue 22) --------------------------------------------------------------------
+@pytest.fixture
+def caregiver_link(patient: Patient):
+    from tests.factories.caregivers import CaregiverLinkFactory
+
+    return CaregiverLinkFactory(patient=patient)
+
+
+@pytest.fixture
+def caregiver(caregiver_link):
+    """The caregiver's own user (not the patient's): helps `patient` with every scope."""
+    return caregiver_link.caregiver

@@ -470,3 +470,8 @@ ADMIN_URL = __import__("os").environ.get("ADMIN_URL", "admin/").strip().strip("/
 ADMIN_URL = f"{ADMIN_URL}/" if ADMIN_URL else ""
 # Break-glass (emergency) access to a patient outside the clinician's teams.
 BREAK_GLASS_MINUTES = env_int("BREAK_GLASS_MINUTES", 60)
+
+# CAREGIVERS (issue 22)
+# ------------------------------------------------------------------------------
+# An invitation code the patient hands to a caregiver: single use, valid this long.
+CAREGIVER_INVITATION_TTL_HOURS = env_int("CAREGIVER_INVITATION_TTL_HOURS", 72)

@@ -23,6 +23,7 @@ class AccessEventOutputSerializer(serializers.ModelSerializer):
             "created_at",
             "actor",
             "actor_name",
+            "actor_kind",
             "action",
             "object_type",
             "object_id",
@@ -49,6 +50,8 @@ class PatientAccessEventOutputSerializer(serializers.ModelSerializer):
         return event.actor.get_full_name() or "Care team member"
 
     def get_role(self, event: AccessEvent) -> str:
+        if event.actor_kind == AccessEvent.ActorKind.CAREGIVER:
+            return "caregiver"  # someone the patient invited (issue 22)
         roles = {m.role for m in event.actor.care_memberships.all()}
         return ", ".join(sorted(roles)) or "staff"
 

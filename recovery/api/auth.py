@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import AuthenticationFailed
@@ -24,7 +25,10 @@ from core.client_ip import client_ip
 from core.exceptions import ApplicationError, error_body
 from core.throttles import AuthAddressThrottle, AuthGlobalThrottle, ClientAddressScopedThrottle
 from recovery.api.permissions import IsClinician
+from recovery.models import AccessEvent
 from recovery.services.activation import patient_activate
+from recovery.services.audit import access_event_record
+from recovery.services.caregivers import caregiver_activate, is_caregiver_code
 from recovery.services.login_guard import (
     LoginRefused,
     clinician_unlock,
@@ -174,7 +178,8 @@ class ActivationInputSerializer(serializers.Serializer):
 
 
 class ActivateApi(APIView):
-    """The patient claims the account the care team created, with the one-time code."""
+    """The patient claims the account the care team created, with the one-time code; or a
+    caregiver signs up with the patient's invitation code (the code tells which)."""
 
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
@@ -190,7 +195,11 @@ class ActivateApi(APIView):
             201: inline_serializer(
                 "ActivationOutput",
                 {
-                    "patient": serializers.UUIDField(),
+                    "role": serializers.ChoiceField(choices=["patient", "caregiver"]),
+                    "patient": serializers.UUIDField(
+                        help_text="The patient's own id, or the patient a caregiver now helps."
+                    ),
+                    "caregiver_link": serializers.UUIDField(required=False),
                     "access": serializers.CharField(),
                     "refresh": serializers.CharField(),
                 },
@@ -200,18 +209,41 @@ class ActivateApi(APIView):
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        patient = patient_activate(
-            code=serializer.validated_data["activation_code"],
-            username=serializer.validated_data["username"],
-            password=serializer.validated_data["password"],
-        )
-        refresh = SessionRefreshToken.for_user(patient.user)
+        data = serializer.validated_data
+        # The code tells the role: a caregiver invitation signs up a new caregiver account.
+        if is_caregiver_code(data["activation_code"]):
+            link = caregiver_activate(
+                code=data["activation_code"],
+                username=data["username"],
+                password=data["password"],
+                now=timezone.now(),
+            )
+            access_event_record(
+                actor=link.caregiver,
+                actor_kind=AccessEvent.ActorKind.CAREGIVER,
+                patient=link.patient,
+                action=AccessEvent.Action.CREATE,
+                object_type="caregiver_acceptance",
+                object_id=link.id,
+                request=request._request,
+            )
+            user = link.caregiver
+            body = {
+                "role": "caregiver",
+                "patient": str(link.patient_id),
+                "caregiver_link": str(link.id),
+            }
+        else:
+            patient = patient_activate(
+                code=data["activation_code"],
+                username=data["username"],
+                password=data["password"],
+            )
+            user = patient.user
+            body = {"role": "patient", "patient": str(patient.id)}
+        refresh = SessionRefreshToken.for_user(user)
         return Response(
-            {
-                "patient": str(patient.id),
-                "access": str(refresh.access_token),
-                "refresh": str(refresh),
-            },
+            {**body, "access": str(refresh.access_token), "refresh": str(refresh)},
             status=status.HTTP_201_CREATED,
         )
 

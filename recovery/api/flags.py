@@ -27,8 +27,10 @@ from rest_framework.views import APIView
 
 from core.pagination import page_size_from
 from recovery.api.permissions import IsClinician
+from recovery.api.reported_by import ReportedByOutputSerializer
 from recovery.models import AccessEvent, CheckIn, Flag, FlagFinding, Patient
 from recovery.selectors import care_teams_for_clinician
+from recovery.selectors.caregivers import reported_by
 from recovery.services.audit import access_event_record, access_events_record_list
 from recovery.services.flags import flag_acknowledge, flag_dismiss, flag_resolve
 
@@ -36,7 +38,16 @@ from recovery.services.flags import flag_acknowledge, flag_dismiss, flag_resolve
 def flag_list_for_clinician(*, clinician: Any) -> QuerySet[Flag]:
     team_ids = care_teams_for_clinician(clinician=clinician).values("id")
     # The list shows each linked check-in's id only (newest first): fetch no symptom columns.
-    linked = Prefetch("checkins", queryset=CheckIn.objects.only("id", "recorded_at"))
+    # Each check-in's reporter is joined in (issue 22): no query per flag.
+    linked = Prefetch(
+        "checkins",
+        queryset=CheckIn.objects.select_related("reported_by_caregiver").only(
+            "id",
+            "recorded_at",
+            "reported_by_caregiver__display_name",
+            "reported_by_caregiver__relationship",
+        ),
+    )
     return Flag.objects.filter(patient__care_team_id__in=team_ids).prefetch_related(linked)
 
 
@@ -51,6 +62,7 @@ def flag_get_for_clinician(*, clinician: Any, flag_id: UUID | str) -> Flag:
 class FlagOutputSerializer(serializers.ModelSerializer):
     patient = serializers.UUIDField(source="patient_id")
     checkins = serializers.SerializerMethodField()
+    reported_by = serializers.SerializerMethodField()
     acknowledged_by = serializers.IntegerField(source="acknowledged_by_id", allow_null=True)
     resolved_by = serializers.IntegerField(source="resolved_by_id", allow_null=True)
     dismissed_by = serializers.IntegerField(source="dismissed_by_id", allow_null=True)
@@ -76,6 +88,7 @@ class FlagOutputSerializer(serializers.ModelSerializer):
             "sources",
             "facts",
             "checkins",
+            "reported_by",
             "opened_at",
             "updated_at",
             "alerted_at",
@@ -91,6 +104,12 @@ class FlagOutputSerializer(serializers.ModelSerializer):
             "dismissed_at",
             "dismiss_reason",
         ]
+
+    @extend_schema_field(ReportedByOutputSerializer(allow_null=True))
+    def get_reported_by(self, flag: Flag) -> dict[str, str] | None:
+        """Who reported the latest check-in behind the flag (null: no check-in, e.g. silence)."""
+        rows = sorted(flag.checkins.all(), key=lambda row: row.recorded_at, reverse=True)
+        return reported_by(rows[0].reported_by_caregiver) if rows else None
 
     def get_checkins(self, flag: Flag) -> list[str]:
         # Ordered in Python: the prefetch cache serves .all() without another query.

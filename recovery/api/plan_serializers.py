@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.pagination import CursorPagination
 
+from recovery.api.reported_by import MilestoneReportedByField, ReportedByField
 from recovery.api.serializers import SurgeryOutputSerializer
 from recovery.models import (
     ChecklistEntry,
@@ -100,6 +101,8 @@ class PlanItemOutputSerializer(serializers.Serializer):
 
 
 class MilestoneOutputSerializer(serializers.ModelSerializer):
+    reported_by = MilestoneReportedByField()
+
     class Meta:
         model = Milestone
         fields = [
@@ -122,6 +125,7 @@ class MilestoneOutputSerializer(serializers.ModelSerializer):
             "range_note",
             "template_code",
             "template_version",
+            "reported_by",
         ]
 
 
@@ -169,9 +173,11 @@ class PlanOutputSerializer(serializers.Serializer):
 
 
 class ChecklistEntryStateOutputSerializer(serializers.ModelSerializer):
+    reported_by = ReportedByField()
+
     class Meta:
         model = ChecklistEntry
-        fields = ["id", "kept", "note", "client_id", "created_at", "updated_at"]
+        fields = ["id", "kept", "note", "client_id", "created_at", "updated_at", "reported_by"]
 
 
 class ChecklistItemOutputSerializer(PlanItemOutputSerializer):
@@ -221,6 +227,7 @@ class ChecklistEntryOutputSerializer(serializers.ModelSerializer):
     result = serializers.ChoiceField(
         choices=["created", "updated", "unchanged"], source="outcome", read_only=True
     )
+    reported_by = ReportedByField()
 
     class Meta:
         model = ChecklistEntry
@@ -235,6 +242,7 @@ class ChecklistEntryOutputSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "result",
+            "reported_by",
         ]
 
 

@@ -3,6 +3,7 @@ from django.urls import path
 from recovery.api import (
     access_log,
     auth,
+    caregivers,
     careteam,
     checkins,
     fhir,
@@ -209,5 +210,56 @@ urlpatterns += [
         "care/wound-photos/<uuid:photo_id>/thumbnail/",
         wound_photos.CareWoundPhotoImageApi.for_variant("thumbnail"),
         name="care-wound-photo-thumbnail",
+    ),
+]
+
+# Caregivers with their own identity (issue 22)
+urlpatterns += [
+    path(
+        "me/caregivers/",
+        caregivers.MyCaregiverListCreateApi.as_view(),
+        name="me-caregivers",
+    ),
+    path(
+        "me/caregivers/<uuid:caregiver_id>/",
+        caregivers.MyCaregiverDetailApi.as_view(),
+        name="me-caregiver-detail",
+    ),
+    path(
+        "care/patients/<uuid:patient_id>/caregivers/",
+        caregivers.CarePatientCaregiverListCreateApi.as_view(),
+        name="care-patient-caregivers",
+    ),
+    path(
+        "care/patients/<uuid:patient_id>/caregivers/<uuid:caregiver_id>/",
+        caregivers.CarePatientCaregiverDetailApi.as_view(),
+        name="care-patient-caregiver-detail",
+    ),
+    path("caregiving/", caregivers.CaregivingListApi.as_view(), name="caregiving"),
+    path("caregiving/accept/", caregivers.CaregivingAcceptApi.as_view(), name="caregiving-accept"),
+    path(
+        "caregiving/<uuid:patient_id>/plan/",
+        caregivers.CaregivingPlanApi.as_view(),
+        name="caregiving-plan",
+    ),
+    path(
+        "caregiving/<uuid:patient_id>/checklist/",
+        caregivers.CaregivingChecklistApi.as_view(),
+        name="caregiving-checklist",
+    ),
+    path(
+        "caregiving/<uuid:patient_id>/milestones/",
+        caregivers.CaregivingMilestoneListApi.as_view(),
+        name="caregiving-milestones",
+    ),
+    path(
+        "caregiving/<uuid:patient_id>/check-ins/",
+        caregivers.CaregivingCheckInApi.as_view(),
+        name="caregiving-checkins",
+    ),
+    path(
+        "caregiving/<uuid:patient_id>/advice/",
+        caregivers.CaregivingAdviceApi.as_view(),
+        name="caregiving-advice",
     ),
 ]

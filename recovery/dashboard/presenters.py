@@ -14,7 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from recovery.dashboard import charts
 from recovery.dashboard.forms import label_for
-from recovery.models import CheckIn, Flag, Milestone, QuestionnaireResponse, Surgery
+from recovery.models import CaregiverLink, CheckIn, Flag, Milestone, QuestionnaireResponse, Surgery
 from recovery.risk.summary import RiskFactor
 from recovery.selectors.patient_record import (
     TIMELINE_LIMIT,
@@ -184,6 +184,21 @@ def _checkin_text(c: CheckIn) -> str:
     return f"Day {c.postop_day}: " + (", ".join(parts) if parts else "no scores")
 
 
+def reported_by_label(link: CaregiverLink | None) -> str:
+    """ "reported by Maria (daughter)" (issue 22); empty for the patient's own."""
+    if link is None:
+        return ""
+    if link.relationship:
+        return f"reported by {link.display_name} ({link.relationship})"
+    return f"reported by {link.display_name}"
+
+
+def _with_reporter(text: str, checkin: CheckIn) -> str:
+    """The timeline text, plus who reported it when it was a caregiver."""
+    label = reported_by_label(checkin.reported_by_caregiver)
+    return f"{text} — {label}" if label else text
+
+
 def _person(user: Any) -> str:
     return (user.get_full_name() or user.get_username()) if user else "someone"
 
@@ -271,7 +286,8 @@ def patient_page(record: PatientRecord) -> PatientPage:
     """The patient page: the record's charts and its timeline, newest first."""
     checkins = record.checkins
     timeline = [
-        TimelineEvent(c.recorded_at, "checkin", "Check-in", _checkin_text(c)) for c in checkins
+        TimelineEvent(c.recorded_at, "checkin", "Check-in", _with_reporter(_checkin_text(c), c))
+        for c in checkins
     ]
     timeline.extend(
         TimelineEvent(r.submitted_at, "questionnaire", "Questionnaire", _questionnaire_text(r))

@@ -38,7 +38,20 @@ from recovery.models import (
 CHUNK_ROWS = 500  # rows fetched per round trip from a server-side cursor
 CHUNK_BYTES = 64 * 1024  # text handed to the server per yield
 # Only the check-in columns the export reads (a check-in row has some 40 symptom fields).
-CHECKIN_COLUMNS = ("id", "recorded_at", "received_at", *(m[0] for m in fr.CHECKIN_MEASURES))
+CHECKIN_COLUMNS = (
+    "id",
+    "recorded_at",
+    "received_at",
+    "reported_by_caregiver",
+    *(m[0] for m in fr.CHECKIN_MEASURES),
+)
+# The caregiver who reported a check-in, joined into the same query (issue 22).
+REPORTER_COLUMNS = (
+    "reported_by_caregiver__display_name",
+    "reported_by_caregiver__relationship",
+    "reported_by_caregiver__caregiver_id",
+    "reported_by_caregiver__revoked_at",
+)
 
 
 def _load_patient(patient_id: uuid.UUID | str) -> Patient:
@@ -153,9 +166,18 @@ def bundle_resources(patient_id: uuid.UUID | str, *, now: datetime) -> Iterator[
         yield fr.detected_issue_resource(patient, flag, evidence, practitioner_ids)
 
     checkins = (
-        CheckIn.objects.filter(patient=patient).only(*CHECKIN_COLUMNS).order_by("recorded_at", "id")
+        CheckIn.objects.filter(patient=patient)
+        .select_related("reported_by_caregiver")
+        .only(*CHECKIN_COLUMNS, *REPORTER_COLUMNS)
+        .order_by("recorded_at", "id")
     )
+    # Each caregiver who reported becomes a RelatedPerson, emitted before their first report.
+    reporters: set[Any] = set()
     for checkin in checkins.iterator(chunk_size=CHUNK_ROWS):
+        link = checkin.reported_by_caregiver
+        if link is not None and link.id not in reporters:
+            reporters.add(link.id)
+            yield fr.related_person_resource(patient, link)
         yield from fr.checkin_observations(patient, checkin)
 
     yield from _questionnaires(patient)

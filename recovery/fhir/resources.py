@@ -376,6 +376,28 @@ def checkin_observation_ids(checkin: Any) -> list[str]:
     ]
 
 
+def related_person_resource(patient: Any, link: Any) -> Resource:
+    """A caregiver (issue 22) as the patient named them; a portal proxy, not a legal one
+    [R182], so only the relationship in words, no legal-role code."""
+    resource: Resource = {
+        "resourceType": "RelatedPerson",
+        "id": str(link.id),
+        "active": link.caregiver_id is not None and link.revoked_at is None,
+        "patient": ref(patient.id),
+        "name": [{"text": link.display_name}],
+    }
+    if link.relationship:
+        resource["relationship"] = [{"text": link.relationship}]
+    return resource
+
+
+def _performer(patient: Any, checkin: Any) -> dict[str, str]:
+    # Reported by the patient, or by a caregiver on their behalf (a RelatedPerson).
+    if checkin.reported_by_caregiver_id is not None:
+        return ref(checkin.reported_by_caregiver_id)
+    return ref(patient.id)
+
+
 def checkin_observations(patient: Any, checkin: Any) -> list[Resource]:
     observations = []
     for field, code, body_site, category, unit, label in CHECKIN_MEASURES:
@@ -393,7 +415,7 @@ def checkin_observations(patient: Any, checkin: Any) -> list[Resource]:
             "subject": ref(patient.id),
             "effectiveDateTime": instant(checkin.recorded_at),
             "issued": instant(checkin.received_at),
-            "performer": [ref(patient.id)],  # reported by the patient
+            "performer": [_performer(patient, checkin)],
             "valueQuantity": quantity(value, unit),
         }
         if body_site is not None:

@@ -1,5 +1,6 @@
 from recovery.models.audit import AccessEvent
 from recovery.models.break_glass import BreakGlassGrant
+from recovery.models.caregivers import CaregiverInvitation, CaregiverLink, CaregiverScope
 from recovery.models.checkins import CheckIn
 from recovery.models.flag_findings import FlagFinding
 from recovery.models.flags import Flag
@@ -24,6 +25,9 @@ __all__ = [
     "BreakGlassGrant",
     "CareTeam",
     "CareTeamMembership",
+    "CaregiverInvitation",
+    "CaregiverLink",
+    "CaregiverScope",
     "CheckIn",
     "ChecklistEntry",
     "ClinicianAdjustment",

@@ -60,7 +60,17 @@ class AccessEvent(models.Model):
         blank=True,
         related_name="access_events",
     )
+
+    class ActorKind(models.TextChoices):
+        # Blank (every earlier row): told apart by the actor's own role (care team, staff or
+        # the patient). A caregiver's account has no role of its own, so their events say so.
+        UNSPECIFIED = "", "By the actor's role"
+        CAREGIVER = "caregiver"  # someone the patient invited (issue 22)
+
     action = models.CharField(max_length=24, choices=Action.choices)
+    actor_kind = models.CharField(
+        max_length=12, choices=ActorKind.choices, default=ActorKind.UNSPECIFIED, blank=True
+    )
     object_type = models.CharField(max_length=40)
     object_id = models.CharField(max_length=64, blank=True)
     request_id = models.CharField(max_length=64, blank=True)

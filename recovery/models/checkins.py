@@ -188,6 +188,14 @@ class CheckIn(models.Model):
     # The answers dropped as invalid, {"field": ["message"]}: the check-in was stored and
     # triaged without them, and a replay must name them again (issue 14, partial input).
     rejected = models.JSONField(default=dict, blank=True)
+    # Who filled it in: NULL is the patient; a caregiver link when a caregiver reported it.
+    reported_by_caregiver = models.ForeignKey(
+        "recovery.CaregiverLink",
+        on_delete=models.RESTRICT,  # the link outlives what it reported (erasure keeps it)
+        null=True,
+        blank=True,
+        related_name="checkins",
+    )
 
     class Meta:
         ordering = ["-recorded_at"]

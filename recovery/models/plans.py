@@ -170,6 +170,14 @@ class Milestone(models.Model):
         related_name="+",
     )
     note = BoundedTextField(max_length=FREE_TEXT_MAX, blank=True)
+    # Set when a caregiver reported the milestone; NULL: the patient or `recorded_by`.
+    reported_by_caregiver = models.ForeignKey(
+        "recovery.CaregiverLink",
+        on_delete=models.RESTRICT,  # the link outlives what it reported (erasure keeps it)
+        null=True,
+        blank=True,
+        related_name="milestones",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -216,6 +224,14 @@ class ChecklistEntry(models.Model):
     kept = models.BooleanField()
     note = models.CharField(max_length=500, blank=True)
     client_id = models.UUIDField(null=True, blank=True)
+    # Who gave the answer last: NULL is the patient, else the caregiver's link.
+    reported_by_caregiver = models.ForeignKey(
+        "recovery.CaregiverLink",
+        on_delete=models.RESTRICT,  # the link outlives what it reported (erasure keeps it)
+        null=True,
+        blank=True,
+        related_name="checklist_entries",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

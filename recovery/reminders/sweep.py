@@ -33,6 +33,7 @@ from recovery.models import (
     Surgery,
 )
 from recovery.reminders import wound_photos
+from recovery.reminders.caregivers import caregiver_copies
 from recovery.reminders.timing import local_date_of, next_occurrence
 from recovery.selectors.plans import items_in_force
 from recovery.services.triage_facts import triage_ruleset
@@ -135,6 +136,9 @@ def _run_one_batch(*, now: datetime) -> SweepResult:
     evening = [days[r.id] for r in rows if r.kind == ReminderSchedule.Kind.EVENING]
     failed: set[object] = set()
     messages = _morning_messages(morning, failed, now=now) + _evening_messages(evening, failed)
+    # Caregivers with receive_reminders get a copy (issue 22): one query per batch.
+    patient_by_user = {p.user_id: p.id for p in patients.values()}
+    messages += caregiver_copies(messages, patient_by_user)
     notify(messages)
 
     _reschedule(rows, now=now, failed=failed)

@@ -9,6 +9,7 @@
 - cohort: cohort outcome tables (analytics) computed in the database
 - outcomes: one patient's change from baseline per measure
 - wound_photos: a patient's wound photos, the gallery by day, photos awaiting review (issue 21)
+- caregivers: a caregiver's live link and scopes (404 / 403), who reported what (issue 22)
 
 Views never filter authorisation-relevant data themselves; presenters (recovery/dashboard/)
 turn these results into charts and display text. The patient scoping reads are re-exported

@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 from recovery.models import CheckIn, Patient
+from recovery.selectors.caregivers import CHECKIN_REPORTER_COLUMNS
 
 
 def checkins_recent_for_patient(*, patient: Patient, limit: int) -> list[CheckIn]:
-    """The patient's latest `limit` check-ins, oldest first, with the charted fields only."""
+    """The patient's latest `limit` check-ins, oldest first, with the charted fields only.
+
+    Who reported each one (issue 22) is joined in: the timeline says "reported by Maria
+    (daughter)" without a query per row.
+    """
     return list(
         CheckIn.objects.filter(patient=patient)
-        .only("id", "recorded_at", "postop_day", "back_pain", "leg_pain", "temperature_c")
+        .select_related("reported_by_caregiver")
+        .only(
+            "id",
+            "recorded_at",
+            "postop_day",
+            "back_pain",
+            "leg_pain",
+            "temperature_c",
+            *CHECKIN_REPORTER_COLUMNS,
+        )
         .order_by("-recorded_at")[:limit]
     )[::-1]

@@ -155,7 +155,9 @@ def checklist_for_date(
     due = items_in_force(snapshot.items, snapshot.day_of(day), daily_only=True)
     entries = {
         entry.item_id: entry
-        for entry in ChecklistEntry.objects.filter(patient=patient, date=day, item__in=due)
+        for entry in ChecklistEntry.objects.filter(
+            patient=patient, date=day, item__in=due
+        ).select_related("reported_by_caregiver")
     }
     return snapshot, due, entries
 
@@ -165,7 +167,7 @@ def milestones_for_patient(*, patient: Patient, status: str | None = None) -> Qu
     plan = plan_current(patient=patient)
     if plan is None:
         raise ApplicationError(NO_PLAN, code="no_plan", status_code=404)
-    queryset = Milestone.objects.filter(plan=plan)
+    queryset = Milestone.objects.filter(plan=plan).select_related("reported_by_caregiver")
     if status:
         queryset = queryset.filter(status=status)
     return queryset

@@ -34,6 +34,7 @@ from recovery.models import (
     QuestionnaireResponse,
     Surgery,
 )
+from recovery.selectors.caregivers import flag_reporter_subqueries
 from recovery.selectors.flags import flag_list_for_clinician
 from recovery.selectors.patients import (
     care_teams_for_clinician,
@@ -122,6 +123,7 @@ def _flag_rows(
     # in the same query, instead of prefetching every surgery of the page's patients (a query
     # and a queryset per patient).
     latest = current_surgery_subquery("patient_id")
+    reporter_name, reporter_relationship = flag_reporter_subqueries()
     flags = (
         flag_list_for_clinician(clinician=clinician)
         .filter(status__in=Flag.LIVE_STATUSES)
@@ -130,6 +132,9 @@ def _flag_rows(
         .annotate(
             surgery_date=Subquery(latest.values("date")[:1]),
             surgery_approach=Subquery(latest.values("approach")[:1]),
+            # issue 22: "reported by Maria (daughter)"
+            reported_by_name=reporter_name,
+            reported_by_relationship=reporter_relationship,
         )
         # Most severe first, then the longest-waiting: the order a nurse should call in.
         .order_by("-severity_rank", "opened_at", "id")

@@ -67,6 +67,11 @@ def activation_attempt_failed(*, code: str) -> None:
             cache.set(key, 1, timeout=window)
 
 
+def activation_attempt_clear(*, code: str) -> None:
+    """A successful claim forgets the code's failed attempts."""
+    cache.delete(_attempts_key(code))
+
+
 def patient_activate(*, code: str, username: str, password: str) -> Patient:
     """Claim the account; wrong codes, weak passwords and taken names count against the code."""
     activation_attempt_check(code=code)
@@ -75,7 +80,7 @@ def patient_activate(*, code: str, username: str, password: str) -> Patient:
     except ApplicationError:
         activation_attempt_failed(code=code)
         raise
-    cache.delete(_attempts_key(code))
+    activation_attempt_clear(code=code)
     return patient
 
 

@@ -21,9 +21,11 @@ def access_event_record(
     patient: Patient | None = None,
     object_id: object = "",
     request: HttpRequest | None = None,
+    actor_kind: str = AccessEvent.ActorKind.UNSPECIFIED,
 ) -> AccessEvent:
     return AccessEvent.objects.create(
         actor=actor,
+        actor_kind=actor_kind,
         patient=patient,
         action=action,
         object_type=object_type,
@@ -34,7 +36,12 @@ def access_event_record(
 
 
 def access_events_record_list(
-    *, actor: Any, patients: list[Patient], object_type: str, request: HttpRequest | None = None
+    *,
+    actor: Any,
+    patients: list[Patient],
+    object_type: str,
+    request: HttpRequest | None = None,
+    actor_kind: str = AccessEvent.ActorKind.UNSPECIFIED,
 ) -> None:
     """One row per patient shown on a list page, in one INSERT."""
     request_id = getattr(request, "request_id", "") if request else ""
@@ -42,6 +49,7 @@ def access_events_record_list(
     AccessEvent.objects.bulk_create(
         AccessEvent(
             actor=actor,
+            actor_kind=actor_kind,
             patient=patient,
             action=AccessEvent.Action.LIST,
             object_type=object_type,

@@ -21,7 +21,7 @@ from uuid import UUID
 from django.db import IntegrityError, transaction
 
 from core.exceptions import ApplicationError
-from recovery.models import CheckIn, Flag, Patient
+from recovery.models import CaregiverLink, CheckIn, Flag, Patient
 from recovery.models.checkins import SYMPTOM_FIELDS
 from recovery.selectors import current_surgery, postop_day
 from recovery.services.flags import (
@@ -115,7 +115,11 @@ def _unreadable(fields: Mapping[str, list[str]]) -> ApplicationError:
 
 @transaction.atomic
 def checkin_submit(
-    *, patient: Patient, submission: CheckInSubmission, now: datetime
+    *,
+    patient: Patient,
+    submission: CheckInSubmission,
+    now: datetime,
+    reported_by: CaregiverLink | None = None,
 ) -> CheckInResult:
     """Store (or replay) one check-in as the phone sent it: the API's one way in.
 
@@ -123,6 +127,10 @@ def checkin_submit(
     holds. A new id with a readable body is stored with its valid answers and triaged; the
     dropped answers are kept in `rejected`. Raises ApplicationError: 400 for an unreadable
     body, 409 for an id that belongs to another patient.
+
+    `reported_by` is the caregiver's link when a caregiver reports for the patient (issue 22):
+    the row carries it from its insert, so the flags and the team's alert raised in this same
+    transaction never see it unattributed. A replay keeps whoever reported it first.
     """
     if submission.checkin_id is None:
         raise _unreadable(submission.unreadable)
@@ -138,6 +146,7 @@ def checkin_submit(
         data={**submission.answers, "recorded_at": submission.recorded_at},
         rejected=submission.rejected,
         now=now,
+        reported_by=reported_by,
     )
 
 
@@ -199,6 +208,7 @@ def _checkin_store(
     data: Mapping[str, Any],
     rejected: Mapping[str, list[str]],
     now: datetime,
+    reported_by: CaregiverLink | None = None,
 ) -> CheckInResult:
     """Insert, triage and flag a new check-in; the caller holds `patient_lock`."""
     surgery = current_surgery(patient)
@@ -217,6 +227,7 @@ def _checkin_store(
         postop_day=postop_day(patient=patient, surgery=surgery, at=recorded_at),
         notes=data.get("notes", ""),
         rejected={name: list(messages) for name, messages in rejected.items()},
+        reported_by_caregiver=reported_by,
         **{name: data.get(name) for name in SYMPTOM_FIELDS},
     )
     try:

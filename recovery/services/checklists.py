@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 
 from core.exceptions import ApplicationError
-from recovery.models import ChecklistEntry, Patient, PlanItem
+from recovery.models import CaregiverLink, ChecklistEntry, Patient, PlanItem
 from recovery.selectors.plans import (
     NO_PLAN,
     PlanSnapshot,
@@ -87,9 +87,16 @@ def _check_grace(day: datetime.date, today: datetime.date) -> None:
 
 @transaction.atomic
 def checklist_entries_record(
-    *, patient: Patient, entries: list[EntryInput], today: datetime.date
+    *,
+    patient: Patient,
+    entries: list[EntryInput],
+    today: datetime.date,
+    reported_by: CaregiverLink | None = None,
 ) -> list[EntryResult]:
     """Validate every entry, then write them all (see the module docstring).
+
+    `reported_by` is the caregiver's link when a caregiver answers for the patient (issue 22);
+    None is the patient. A created or changed entry takes the new reporter.
 
     Raises ApplicationError (400) naming the failing entries; one entry's error has the code
     of its rule, several entries' errors have the code "invalid_entries".
@@ -148,11 +155,15 @@ def checklist_entries_record(
             errors[index] = exc
     if errors:
         raise _as_application_error(errors, many=len(entries) > 1)
-    return [_write(patient, data, item, current) for data, item, current in plan]
+    return [_write(patient, data, item, current, reported_by) for data, item, current in plan]
 
 
 def _write(
-    patient: Patient, data: EntryInput, item: PlanItem, current: ChecklistEntry | None
+    patient: Patient,
+    data: EntryInput,
+    item: PlanItem,
+    current: ChecklistEntry | None,
+    reported_by: CaregiverLink | None = None,
 ) -> EntryResult:
     if current is None:
         try:
@@ -164,6 +175,7 @@ def _write(
                     kept=data.kept,
                     note=data.note,
                     client_id=data.client_id,
+                    reported_by_caregiver=reported_by,
                 )
             return EntryResult(entry, "created")
         except IntegrityError:
@@ -182,7 +194,8 @@ def _write(
     if (current.kept, current.note) == (data.kept, data.note):
         return EntryResult(current, "unchanged")
     current.kept, current.note = data.kept, data.note
-    fields = ["kept", "note", "updated_at"]
+    current.reported_by_caregiver = reported_by
+    fields = ["kept", "note", "reported_by_caregiver", "updated_at"]
     if data.client_id and current.client_id is None:
         current.client_id = data.client_id
         fields.append("client_id")

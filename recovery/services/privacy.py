@@ -52,6 +52,7 @@ def patient_export(*, patient: Patient) -> dict[str, Any]:
         "exported_at": timezone.now().isoformat(),
         "records": dict(sorted(grouped.items())),
         "wound_photos": _wound_photo_files(patient),
+        "caregivers": caregivers_export(patient=patient),
     }
 
 
@@ -71,6 +72,35 @@ def _wound_photo_files(patient: Patient) -> list[dict[str, Any]]:
             }
         )
     return photos
+
+
+def caregivers_export(*, patient: Patient) -> list[dict[str, Any]]:
+    """Who the patient let help them (issue 22), with what each of them reported."""
+    from recovery.models import CaregiverLink
+
+    links = CaregiverLink.objects.filter(patient=patient).prefetch_related(
+        "checkins", "checklist_entries", "milestones"
+    )
+    return [
+        {
+            "id": str(link.id),
+            "name": link.display_name,
+            "relationship": link.relationship,
+            "email": link.email,
+            "scopes": list(link.scopes),
+            "invited_by": link.invited_by,
+            "patient_asked": link.patient_asked,
+            "created_at": link.created_at,
+            "accepted_at": link.accepted_at,
+            "revoked_at": link.revoked_at,
+            "reported": {
+                "check_ins": [str(c.id) for c in link.checkins.all()],
+                "checklist_entries": [str(e.id) for e in link.checklist_entries.all()],
+                "milestones": [str(m.id) for m in link.milestones.all()],
+            },
+        }
+        for link in links
+    ]
 
 
 def _is_free_text(field: models.Field) -> bool:
@@ -96,6 +126,12 @@ def patient_erase(*, patient: Patient, actor: Any) -> None:
             # _default_manager is `objects` on every model here; the stubs cannot know a
             # Model subclass has one.
             type(row)._default_manager.filter(pk=row.pk).update(**{f.name: "" for f in text_fields})
+
+    # Caregivers (issue 22): every link ends and who they were is erased (recovery.services.
+    # caregivers.caregiver_links_erase); what they reported stays attributed to "a caregiver".
+    from recovery.services.caregivers import caregiver_links_erase
+
+    caregiver_links_erase(patient=patient, actor=actor, now=timezone.now())
 
     user = patient.user
     user.username = f"{ERASED}-{uuid.uuid4().hex}"

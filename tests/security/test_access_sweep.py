@@ -181,6 +181,22 @@ def _wound_photo_params(world: dict[str, Any]) -> dict[str, str]:
     return {"photo_id": str(world["wound_photo"].id)}
 
 
+# --- Caregivers (issue 22) ------------------------------------------------------------------
+# CAREGIVER operations act for a patient through the caller's own caregiver link: anyone
+# without a live link to that patient (another caregiver, the patient, a clinician) gets 404.
+CAREGIVER = "caregiver"
+
+
+def _own_caregiver_link_params(world: dict[str, Any]) -> dict[str, str]:
+    from tests.factories.caregivers import CaregiverLinkFactory
+
+    return {"caregiver_id": str(CaregiverLinkFactory(patient=world["patient"]).id)}
+
+
+def _care_caregiver_link_params(world: dict[str, Any]) -> dict[str, str]:
+    return {**_patient_params(world), **_own_caregiver_link_params(world)}
+
+
 RULES.update(
     {
         ("/api/v1/me/wound-photos/", "get"): Rule(PATIENT),
@@ -194,6 +210,27 @@ RULES.update(
         ("/api/v1/care/wound-photos/{photo_id}/review/", "post"): Rule(CARE, _wound_photo_params),
         ("/api/v1/care/wound-photos/{photo_id}/image/", "get"): Rule(CARE, _wound_photo_params),
         ("/api/v1/care/wound-photos/{photo_id}/thumbnail/", "get"): Rule(CARE, _wound_photo_params),
+        ("/api/v1/me/caregivers/", "get"): Rule(PATIENT),
+        ("/api/v1/me/caregivers/", "post"): Rule(PATIENT),
+        ("/api/v1/me/caregivers/{caregiver_id}/", "patch"): Rule(
+            PATIENT, _own_caregiver_link_params
+        ),
+        ("/api/v1/me/caregivers/{caregiver_id}/", "delete"): Rule(
+            PATIENT, _own_caregiver_link_params
+        ),
+        ("/api/v1/care/patients/{patient_id}/caregivers/", "get"): Rule(CARE, _patient_params),
+        ("/api/v1/care/patients/{patient_id}/caregivers/", "post"): Rule(CARE, _patient_params),
+        ("/api/v1/care/patients/{patient_id}/caregivers/{caregiver_id}/", "delete"): Rule(
+            CARE, _care_caregiver_link_params
+        ),
+        ("/api/v1/caregiving/", "get"): Rule(ANY_USER),
+        ("/api/v1/caregiving/accept/", "post"): Rule(ANY_USER),
+        ("/api/v1/caregiving/{patient_id}/plan/", "get"): Rule(CAREGIVER, _plan_params),
+        ("/api/v1/caregiving/{patient_id}/checklist/", "get"): Rule(CAREGIVER, _plan_params),
+        ("/api/v1/caregiving/{patient_id}/checklist/", "post"): Rule(CAREGIVER, _plan_params),
+        ("/api/v1/caregiving/{patient_id}/milestones/", "get"): Rule(CAREGIVER, _plan_params),
+        ("/api/v1/caregiving/{patient_id}/check-ins/", "post"): Rule(CAREGIVER, _plan_params),
+        ("/api/v1/caregiving/{patient_id}/advice/", "get"): Rule(CAREGIVER, _plan_params),
     }
 )
 
@@ -504,3 +541,58 @@ def test_it_records_exactly_one_access_event_per_care_team_read(api, world, path
 
 def test_the_unaudited_reads_are_still_operations() -> None:
     assert set(OPERATIONS) >= UNAUDITED_READS
+
+
+# --- Caregivers (issue 22): the caregiver persona on every operation --------------------------
+
+
+@pytest.fixture
+def caregiver_world(world, caregiver):
+    """`world` plus `patient`'s caregiver (every scope) and a caregiver of someone else."""
+    from tests.factories.caregivers import CaregiverLinkFactory
+
+    return {
+        **world,
+        "caregiver": caregiver,
+        "other_caregiver": CaregiverLinkFactory(patient=world["other_patient"]).caregiver,
+    }
+
+
+@pytest.mark.parametrize(("path", "method"), _ops(CAREGIVER))
+def test_caregiver_operations_refuse_anonymous_callers(api, caregiver_world, path, method):
+    url = _url(path, RULES[(path, method)].params(caregiver_world))
+    assert _call(api, None, method, url).status_code == 401
+
+
+@pytest.mark.parametrize(("path", "method"), _ops(CAREGIVER))
+def test_caregiver_operations_hide_the_patient_from_everyone_without_a_link(
+    api, caregiver_world, path, method
+) -> None:
+    url = _url(path, RULES[(path, method)].params(caregiver_world))
+    w = caregiver_world
+    for user in (w["other_caregiver"], w["patient"].user, w["clinician"], w["staff"]):
+        assert _call(api, user, method, url).status_code == 404, (user, url)
+
+
+@pytest.mark.parametrize(("path", "method"), _ops(CAREGIVER))
+def test_the_patients_caregiver_gets_through(api, caregiver_world, path, method) -> None:
+    url = _url(path, RULES[(path, method)].params(caregiver_world))
+    response = _call(api, caregiver_world["caregiver"], method, url)
+    assert response.status_code not in (401, 403, 404), (path, method, response.content)
+
+
+@pytest.mark.parametrize(("path", "method"), _ops(PATIENT, CARE))
+def test_a_caregiver_is_refused_patient_and_care_team_operations(
+    api, caregiver_world, path, method
+) -> None:
+    # Helping a patient is not being them, nor being on their team.
+    url = _url(path, RULES[(path, method)].params(caregiver_world))
+    assert _call(api, caregiver_world["caregiver"], method, url).status_code in (403, 404), url
+
+
+@pytest.mark.parametrize(("path", "method"), _ops(ANY_USER, with_object=True))
+def test_a_caregiver_cannot_reach_the_patients_own_objects(
+    api, caregiver_world, path, method
+) -> None:
+    url = _url(path, RULES[(path, method)].params(caregiver_world))
+    assert _call(api, caregiver_world["caregiver"], method, url).status_code == 404, url

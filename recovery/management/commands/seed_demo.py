@@ -73,6 +73,33 @@ def _seed_checkins(now: Any) -> None:
         )
 
 
+# --- Caregiver persona (issue 22): Maria, Ana's daughter, with her own account and every
+# scope; she reported one of Ana's check-ins, so the timeline says "reported by Maria".
+CAREGIVER = ("maria.demo", "ana.demo", "Maria", "daughter")
+
+
+def _seed_caregiver(now: datetime) -> None:
+    from recovery.models import CaregiverScope, CheckIn
+    from recovery.services.caregivers import caregiver_activate, caregiver_invite
+
+    username, patient_username, name, relationship = CAREGIVER
+    if get_user_model().objects.filter(username=username).exists():
+        return
+    patient = Patient.objects.get(user__username=patient_username)
+    _, code = caregiver_invite(
+        patient=patient,
+        display_name=name,
+        relationship=relationship,
+        scopes=CaregiverScope.values,
+        invited_by_user=patient.user,
+        now=now,
+    )
+    link = caregiver_activate(code=code, username=username, password=DEMO_PASSWORD, now=now)
+    # Ana's check-in of yesterday (DEMO_CHECKINS[2]) was Maria's report on her behalf.
+    reported = uuid.uuid5(_CHECKIN_NAMESPACE, f"{patient_username}:2")
+    CheckIn.objects.filter(id=reported).update(reported_by_caregiver=link)
+
+
 def _first_reminders_now(now: datetime) -> None:
     """Demo patients get their first morning run at once, so `make run` shows a reminder
     arriving in their inbox within a minute instead of at 09:00 on their clock."""
@@ -128,6 +155,7 @@ class Command(BaseCommand):
                 code=enrollment.activation_code, username=username, password=DEMO_PASSWORD
             )
         _seed_checkins(timezone.now())
+        _seed_caregiver(timezone.now())
         _first_reminders_now(timezone.now())
         self.stdout.write(
             self.style.SUCCESS("Demo data ready. Password for every demo account: ") + DEMO_PASSWORD
@@ -136,3 +164,4 @@ class Command(BaseCommand):
         for username, _team, _role in CLINICIANS:
             self.stdout.write(f"    {username:<18} {DEMO_TOTP_SECRETS[username]}")
         self.stdout.write("  patients:   " + ", ".join(p[0] for p in PATIENTS))
+        self.stdout.write(f"  caregiver:  {CAREGIVER[0]} (helps {CAREGIVER[1]})")

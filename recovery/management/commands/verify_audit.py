@@ -33,6 +33,7 @@ class Command(BaseCommand):
                 "request_id",
                 "ip_address",
                 "created_at",
+                "actor_kind",
             )
             .iterator(chunk_size=5000)
         )

@@ -1,0 +1,43 @@
+"""`reported_by` on what a patient or a caregiver recorded (issue 22), for every serializer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from recovery.selectors.caregivers import reported_by
+
+
+class ReportedByOutputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["patient", "caregiver", "care_team"])
+    name = serializers.CharField(
+        required=False, help_text="The caregiver as the patient named them."
+    )
+    relationship = serializers.CharField(required=False)
+
+
+@extend_schema_field(ReportedByOutputSerializer)
+class ReportedByField(serializers.Field):
+    """Reads `reported_by_caregiver` (load it with select_related): patient or caregiver."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("source", "*")
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, instance: Any) -> dict[str, str] | None:
+        return reported_by(instance.reported_by_caregiver)
+
+
+@extend_schema_field(ReportedByOutputSerializer(allow_null=True))
+class MilestoneReportedByField(ReportedByField):
+    """A milestone is settled by a caregiver, the care team, or nobody yet (null)."""
+
+    def to_representation(self, instance: Any) -> dict[str, str] | None:
+        if instance.reported_by_caregiver_id is not None:
+            return reported_by(instance.reported_by_caregiver)
+        if instance.recorded_by_id is not None:
+            return {"kind": "care_team"}
+        return None
