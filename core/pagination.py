@@ -22,7 +22,7 @@ def page_size_from(request: Request, *, param: str, default: int, maximum: int) 
 class CreatedCursorPagination(CursorPagination):
     """Newest first; a cursor stays stable while a phone pages and new rows arrive."""
 
-    ordering = "-created_at"
+    ordering: str | list[str] | tuple[str, ...] = "-created_at"  # subclasses may use a tuple
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200

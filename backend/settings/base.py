@@ -6,6 +6,7 @@ under var/. Production sets DEBUG=false, which removes every secret's default.
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -202,7 +203,8 @@ STORAGES = {
 
 # DJANGO REST FRAMEWORK
 # ------------------------------------------------------------------------------
-REST_FRAMEWORK = {
+# Mixed value types (lists, dicts, ints); later blocks update entries in place.
+REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework_simplejwt.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",

@@ -50,7 +50,8 @@ class Flag(models.Model):
         PROM = "prom"  # raised when a patient-reported outcome questionnaire was stored
 
     LIVE_STATUSES = (Status.OPEN, Status.ACKNOWLEDGED)
-    Category = models.TextChoices("Category", [(c.upper(), c) for c in FLAG_CATEGORIES])
+    # django-stubs does not model the functional Choices API (Enum("Name", members)).
+    Category = models.TextChoices("Category", [(c.upper(), c) for c in FLAG_CATEGORIES])  # type: ignore[call-overload]
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     patient = models.ForeignKey("recovery.Patient", on_delete=models.CASCADE, related_name="flags")
