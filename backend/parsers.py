@@ -8,12 +8,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE check on `request.body`, and `json.load` raises Recu
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
 from rest_framework import status
 from rest_framework.exceptions import APIException, ParseError
-from rest_framework.parsers import JSONParser, get_encoding
+from rest_framework.parsers import JSONParser, get_encoding  # type: ignore[attr-defined]  # not in stubs
 from rest_framework.settings import api_settings
 from rest_framework.utils import json as drf_json
 
@@ -38,7 +39,7 @@ def _too_deep(value: Any, limit: int) -> bool:
     while stack:
         item, depth = stack.pop()
         if isinstance(item, dict):
-            children = item.values()
+            children: Iterable[Any] = item.values()
         elif isinstance(item, list):
             children = item
         else:
@@ -51,7 +52,10 @@ def _too_deep(value: Any, limit: int) -> bool:
 
 class LimitedJSONParser(JSONParser):
     def parse(
-        self, stream: Any, media_type: str | None = None, parser_context: dict | None = None
+        self,
+        stream: Any,
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
     ) -> Any:
         limit = max_body_bytes()
         request = (parser_context or {}).get("request")

@@ -199,11 +199,23 @@ class BreakGlassGrantAdmin(PatientDataAdmin):
     raw_id_fields = ["clinician", "patient"]
 
 
+_PLAN_ITEM_FIELDS = (
+    "position",
+    "phase_code",
+    "code",
+    "kind",
+    "start_day",
+    "end_day",
+    "adjusted_end_day",
+)
+
+
 class PlanItemInline(admin.TabularInline):
     model = PlanItem
     extra = 0
-    fields = ["position", "phase_code", "code", "kind", "start_day", "end_day", "adjusted_end_day"]
-    readonly_fields = fields
+    # One tuple of names for both (a list would be typed as `fields`' field groups).
+    fields = _PLAN_ITEM_FIELDS
+    readonly_fields = _PLAN_ITEM_FIELDS
     can_delete = False
 
     def has_add_permission(self, request: object, obj: object = None) -> bool:

@@ -19,7 +19,7 @@ exactly as before, while a caregiver's event is covered (changing its kind break
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -102,7 +102,7 @@ def seal_in_python(events: list[AccessEvent]) -> None:
     from recovery.models import AccessEvent
 
     head = AccessEvent.objects.order_by("-seq").values_list("seq", "chain_hash").first()
-    seq, previous = head if head and head[0] is not None else (0, GENESIS)
+    seq, previous = (head[0], head[1]) if head and head[0] is not None else (0, GENESIS)
     for event in events:
         seq += 1
         event.seq = seq
@@ -117,7 +117,7 @@ class BrokenLink:
     reason: str
 
 
-def chain_breaks(rows: Iterable[Any]) -> Iterator[BrokenLink]:
+def chain_breaks(rows: Iterable[Any]) -> Generator[BrokenLink, None, None]:
     """Each place where the stored chain disagrees with its recomputation, in order.
 
     After the first break every later hash is still checked against its own stored

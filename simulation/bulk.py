@@ -21,6 +21,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.models.fields.related import RelatedField
 from django.utils import timezone
 
 BULK = 2000  # rows per INSERT statement on the bulk_create path
@@ -77,7 +78,8 @@ _PASS_THROUGH: dict[type[models.Field], tuple[type, ...]] = {
 
 def _prepper(field: models.Field, connection: Any) -> Callable[[models.Model], Any]:
     """obj -> the column's value, as bulk_create would send it."""
-    target = field.target_field if field.is_relation else field
+    # A stored field is a relation exactly when it is a RelatedField (FK, one-to-one).
+    target = field.target_field if isinstance(field, RelatedField) else field
     passes = _PASS_THROUGH.get(type(target))
     automatic = getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
     if passes is None or automatic:
@@ -100,7 +102,7 @@ def objects_insert(
     if not objs:
         return
     if not (copy_supported() if use_copy is None else use_copy):
-        model.objects.bulk_create(objs, batch_size=BULK)
+        model._default_manager.bulk_create(objs, batch_size=BULK)
         return
     fields, connection = _stored_fields(model), _connection()
     preppers = [_prepper(field, connection) for field in fields]
@@ -132,7 +134,7 @@ def rows_insert(
     if not rows:
         return
     if not (copy_supported() if use_copy is None else use_copy):
-        model.objects.bulk_create(
+        model._default_manager.bulk_create(
             (model(**dict(zip(columns, row, strict=True))) for row in rows), BULK
         )
         return

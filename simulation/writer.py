@@ -17,11 +17,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, make_password
-from django.db import transaction
+from django.db import models, transaction
 
 from notifications.models import Preference
 from recovery import instruments
@@ -164,10 +164,20 @@ def _surgery(sim: SimPatient, patient: Patient, created_by: int, rng: random.Ran
     )
 
 
+class _RiskProfile(TypedDict):
+    """A plan's risk_profile: what plan_items_for and milestones_for select on."""
+
+    brace_prescribed: bool
+    smoking_status: str
+
+
 def _plan(surgery: Surgery, patient: Patient, templates: Any) -> tuple[PatientPlan, list, list]:
     """plan_instantiate's rows, built from the same pure pathway functions."""
     template = pathway_for_technique(surgery.technique, templates)
-    risk = {"brace_prescribed": surgery.brace_prescribed, "smoking_status": patient.smoking_status}
+    risk: _RiskProfile = {
+        "brace_prescribed": surgery.brace_prescribed,
+        "smoking_status": patient.smoking_status,
+    }
     plan = PatientPlan(
         id=uuid.uuid4(),
         patient=patient,
@@ -376,6 +386,9 @@ def patients_write(
             rows.findings += _finding_rows(flag)
             rows.links += [through(flag_id=flag.id, checkin_id=c) for c in flag.checkin_ids]
 
+    # Declared once for both loops below, which mix models.
+    model: type[models.Model]
+    objects: Sequence[models.Model]
     for model, objects in (
         (Patient, rows.patients),
         (Surgery, rows.surgeries),

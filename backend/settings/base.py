@@ -232,7 +232,8 @@ WOUND_PHOTO_MAX_PIXELS = env_int("WOUND_PHOTO_MAX_MEGAPIXELS", 50) * 1_000_000
 
 # DJANGO REST FRAMEWORK
 # ------------------------------------------------------------------------------
-REST_FRAMEWORK = {
+# Mixed value types (lists, dicts, ints); later blocks update entries in place.
+REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework_simplejwt.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",

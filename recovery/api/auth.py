@@ -5,7 +5,7 @@ login_guard), then username and password (django-axes counts the failure), then 
 factor for whoever needs one (`otp`: 401 mfa_required or mfa_invalid), then the tokens.
 """
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in
@@ -70,8 +70,11 @@ class TokenObtainInputSerializer(TokenObtainSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         super().validate(attrs)  # authenticates (axes counts failures) and sets self.user
-        otp_check(user=self.user, token=attrs.get("otp"))
-        refresh = self.get_token(self.user)
+        user = self.user
+        assert user is not None  # super().validate() raised AuthenticationFailed otherwise
+        otp_check(user=user, token=attrs.get("otp"))
+        # get_token is token_class.for_user(): a SessionRefreshToken, typed as the base Token.
+        refresh = cast(SessionRefreshToken, self.get_token(user))
         return {"refresh": str(refresh), "access": str(refresh.access_token)}
 
 
@@ -113,7 +116,8 @@ class TokenObtainApi(TokenObtainPairView):
                 login_failure_record(username=username, address=address)
             raise
         # What a session login does: django-axes resets this pair's failures, last_login is set.
-        user = serializer.user
+        # get_serializer() is typed as BaseSerializer; serializer_class is the one above.
+        user = cast(TokenObtainInputSerializer, serializer).user
         user_logged_in.send(sender=type(user), request=request._request, user=user)
         login_success_record(username=username)
         return Response(serializer.validated_data, status=status.HTTP_200_OK)

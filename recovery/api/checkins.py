@@ -51,7 +51,10 @@ from recovery.services.checkins import (
 BATCH_LIMIT = 100
 # Two readings of the same thermometer disagree by rounding only: allow 0.2 C.
 TEMPERATURE_TOLERANCE_C = 0.2
-TEMPERATURE_F_RANGE = tuple(round(c * 9 / 5 + 32, 1) for c in TEMPERATURE_C_RANGE)
+TEMPERATURE_F_RANGE = (  # a pair, like the Celsius range
+    round(TEMPERATURE_C_RANGE[0] * 9 / 5 + 32, 1),
+    round(TEMPERATURE_C_RANGE[1] * 9 / 5 + 32, 1),
+)
 
 
 def fahrenheit_to_celsius(value: float) -> float:
@@ -263,7 +266,8 @@ def _output(result: CheckInResult) -> tuple[int, dict[str, Any]]:
     return code, CheckInOutputSerializer(result.checkin).data
 
 
-class _PatientMixin:
+class _PatientMixin(APIView):
+    # An APIView itself, so its attributes are typed like the views it is mixed into.
     permission_classes = [IsPatient]
     throttle_scope = "checkin"
     request: Request

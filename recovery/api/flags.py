@@ -140,7 +140,8 @@ class FlagDetailOutputSerializer(FlagOutputSerializer):
     @extend_schema_field(FlagFindingOutputSerializer(many=True))
     def get_findings(self, flag: Flag) -> list[dict[str, Any]]:
         rows = FlagFinding.objects.filter(flag=flag).order_by("at", "id")
-        return FlagFindingOutputSerializer(rows, many=True).data
+        # many=True builds a ListSerializer (a list); the stubs type the call as the child class.
+        return FlagFindingOutputSerializer(rows, many=True).data  # type: ignore[return-value]
 
 
 def _choices(allowed: list[str]) -> serializers.CharField:
@@ -227,8 +228,12 @@ class WorklistPagination(BasePagination):
         key = [flag.severity_rank, flag.opened_at.isoformat(), str(flag.id)]
         return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
 
-    def paginate_queryset(
-        self, queryset: QuerySet[Flag], request: Request, view: Any = None
+    # Keyed on Flag's own columns; DRF's stubs declare this method generic over every model.
+    def paginate_queryset(  # type: ignore[override]
+        self,
+        queryset: QuerySet[Flag],  # type: ignore[override]
+        request: Request,
+        view: Any = None,
     ) -> list[Flag]:
         self.request = request
         queryset = queryset.order_by("-severity_rank", "opened_at", "id")

@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from core.exceptions import ApplicationError
 from core.pagination import CreatedCursorPagination
-from recovery.api.permissions import IsClinician, IsPatient
+from recovery.api.permissions import IsClinician, IsPatient, caller
 from recovery.api.plan_serializers import (
     MAX_ENTRIES_PER_REQUEST,
     AdherenceOutputSerializer,
@@ -113,7 +113,7 @@ class MePlanApi(APIView):
 
     @extend_schema(responses=PlanOutputSerializer)
     def get(self, request: Request) -> Response:
-        summary = plan_summary(patient=request.user.patient, now=timezone.now())
+        summary = plan_summary(patient=caller(request).patient, now=timezone.now())
         return Response(plan_payload(summary))
 
 
@@ -131,13 +131,13 @@ class MeChecklistApi(APIView):
     @extend_schema(parameters=[_DATE_PARAM], responses=ChecklistOutputSerializer)
     def get(self, request: Request) -> Response:
         checklist = checklist_day(
-            patient=request.user.patient, now=timezone.now(), day=_query_date(request)
+            patient=caller(request).patient, now=timezone.now(), day=_query_date(request)
         )
         return Response(checklist_payload(checklist))
 
     @extend_schema(request=_ENTRY_REQUEST, responses={200: _ENTRY_RESPONSE, 201: _ENTRY_RESPONSE})
     def post(self, request: Request) -> Response:
-        patient = request.user.patient
+        patient = caller(request).patient
         many = isinstance(request.data, list)
         rows = _entry_rows(request.data, many=many)
         results = checklist_entries_record(
@@ -190,7 +190,7 @@ class MeMilestoneListApi(ListAPIView):
     pagination_class = MilestoneCursorPagination
 
     def get_queryset(self) -> Any:
-        patient = self.request.user.patient
+        patient = caller(self.request).patient
         return milestones_for_patient(patient=patient, status=_status_filter(self.request))
 
     @extend_schema(parameters=[_STATUS_PARAM])
@@ -203,7 +203,7 @@ class MeAdherenceApi(APIView):
 
     @extend_schema(responses=AdherenceOutputSerializer)
     def get(self, request: Request) -> Response:
-        report = plan_adherence(patient=request.user.patient, now=timezone.now())
+        report = plan_adherence(patient=caller(request).patient, now=timezone.now())
         return Response(adherence_payload(report))
 
 

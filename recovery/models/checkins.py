@@ -85,8 +85,8 @@ SYMPTOM_FIELDS = (
 )
 
 
-def _range_constraints() -> list[models.CheckConstraint]:
-    constraints = [
+def _range_constraints() -> list[models.BaseConstraint]:
+    constraints: list[models.BaseConstraint] = [
         models.CheckConstraint(
             condition=Q(**{f"{name}__isnull": True})
             | Q(**{f"{name}__gte": low, f"{name}__lte": high}),

@@ -21,7 +21,9 @@ class BoundedTextField(models.TextField):
     """
 
     def __init__(self, *args: Any, max_length: int, **kwargs: Any) -> None:
-        super().__init__(*args, max_length=max_length, **kwargs)
+        # Through kwargs: mypy cannot rule out *args also filling max_length positionally.
+        kwargs["max_length"] = max_length
+        super().__init__(*args, **kwargs)
 
     @cached_property
     def validators(self) -> list[Any]:

@@ -51,7 +51,8 @@ class Flag(models.Model):
         PHOTO = "photo"  # raised by a nurse's "concerning" wound-photo review (issue 21)
 
     LIVE_STATUSES = (Status.OPEN, Status.ACKNOWLEDGED)
-    Category = models.TextChoices("Category", [(c.upper(), c) for c in FLAG_CATEGORIES])
+    # django-stubs does not model the functional Choices API (Enum("Name", members)).
+    Category = models.TextChoices("Category", [(c.upper(), c) for c in FLAG_CATEGORIES])  # type: ignore[call-overload]
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     patient = models.ForeignKey("recovery.Patient", on_delete=models.CASCADE, related_name="flags")

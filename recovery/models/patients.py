@@ -115,7 +115,7 @@ class Patient(models.Model):
 
     def latest_surgery(self) -> "Surgery | None":
         """The most recent surgery (date, then creation); uses the prefetch cache when present."""
-        surgeries = list(self.surgeries.all())  # type: ignore[attr-defined]
+        surgeries = list(self.surgeries.all())
         if not surgeries:
             return None
         return max(surgeries, key=lambda s: (s.date, s.created_at))

@@ -31,7 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
 from django.db import connection
@@ -68,6 +68,9 @@ from recovery.models import Flag, ImagingResult, Milestone, QuestionnaireRespons
 from recovery.models.flags import FLAG_CATEGORIES, NOT_COMPLICATIONS
 from recovery.selectors import AnyUser, current_surgery_subquery, patient_list_for_clinician
 from recovery.services.adjustments import FUSION_MILESTONES
+
+if TYPE_CHECKING:  # django-stubs-ext is a dev (type-checking) dependency only
+    from django_stubs_ext import WithAnnotations
 
 BASELINE = "baseline"
 PAIN_INSTRUMENT = "nrs_pain"  # pain-reduction shares apply to its 0-10 measures
@@ -151,15 +154,22 @@ def cohort_surgeries(*, clinician: AnyUser, filters: CohortFilters) -> QuerySet[
     surgeries = surgeries.filter(**{k: v for k, v in exact.items() if v is not None})
     if filters.age_band is not None:
         lower, upper = AGE_BANDS[filters.age_band]
-        surgeries = _with_age_at_surgery(surgeries)
+        aged = _with_age_at_surgery(surgeries)
         if lower is not None:
-            surgeries = surgeries.filter(age_at_surgery__gte=lower)
+            aged = aged.filter(age_at_surgery__gte=lower)
         if upper is not None:
-            surgeries = surgeries.filter(age_at_surgery__lt=upper)
+            aged = aged.filter(age_at_surgery__lt=upper)
+        surgeries = aged
     return surgeries
 
 
-def _with_age_at_surgery(surgeries: QuerySet[Surgery]) -> QuerySet[Surgery]:
+class _AgeAtSurgery(TypedDict):
+    age_at_surgery: int
+
+
+def _with_age_at_surgery(
+    surgeries: QuerySet[Surgery],
+) -> QuerySet[WithAnnotations[Surgery, _AgeAtSurgery]]:
     # Whole years, minus one when the birthday had not come yet that year (portable SQL).
     surgeries = surgeries.annotate(
         _s_year=ExtractYear("date"),
@@ -358,7 +368,7 @@ def _instrument_rows(
         better = F(f"base_{key}") - F(f"final_{key}")
         if measure.direction == "higher_is_better":
             better = F(f"final_{key}") - F(f"base_{key}")
-        decimal = DecimalField(max_digits=8, decimal_places=2)
+        decimal: DecimalField[Decimal, Decimal] = DecimalField(max_digits=8, decimal_places=2)
         annotations |= {
             f"final_{key}": _value_expression(measure.score_key),
             f"base_{key}": Subquery(baseline, output_field=decimal),

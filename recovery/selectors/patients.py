@@ -3,30 +3,33 @@
 from datetime import datetime
 from uuid import UUID
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import OuterRef, Prefetch, QuerySet
 from django.http import Http404
 
 from recovery.models import CareTeam, Patient, Surgery
 from recovery.selectors.break_glass import patient_get_under_break_glass
 
-AnyUser = AbstractBaseUser | AnonymousUser
+# The default user model (AUTH_USER_MODEL is not swapped); the type DRF's request.user has.
+AnyUser = User | AnonymousUser
 
 
 def is_clinician(user: AnyUser) -> bool:
-    return bool(user.is_authenticated and user.care_memberships.exists())  # type: ignore[union-attr]
+    return bool(user.is_authenticated and user.care_memberships.exists())
 
 
 def patient_for_user(user: AnyUser) -> Patient | None:
     if not user.is_authenticated:
         return None
     try:
-        return user.patient  # type: ignore[union-attr]
+        return user.patient
     except Patient.DoesNotExist:
         return None
 
 
 def care_teams_for_clinician(*, clinician: AnyUser) -> QuerySet[CareTeam]:
+    if not clinician.is_authenticated:
+        return CareTeam.objects.none()  # anonymous: no team (views let clinicians only)
     return CareTeam.objects.filter(memberships__user=clinician).distinct()
 
 
@@ -49,7 +52,9 @@ def patient_get_for_clinician(*, clinician: AnyUser, patient_id: UUID | str) -> 
     except (Patient.DoesNotExist, ValueError) as exc:
         # Break-glass (issue 17): an unexpired emergency grant opens this one patient.
         granted = patient_get_under_break_glass(
-            clinician=clinician, patient_id=patient_id, queryset=with_surgeries(Patient.objects)
+            clinician=clinician,
+            patient_id=patient_id,
+            queryset=with_surgeries(Patient.objects.all()),
         )
         if granted is not None:
             return granted

@@ -14,6 +14,7 @@ import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from uuid import UUID
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -149,7 +150,7 @@ def phase_on(items: Sequence[PlanItem], postop_day: int) -> PhaseInfo | None:
 
 def checklist_for_date(
     *, patient: Patient, day: datetime.date, today: datetime.date
-) -> tuple[PlanSnapshot, list[PlanItem], dict[object, ChecklistEntry]]:
+) -> tuple[PlanSnapshot, list[PlanItem], dict[UUID, ChecklistEntry]]:
     """(snapshot, items due that day, entries by item id): four queries."""
     snapshot = plan_snapshot(patient=patient, today=today)
     due = items_in_force(snapshot.items, snapshot.day_of(day), daily_only=True)
@@ -283,7 +284,7 @@ class ChecklistDay:
     editable: bool
     grace_days: int
     items: list[PlanItem]
-    entries: dict[object, ChecklistEntry]
+    entries: dict[UUID, ChecklistEntry]
 
 
 def checklist_day(

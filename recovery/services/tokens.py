@@ -18,7 +18,7 @@ import logging
 import uuid
 from collections.abc import Iterable
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -41,7 +41,8 @@ class SessionRefreshToken(RefreshToken):
 
     @classmethod
     def for_user(cls, user: Any) -> "SessionRefreshToken":
-        token = super().for_user(user)
+        # Builds cls(); simplejwt types the result by BlacklistMixin's fixed parameter instead.
+        token = cast("SessionRefreshToken", super().for_user(user))
         token[SID_CLAIM] = uuid.uuid4().hex
         token[AUTH_TIME_CLAIM] = int(token.current_time.timestamp())
         token.set_exp()
@@ -87,14 +88,15 @@ def token_is_denied(payload: dict[str, Any]) -> bool:
 def _claims(raw_token: str) -> dict[str, Any]:
     """Claims of a token we issued and stored ourselves (OutstandingToken): no need to verify."""
     try:
-        return token_backend.decode(raw_token, verify=False)
+        # simplejwt annotates `token` as its Token class, but decodes the encoded str it gets.
+        return token_backend.decode(raw_token, verify=False)  # type: ignore[arg-type]
     except TokenBackendError:
         return {}
 
 
 def session_logout(*, refresh: str, access_payload: dict[str, Any] | None = None) -> None:
     """Blacklist the refresh token and deny its sign-in's access tokens (raises TokenError)."""
-    token = RefreshToken(refresh)
+    token = RefreshToken(refresh)  # type: ignore[arg-type]  # simplejwt: Token, but takes the str
     token.blacklist()
     sids = [token.payload.get(SID_CLAIM, "")]
     jtis = []
@@ -104,7 +106,7 @@ def session_logout(*, refresh: str, access_payload: dict[str, Any] | None = None
     tokens_deny(jtis=jtis, sids=sids)
 
 
-def user_tokens_revoke(*, user_id: object, keep_sid: str | None = None) -> int:
+def user_tokens_revoke(*, user_id: int | str, keep_sid: str | None = None) -> int:
     """Revoke every live JWT session of a user except `keep_sid`; returns how many."""
     now = timezone.now()
     outstanding = list(OutstandingToken.objects.filter(user_id=user_id, expires_at__gt=now))

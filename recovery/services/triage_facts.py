@@ -6,7 +6,6 @@ recent check-ins into the mappings and `TriageContext` the engine reads.
 
 import logging
 import time
-from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -105,5 +104,5 @@ def checkin_history(
     queryset = CheckIn.objects.filter(patient=patient)
     if before is not None:
         queryset = queryset.filter(recorded_at__lt=before)
-    rows: Sequence[CheckIn] = queryset.order_by("-recorded_at", "-id")[:limit]
+    rows = queryset.order_by("-recorded_at", "-id")[:limit]
     return [row.facts() for row in rows]

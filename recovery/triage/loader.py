@@ -237,8 +237,8 @@ class _Checker:
             self.number(where, trend.within_days)
         elif isinstance(node, spec.Rebound):
             self.numeric_fact(where, node.rebound.fact)
-            for value in (node.rebound.by, node.rebound.improved_by, node.rebound.within_days):
-                self.number(where, value)
+            for amount in (node.rebound.by, node.rebound.improved_by, node.rebound.within_days):
+                self.number(where, amount)
             for value in (node.rebound.sustained, node.rebound.over_last):
                 self.number(where, value, integer=True)
         elif isinstance(node, spec.WindowMax | spec.WindowMin):
@@ -297,7 +297,9 @@ def ruleset_from_mapping(
         problems.extend(_pydantic_problems("", error))
         header = None
 
-    raw_parameters = data.get("parameters") if isinstance(data.get("parameters"), dict) else {}
+    raw_parameters = data.get("parameters")
+    if not isinstance(raw_parameters, dict):
+        raw_parameters = {}
     parameters: dict[str, Any] = {}
     for name, raw in raw_parameters.items():
         try:
@@ -307,7 +309,9 @@ def ruleset_from_mapping(
             continue
         _check_sources(f"parameter {name!r}", parameters[name].sources, problems)
 
-    raw_rules = data.get("rules") if isinstance(data.get("rules"), list) else []
+    raw_rules = data.get("rules")
+    if not isinstance(raw_rules, list):
+        raw_rules = []
     rules: list[spec.RuleSpec] = []
     seen_ids: set[str] = set()
     checker = _Checker(parameters, problems)

@@ -32,7 +32,7 @@ every problem in a file is reported at once.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, Union
 
 from pydantic import (
     BaseModel,
@@ -309,16 +309,20 @@ def _node_tag(value: Any) -> str | None:
     return None
 
 
-Condition = Annotated[
-    # Built from the registry so a new node type cannot be forgotten in the union.
-    Union[tuple(Annotated[model, Tag(tag)] for tag, model in NODE_TYPES.items())],  # noqa: UP007
-    Discriminator(
-        _node_tag,
-        custom_error_type="unknown_condition",
-        custom_error_message=f"a condition must be a mapping with one of the keys "
-        f"{list(NODE_TYPES)}",
-    ),
-]
+if TYPE_CHECKING:
+    # mypy cannot evaluate a union built at run time; every member of it is a _Node.
+    Condition: TypeAlias = _Node
+else:
+    Condition = Annotated[
+        # Built from the registry so a new node type cannot be forgotten in the union.
+        Union[tuple(Annotated[model, Tag(tag)] for tag, model in NODE_TYPES.items())],  # noqa: UP007
+        Discriminator(
+            _node_tag,
+            custom_error_type="unknown_condition",
+            custom_error_message=f"a condition must be a mapping with one of the keys "
+            f"{list(NODE_TYPES)}",
+        ),
+    ]
 
 for _model in (All, Any_, Not, AtLeastSpec, CountSpec, Previous):
     _model.model_rebuild()

@@ -54,7 +54,8 @@ class Command(BaseCommand):
             if not options["all"]:
                 break
         found.close()  # release the cursor now, not when the connection is already closed
-        rows.close()
+        # iterator() returns a generator at run time; django-stubs types it as a plain Iterator.
+        rows.close()  # type: ignore[attr-defined]
         if breaks:
             for broken in breaks:
                 self.stderr.write(
