@@ -63,6 +63,8 @@ class PatientOutputSerializer(serializers.ModelSerializer):
             "postop_day",
             "created_at",
         ]
+        # API contract (issue 18): clinical measurements are JSON numbers, not decimal strings.
+        extra_kwargs = {name: {"coerce_to_string": False} for name in ("hba1c", "bmi", "t_score")}
 
     def _now(self) -> datetime:
         return self.context.get("now") or timezone.now()
