@@ -110,9 +110,10 @@ class VerifiedSessionScheme(SessionScheme):
     target_class = "backend.auth.VerifiedSessionAuthentication"
 
 
-def _identifier(value: Any) -> str:
-    name = re.sub(r"[^0-9A-Za-z]+", "_", str(value)).strip("_").upper()
-    return name if name and not name[0].isdigit() else f"V_{name}"
+def _identifier(value: Any, prefix: str) -> str:
+    text = str(value).replace("+", "_plus").replace("<", "under_").replace(">", "over_")
+    name = re.sub(r"[^0-9A-Za-z]+", "_", text).strip("_").upper()
+    return name if name and not name[0].isdigit() else f"{prefix}_{name}"
 
 
 def _choice_names() -> list[tuple[list[Any], list[str]]]:
@@ -128,7 +129,9 @@ def _choice_names() -> list[tuple[list[Any], list[str]]]:
     return found
 
 
-def enum_varnames(values: list[Any], known: list[tuple[list[Any], list[str]]]) -> list[str]:
+def enum_varnames(
+    values: list[Any], known: list[tuple[list[Any], list[str]]], *, prefix: str = "V"
+) -> list[str]:
     """Member names for an enum: the Django choices' names where one enum holds all its values,
     else the value spelled as an identifier. Generated clients name members after these."""
     present = [v for v in values if v is not None]
@@ -136,7 +139,7 @@ def enum_varnames(values: list[Any], known: list[tuple[list[Any], list[str]]]) -
         if present and set(present) <= set(choice_values):
             by_value = dict(zip(choice_values, names, strict=True))
             return [by_value[v] if v is not None else "NULL" for v in values]
-    return [_identifier(v) if v is not None else "NULL" for v in values]
+    return [_identifier(v, prefix) if v is not None else "NULL" for v in values]
 
 
 _PAGE_KEYS = {"next", "previous", "results"}
@@ -153,4 +156,12 @@ def contract_postprocess(result: dict[str, Any], **kwargs: Any) -> dict[str, Any
             schema["required"] = sorted(_PAGE_KEYS)
         if "enum" in schema and "x-enum-varnames" not in schema:
             schema["x-enum-varnames"] = enum_varnames(schema["enum"], known)
+    # Query parameters with a fixed set of values ("75+" is AGE_BAND_75_PLUS).
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                schema = parameter.get("schema", {})
+                if "enum" in schema and "x-enum-varnames" not in schema:
+                    prefix = parameter["name"].upper()
+                    schema["x-enum-varnames"] = enum_varnames(schema["enum"], known, prefix=prefix)
     return result

@@ -10,6 +10,7 @@ from recovery.api import (
     outcomes,
     patient,
     plans,
+    questionnaires,
 )
 
 urlpatterns = [
@@ -131,6 +132,12 @@ urlpatterns = [
         "me/questionnaires/due/",
         outcomes.MyQuestionnairesDueApi.as_view(),
         name="me-questionnaires-due",
+    ),
+    # API contract (issue 18): the form an app renders for one instrument.
+    path(
+        "me/questionnaires/<str:instrument>/",
+        questionnaires.MyQuestionnaireFormApi.as_view(),
+        name="me-questionnaire-form",
     ),
     path("me/outcomes/", outcomes.MyOutcomesApi.as_view(), name="me-outcomes"),
     path(
