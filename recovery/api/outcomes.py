@@ -51,6 +51,9 @@ class QuestionnaireSubmitInputSerializer(serializers.Serializer):
 
 class QuestionnaireResponseOutputSerializer(serializers.ModelSerializer):
     score = serializers.FloatField(allow_null=True)
+    scores = serializers.DictField(
+        child=serializers.FloatField(), help_text='Every score by key, e.g. {"back": 6, "leg": 3}.'
+    )
     reason = serializers.SerializerMethodField()
 
     class Meta:

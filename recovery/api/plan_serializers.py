@@ -100,6 +100,8 @@ class PlanItemOutputSerializer(serializers.Serializer):
 
 
 class MilestoneOutputSerializer(serializers.ModelSerializer):
+    sources = serializers.ListField(child=serializers.CharField(), help_text="Source ids (R..).")
+
     class Meta:
         model = Milestone
         fields = [

@@ -11,6 +11,11 @@ from recovery.models import Patient, Surgery
 
 
 class SurgeryOutputSerializer(serializers.ModelSerializer):
+    implants = serializers.ListField(
+        child=serializers.DictField(child=serializers.CharField()),
+        help_text="Implants as entered at enrolment, each a map of text attributes.",
+    )
+
     class Meta:
         model = Surgery
         fields = [
