@@ -110,10 +110,13 @@ class VerifiedSessionScheme(SessionScheme):
     target_class = "backend.auth.VerifiedSessionAuthentication"
 
 
-def _identifier(value: Any, prefix: str) -> str:
+def _identifier(value: Any, prefix: str | None) -> str:
+    """`value` as an UPPER_CASE identifier; a parameter's name prefixes every name it gets."""
     text = str(value).replace("+", "_plus").replace("<", "under_").replace(">", "over_")
     name = re.sub(r"[^0-9A-Za-z]+", "_", text).strip("_").upper()
-    return name if name and not name[0].isdigit() else f"{prefix}_{name}"
+    if prefix:
+        return f"{prefix}_{name}"
+    return name if name and not name[0].isdigit() else f"V_{name}"
 
 
 def _choice_names() -> list[tuple[list[Any], list[str]]]:
@@ -130,7 +133,7 @@ def _choice_names() -> list[tuple[list[Any], list[str]]]:
 
 
 def enum_varnames(
-    values: list[Any], known: list[tuple[list[Any], list[str]]], *, prefix: str = "V"
+    values: list[Any], known: list[tuple[list[Any], list[str]]], *, prefix: str | None = None
 ) -> list[str]:
     """Member names for an enum: the Django choices' names where one enum holds all its values,
     else the value spelled as an identifier. Generated clients name members after these."""
