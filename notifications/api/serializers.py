@@ -82,7 +82,9 @@ class NotificationContextField(serializers.JSONField):
 class InboxNotificationOutputSerializer(serializers.ModelSerializer):
     """Catalogue text and opaque ids; the app fetches any detail behind login."""
 
-    context = NotificationContextField()
+    # A field named `context` shadows Serializer.context in the stubs; DRF pops declared fields
+    # off the class, so the serializer's own context is untouched.
+    context = NotificationContextField()  # type: ignore[assignment]
 
     title = serializers.SerializerMethodField()
     body = serializers.SerializerMethodField()
