@@ -120,7 +120,7 @@ def _identifier(value: Any, prefix: str | None) -> str:
 
 
 def _choice_names() -> list[tuple[list[Any], list[str]]]:
-    """(values, member names) of every Django choices enum: `SIX_WEEKS` for "6w"."""
+    """(values, member names) of every Django choices enum: `WEEK_6` for "6w"."""
     found: list[tuple[list[Any], list[str]]] = []
     pending: list[type] = [models.Choices]
     while pending:
