@@ -116,11 +116,10 @@ def _checkin(models: Any, when: datetime, **answers: Any) -> Any:
 def test_it_runs_a_patients_first_week_through_the_generated_client(generated_client) -> None:
     journey = Journey(generated_client)
     models = journey.models
-    team = CareTeamFactory()
-    clinician = ClinicianFactory(care_teams=[team])
-    device = totp_device_for(clinician)
-
     with time_machine.travel(NOON_NEW_YORK, tick=False) as clock:
+        team = CareTeamFactory()
+        clinician = ClinicianFactory(care_teams=[team])
+        device = totp_device_for(clinician)
         # Surgery day: the care team enrols the patient; the patient activates and signs in.
         care = journey.sign_in(clinician.username, PASSWORD, otp=totp_code(device))
         enrolled = expect(
