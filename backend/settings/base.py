@@ -275,6 +275,20 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# API contract (issue 18): named enums shared by every endpoint that uses the vocabulary, with
+# member names (x-enum-varnames); an absent choice is null, never a "" BlankEnum member.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(  # type: ignore[attr-defined]
+    {
+        "FlagCategory": "recovery.models.flags.Flag.Category",
+        "Severity": "recovery.models.flags.Flag.Severity",
+    }
+)
+SPECTACULAR_SETTINGS["ENUM_ADD_EXPLICIT_BLANK_NULL_CHOICE"] = False
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    "drf_spectacular.hooks.postprocess_schema_enums",
+    "core.schema.contract_postprocess",
+]
+
 # CELERY
 # ------------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")

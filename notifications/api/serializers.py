@@ -68,8 +68,23 @@ class PreferenceUpdateInputSerializer(serializers.Serializer):
         return value
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
+        "description": "Opaque ids and codes the template names (e.g. flag_id, local_date).",
+    }
+)
+class NotificationContextField(serializers.JSONField):
+    """The catalogue allows only string and integer values (notifications.catalogue)."""
+
+
 class InboxNotificationOutputSerializer(serializers.ModelSerializer):
     """Catalogue text and opaque ids; the app fetches any detail behind login."""
+
+    # A field named `context` shadows Serializer.context in the stubs; DRF pops declared fields
+    # off the class, so the serializer's own context is untouched.
+    context = NotificationContextField()  # type: ignore[assignment]
 
     title = serializers.SerializerMethodField()
     body = serializers.SerializerMethodField()

@@ -83,6 +83,7 @@ class PatientEnrollInputSerializer(serializers.Serializer):
     hba1c = serializers.DecimalField(
         max_digits=4,
         decimal_places=1,
+        coerce_to_string=False,
         min_value=3,
         max_value=20,
         required=False,
@@ -92,6 +93,7 @@ class PatientEnrollInputSerializer(serializers.Serializer):
     bmi = serializers.DecimalField(
         max_digits=4,
         decimal_places=1,
+        coerce_to_string=False,
         min_value=10,
         max_value=90,
         required=False,
@@ -102,6 +104,7 @@ class PatientEnrollInputSerializer(serializers.Serializer):
     t_score = serializers.DecimalField(
         max_digits=3,
         decimal_places=1,
+        coerce_to_string=False,
         min_value=-7,
         max_value=5,
         required=False,

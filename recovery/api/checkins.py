@@ -17,7 +17,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
@@ -30,7 +30,7 @@ from core.exceptions import application_error_body
 from core.pagination import CreatedCursorPagination
 from core.schema import ErrorSerializer
 from recovery.api.permissions import IsPatient
-from recovery.models import CheckIn, Patient
+from recovery.models import CheckIn, Flag, Patient
 from recovery.models.checkins import (
     BOOLEAN_FIELDS,
     DRAINAGE_CHOICES,
@@ -226,9 +226,10 @@ def checkin_parse(
 
 
 class CheckInFlagOutputSerializer(serializers.Serializer):
+    # The same FlagCategory and Severity enums as the care team's flag endpoints.
     id = serializers.UUIDField()
-    category = serializers.CharField()
-    severity = serializers.CharField()
+    category = serializers.ChoiceField(choices=Flag.Category.choices)
+    severity = serializers.ChoiceField(choices=Flag.Severity.choices)
     advice = serializers.CharField()
 
 
@@ -308,9 +309,15 @@ class CheckInListCreateApi(_PatientMixin, ListAPIView):
         return Response(body, status=code)
 
 
+@extend_schema_field(CheckInInputSerializer)
+class CheckInBatchItemField(serializers.JSONField):
+    """Any JSON, read by `checkin_parse` item by item (one unreadable item is that item's 400,
+    not the batch's); documented as the check-in input it should be."""
+
+
 class CheckInBatchInputSerializer(serializers.Serializer):
     check_ins = serializers.ListField(
-        child=serializers.JSONField(),
+        child=CheckInBatchItemField(),
         min_length=1,
         max_length=BATCH_LIMIT,
         error_messages={
@@ -318,6 +325,19 @@ class CheckInBatchInputSerializer(serializers.Serializer):
             "min_length": "Send at least one check-in.",
         },
     )
+
+
+class CheckInBatchItemOutputSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text="The item's position in `check_ins`, from 0.")
+    id = serializers.UUIDField(allow_null=True, help_text="null when the item had no usable id.")
+    status = serializers.IntegerField(help_text="The status the item would have had alone.")
+    # Exactly one of the two is present: the stored check-in, or why the item was refused.
+    check_in = CheckInOutputSerializer(required=False, help_text="With status 200 or 201.")
+    error = ErrorSerializer(required=False, help_text="With status 400 or 409.")
+
+
+class CheckInBatchOutputSerializer(serializers.Serializer):
+    results = CheckInBatchItemOutputSerializer(many=True, help_text="One per item, in order.")
 
 
 def _batch_result(outcome: BatchItemOutcome) -> dict[str, Any]:
@@ -344,25 +364,7 @@ class CheckInBatchApi(_PatientMixin, APIView):
 
     @extend_schema(
         request=CheckInBatchInputSerializer,
-        responses={
-            200: inline_serializer(
-                "CheckInBatchOutput",
-                {
-                    "results": serializers.ListField(
-                        child=inline_serializer(
-                            "CheckInBatchItemOutput",
-                            {
-                                "index": serializers.IntegerField(),
-                                "id": serializers.CharField(allow_null=True),
-                                "status": serializers.IntegerField(),
-                                "check_in": CheckInOutputSerializer(required=False),
-                                "error": serializers.DictField(required=False),
-                            },
-                        )
-                    )
-                },
-            )
-        },
+        responses={200: CheckInBatchOutputSerializer},
     )
     def post(self, request: Request) -> Response:
         serializer = CheckInBatchInputSerializer(data=request.data)

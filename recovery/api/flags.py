@@ -61,6 +61,7 @@ def flag_get_for_clinician(*, clinician: Any, flag_id: UUID | str) -> Flag:
 
 class FlagOutputSerializer(serializers.ModelSerializer):
     patient = serializers.UUIDField(source="patient_id")
+    sources = serializers.ListField(child=serializers.CharField(), help_text="Source ids (R..).")
     checkins = serializers.SerializerMethodField()
     reported_by = serializers.SerializerMethodField()
     acknowledged_by = serializers.IntegerField(source="acknowledged_by_id", allow_null=True)

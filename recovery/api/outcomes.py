@@ -11,7 +11,12 @@ from typing import Any
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import renderers, serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
@@ -20,6 +25,7 @@ from rest_framework.views import APIView
 
 from recovery import instruments
 from recovery.api.permissions import IsClinician, IsPatient, caller
+from recovery.api.questionnaires import questionnaire_response_schema, questionnaire_submit_schema
 from recovery.models import AccessEvent, Patient, QuestionnaireResponse, Surgery
 from recovery.selectors import cohort
 from recovery.selectors.outcomes import patient_outcomes
@@ -45,6 +51,9 @@ class QuestionnaireSubmitInputSerializer(serializers.Serializer):
 
 class QuestionnaireResponseOutputSerializer(serializers.ModelSerializer):
     score = serializers.FloatField(allow_null=True)
+    scores = serializers.DictField(
+        child=serializers.FloatField(), help_text='Every score by key, e.g. {"back": 6, "leg": 3}.'
+    )
     reason = serializers.SerializerMethodField()
 
     class Meta:
@@ -75,8 +84,17 @@ class QuestionnaireItemOutputSerializer(serializers.Serializer):
     min = serializers.IntegerField()
     max = serializers.IntegerField()
     skippable = serializers.BooleanField()
-    prompt = serializers.CharField(allow_null=True)
-    options = serializers.DictField(child=serializers.CharField(), allow_null=True)
+    prompt = serializers.CharField(
+        allow_null=True,
+        help_text="The licensed question text, or null when the deployment has not installed "
+        "it (the ODI wording is never shipped): show `title`; GET "
+        "/api/v1/me/questionnaires/{instrument}/ gives the placeholders.",
+    )
+    options = serializers.DictField(
+        child=serializers.CharField(),
+        allow_null=True,
+        help_text="Option text keyed by answer value; null when the wording is not installed.",
+    )
 
 
 class QuestionnaireDueOutputSerializer(serializers.Serializer):
@@ -285,6 +303,15 @@ class MyQuestionnairesDueApi(APIView):
         )
 
 
+# Listed responses document as the per-instrument variants (answers typed by `instrument`).
+_RESPONSE_LIST_SCHEMA = extend_schema_view(
+    get=extend_schema(
+        responses=questionnaire_response_schema(QuestionnaireResponseOutputSerializer, many=True)
+    )
+)
+
+
+@_RESPONSE_LIST_SCHEMA
 class MyQuestionnaireListCreateApi(ListAPIView):
     """GET: the patient's own answers, newest first. POST: submit one questionnaire.
 
@@ -299,8 +326,11 @@ class MyQuestionnaireListCreateApi(ListAPIView):
         return QuestionnaireResponse.objects.filter(patient__user=caller(self.request))
 
     @extend_schema(
-        request=QuestionnaireSubmitInputSerializer,
-        responses={201: QuestionnaireResponseOutputSerializer},
+        request=questionnaire_submit_schema(),
+        responses={
+            201: questionnaire_response_schema(QuestionnaireResponseOutputSerializer),
+            200: questionnaire_response_schema(QuestionnaireResponseOutputSerializer),
+        },
     )
     def post(self, request: Request) -> Response:
         serializer = QuestionnaireSubmitInputSerializer(data=request.data)
@@ -370,6 +400,7 @@ class MyOutcomesApi(APIView):
 # --- care team ----------------------------------------------------------------------------------
 
 
+@_RESPONSE_LIST_SCHEMA
 class PatientQuestionnaireListApi(ListAPIView):
     """A patient's questionnaire answers and scores (their team only; audited)."""
 

@@ -101,6 +101,7 @@ class PlanItemOutputSerializer(serializers.Serializer):
 
 
 class MilestoneOutputSerializer(serializers.ModelSerializer):
+    sources = serializers.ListField(child=serializers.CharField(), help_text="Source ids (R..).")
     reported_by = MilestoneReportedByField()
 
     class Meta:

@@ -11,6 +11,11 @@ from recovery.models import Patient, Surgery
 
 
 class SurgeryOutputSerializer(serializers.ModelSerializer):
+    implants = serializers.ListField(
+        child=serializers.DictField(child=serializers.CharField()),
+        help_text="Implants as entered at enrolment, each a map of text attributes.",
+    )
+
     class Meta:
         model = Surgery
         fields = [
@@ -63,6 +68,8 @@ class PatientOutputSerializer(serializers.ModelSerializer):
             "postop_day",
             "created_at",
         ]
+        # API contract (issue 18): clinical measurements are JSON numbers, not decimal strings.
+        extra_kwargs = {name: {"coerce_to_string": False} for name in ("hba1c", "bmi", "t_score")}
 
     def _now(self) -> datetime:
         return self.context.get("now") or timezone.now()

@@ -11,6 +11,7 @@ from recovery.api import (
     outcomes,
     patient,
     plans,
+    questionnaires,
     wound_photos,
 )
 
@@ -133,6 +134,12 @@ urlpatterns = [
         "me/questionnaires/due/",
         outcomes.MyQuestionnairesDueApi.as_view(),
         name="me-questionnaires-due",
+    ),
+    # API contract (issue 18): the form an app renders for one instrument.
+    path(
+        "me/questionnaires/<str:instrument>/",
+        questionnaires.MyQuestionnaireFormApi.as_view(),
+        name="me-questionnaire-form",
     ),
     path("me/outcomes/", outcomes.MyOutcomesApi.as_view(), name="me-outcomes"),
     path(

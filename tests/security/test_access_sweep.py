@@ -27,6 +27,9 @@ ANY_USER = "any_user"  # any signed-in user, own objects only (inbox, devices, p
 EMERGENCY = "emergency"
 # A coordinator of the member's team; swept in tests/security/test_lockout.py and test_mfa.py.
 COORDINATOR = "coordinator"
+# API contract (issue 18): patient-only reference data whose path names no one's object (a
+# questionnaire form): swept like PATIENT, except that there is no "someone else's" to 404.
+PATIENT_REFERENCE = "patient_reference"
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("/api/v1/me/questionnaires/", "get"): Rule(PATIENT),
     ("/api/v1/me/questionnaires/", "post"): Rule(PATIENT),
     ("/api/v1/me/questionnaires/due/", "get"): Rule(PATIENT),
+    ("/api/v1/me/questionnaires/{instrument}/", "get"): Rule(
+        PATIENT_REFERENCE, lambda world: {"instrument": "odi"}
+    ),
     ("/api/v1/me/outcomes/", "get"): Rule(PATIENT),
     ("/api/v1/care/patients/{patient_id}/questionnaires/", "get"): Rule(CARE, _patient_params),
     ("/api/v1/care/patients/{patient_id}/outcomes/", "get"): Rule(CARE, _patient_params),
@@ -284,18 +290,20 @@ def test_every_schema_operation_has_an_access_rule() -> None:
     assert not stale, f"rules for operations that no longer exist: {stale}"
 
 
-@pytest.mark.parametrize(("path", "method"), _ops(PATIENT, CARE, ANY_USER, EMERGENCY))
+@pytest.mark.parametrize(
+    ("path", "method"), _ops(PATIENT, PATIENT_REFERENCE, CARE, ANY_USER, EMERGENCY)
+)
 def test_anonymous_callers_are_refused(api, world, path, method) -> None:
     rule = RULES[(path, method)]
     response = _call(api, None, method, _url(path, rule.params(world)))
     assert response.status_code == 401, response.content
 
 
-@pytest.mark.parametrize(("path", "method"), _ops(PATIENT, CARE, EMERGENCY))
+@pytest.mark.parametrize(("path", "method"), _ops(PATIENT, PATIENT_REFERENCE, CARE, EMERGENCY))
 def test_the_wrong_audience_is_forbidden(api, world, path, method) -> None:
     rule = RULES[(path, method)]
     url = _url(path, rule.params(world))
-    if rule.audience == PATIENT:
+    if rule.audience in (PATIENT, PATIENT_REFERENCE):
         intruders = [world["clinician"], world["staff"]]
     else:
         intruders = [world["patient"].user, world["staff"]]
@@ -312,11 +320,14 @@ def test_another_teams_or_users_object_is_not_found(api, world, path, method) ->
     assert _call(api, outsider, method, url).status_code == 404, url
 
 
-@pytest.mark.parametrize(("path", "method"), _ops(PATIENT, CARE, ANY_USER, EMERGENCY))
+@pytest.mark.parametrize(
+    ("path", "method"), _ops(PATIENT, PATIENT_REFERENCE, CARE, ANY_USER, EMERGENCY)
+)
 def test_the_owner_gets_through(api, world, path, method) -> None:
     rule = RULES[(path, method)]
     owner = {
         PATIENT: world["patient"].user,
+        PATIENT_REFERENCE: world["patient"].user,
         ANY_USER: world["patient"].user,
         CARE: world["clinician"],
         EMERGENCY: world["clinician"],
