@@ -35,6 +35,8 @@ class PatientOutputSerializer(serializers.ModelSerializer):
     surgery = serializers.SerializerMethodField()
     postop_day = serializers.SerializerMethodField()
     activated = serializers.BooleanField(source="user.is_active")
+    # Stored once, on the notification preferences; the public field name stays.
+    timezone = serializers.CharField(source="timezone_name", max_length=64, read_only=True)
 
     class Meta:
         model = Patient

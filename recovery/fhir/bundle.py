@@ -21,6 +21,7 @@ from django.db.models import Prefetch
 from recovery.fhir import resources as fr
 from recovery.instruments import load_instruments
 from recovery.models import (
+    PATIENT_ZONE_PATH,
     CareTeamMembership,
     CheckIn,
     Flag,
@@ -40,7 +41,7 @@ CHECKIN_COLUMNS = ("id", "recorded_at", "received_at", *(m[0] for m in fr.CHECKI
 
 def _load_patient(patient_id: uuid.UUID | str) -> Patient:
     return (
-        Patient.objects.select_related("care_team")
+        Patient.objects.select_related("care_team", PATIENT_ZONE_PATH)
         .prefetch_related(
             Prefetch("surgeries", queryset=Surgery.objects.order_by("date", "created_at")),
             Prefetch(

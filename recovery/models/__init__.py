@@ -3,7 +3,7 @@ from recovery.models.break_glass import BreakGlassGrant
 from recovery.models.checkins import CheckIn
 from recovery.models.flag_findings import FlagFinding
 from recovery.models.flags import Flag
-from recovery.models.patients import ActivationCode, Patient
+from recovery.models.patients import PATIENT_ZONE_PATH, ActivationCode, Patient
 from recovery.models.plans import (
     ChecklistEntry,
     ClinicianAdjustment,
@@ -18,6 +18,7 @@ from recovery.models.surgeries import Surgery
 from recovery.models.teams import CareTeam, CareTeamMembership
 
 __all__ = [
+    "PATIENT_ZONE_PATH",
     "AccessEvent",
     "ActivationCode",
     "BreakGlassGrant",
