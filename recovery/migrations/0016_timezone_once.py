@@ -9,13 +9,15 @@ Where the two disagreed, the patient's column wins: it is the one their clinical
 "today" moves when this runs. A patient without a Preference row gets one, holding their zone
 and the model's defaults for everything else.
 
-Reverse: the column comes back (empty, then filled from Preference in the same migration;
-"UTC", notifications' default, for a user with no row).
+Reverse: the column comes back, filled from Preference ("UTC", notifications' default, for a
+user with no row), then NOT NULL as before.
 """
 
-from django.db import migrations
+from django.db import migrations, models
 from django.db.models import OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
+
+import recovery.models.patients
 
 BATCH = 1000
 
@@ -49,8 +51,16 @@ class Migration(migrations.Migration):
         ("notifications", "0001_initial"),
     ]
 
+    # Reversed, these run bottom-up: the column comes back nullable (a NOT NULL column cannot
+    # be added to a table with rows), is filled, and only then is NOT NULL again.
     operations = [
-        # Reversed, these run bottom-up: the column is re-added (blank), then filled.
+        migrations.AlterField(
+            model_name="patient",
+            name="timezone",
+            field=models.CharField(
+                max_length=64, null=True, validators=[recovery.models.patients.validate_timezone]
+            ),
+        ),
         migrations.RunPython(zone_to_preferences, zone_to_patients),
         migrations.RemoveField(model_name="patient", name="timezone"),
     ]

@@ -122,7 +122,7 @@ class Patient(models.Model):
         read it for many patients select_related `PATIENT_ZONE_PATH`.
         """
         try:
-            return self.user.notification_preference.timezone  # type: ignore[attr-defined,no-any-return]
+            return self.user.notification_preference.timezone
         except Preference.DoesNotExist:
             return Preference(user_id=self.user_id).timezone
 
