@@ -36,7 +36,7 @@ class PatientOutputSerializer(serializers.ModelSerializer):
     postop_day = serializers.SerializerMethodField()
     activated = serializers.BooleanField(source="user.is_active")
     # Stored once, on the notification preferences; the public field name stays.
-    timezone = serializers.CharField(source="timezone_name", max_length=64, read_only=True)
+    timezone = serializers.CharField(source="timezone_name", max_length=64)
 
     class Meta:
         model = Patient
