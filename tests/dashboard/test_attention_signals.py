@@ -8,10 +8,9 @@ from django.db import connection
 from django.template import Context, Template
 from django.urls import reverse
 
-from recovery.models import ChecklistEntry
 from tests.factories import ClinicianFactory, PatientFactory, SurgeryFactory
 from tests.factories.checkins import CheckInFactory
-from tests.factories.plans import plan_of, planned_patient
+from tests.factories.plans import ChecklistEntryFactory, plan_of, planned_patient
 from tests.factories.questionnaires import enrolled_patient, record_scores
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +64,7 @@ def test_it_counts_only_the_last_seven_days_of_checklist_answers(frozen, web, pa
         (only_old, 10, False),
     ]:
         item = plan_of(planned).items.filter(daily_check=True, start_day__lte=50).first()
-        ChecklistEntry.objects.create(
+        ChecklistEntryFactory(
             patient=planned, item=item, date=today - timedelta(days=days_ago), kept=kept
         )
 

@@ -2,11 +2,11 @@ from datetime import timedelta
 
 import pytest
 
-from recovery.models import AccessEvent, ChecklistEntry
+from recovery.models import AccessEvent
 from tests.clock import NOON
 from tests.factories import PatientFactory
 from tests.factories.checkins import CheckInFactory, FlagFactory
-from tests.factories.plans import plan_of, planned_patient
+from tests.factories.plans import ChecklistEntryFactory, plan_of, planned_patient
 from tests.factories.questionnaires import record_scores
 
 pytestmark = pytest.mark.django_db
@@ -146,7 +146,7 @@ def test_it_uses_a_constant_number_of_queries(
 def test_it_shows_daily_adherence_as_a_heat_strip(frozen, web, clinician, patient):
     planned = planned_patient(care_team=patient.care_team, postop_day=5)
     item = plan_of(planned).items.filter(daily_check=True, start_day=0).first()
-    ChecklistEntry.objects.create(patient=planned, item=item, date=frozen.date(), kept=True)
+    ChecklistEntryFactory(patient=planned, item=item, date=frozen.date(), kept=True)
 
     html = web(clinician).get(_url(planned)).content.decode()
 

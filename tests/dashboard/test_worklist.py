@@ -4,10 +4,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from recovery.models import AccessEvent, ChecklistEntry, Flag, Patient
+from recovery.models import AccessEvent, Flag, Patient
 from tests.factories import ClinicianFactory, PatientFactory
 from tests.factories.checkins import CheckInFactory, FlagFactory
-from tests.factories.plans import plan_of, planned_patient
+from tests.factories.plans import ChecklistEntryFactory, plan_of, planned_patient
 from tests.factories.questionnaires import record_scores
 from tests.mfa import verified_login
 
@@ -298,7 +298,7 @@ def test_it_lists_patients_with_low_adherence_and_overdue_milestones(frozen, web
     CheckInFactory(patient=planned, day=60)
     item = plan_of(planned).items.filter(daily_check=True, start_day__lte=60).first()
     for days_ago, kept in [(0, False), (1, False), (2, True)]:
-        ChecklistEntry.objects.create(
+        ChecklistEntryFactory(
             patient=planned, item=item, date=frozen.date() - timedelta(days=days_ago), kept=kept
         )
 

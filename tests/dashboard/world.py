@@ -4,8 +4,9 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
-from recovery.models import CareTeam, ChecklistEntry, Patient, PlanItem
+from recovery.models import CareTeam, Patient, PlanItem
 from tests.factories.checkins import CheckInFactory, FlagFactory
+from tests.factories.plans import ChecklistEntryFactory
 from tests.factories.questionnaires import enrolled_patient, record_scores
 
 # (approach, technique, baseline ODI, 3-month ODI, 12-month ODI)
@@ -73,7 +74,7 @@ def seed_recovering_patient(patient: Patient) -> None:
         if days_ago == 4:
             continue  # one unanswered day
         for n, item in enumerate(items):
-            ChecklistEntry.objects.create(
+            ChecklistEntryFactory(
                 patient=patient,
                 item=item,
                 date=today - timedelta(days=days_ago),

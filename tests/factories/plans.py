@@ -6,7 +6,7 @@ from typing import Any
 import factory
 from django.utils import timezone
 
-from recovery.models import ImagingResult, Patient, PatientPlan
+from recovery.models import ChecklistEntry, ImagingResult, Patient, PatientPlan
 from recovery.services.plans import plan_instantiate
 from tests.factories.recovery import ClinicianFactory, PatientFactory, SurgeryFactory
 
@@ -62,3 +62,14 @@ class ImagingResultFactory(factory.django.DjangoModelFactory):
     recorded_by = factory.LazyAttribute(
         lambda r: ClinicianFactory(care_teams=[r.patient.care_team])
     )
+
+
+class ChecklistEntryFactory(factory.django.DjangoModelFactory):
+    """A patient's answer for one checklist item on one day (pass `item` from their plan)."""
+
+    class Meta:
+        model = ChecklistEntry
+
+    patient = factory.LazyAttribute(lambda e: e.item.plan.patient)
+    date = factory.LazyFunction(lambda: timezone.now().date())
+    kept = True
