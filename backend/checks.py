@@ -12,7 +12,7 @@ def check_time_zone(app_configs: Any, **kwargs: Any) -> list[Error]:
         return [
             Error(
                 "TIME_ZONE must be 'UTC' with USE_TZ = True; patient wall clocks come from "
-                "Patient.timezone.",
+                "their notification Preference.timezone.",
                 id="backend.E001",
             )
         ]

@@ -57,6 +57,7 @@ def clone_patients(total: int) -> float:
     from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
     from django.db import connection, transaction
 
+    from notifications.models import Preference
     from recovery.models import CareTeam, CheckIn, Flag, Patient, Surgery
 
     began = time.monotonic()
@@ -74,10 +75,13 @@ def clone_patients(total: int) -> float:
             )
             patients = Patient.objects.bulk_create(
                 Patient(user=u, care_team=team, first_name="Clone", last_name=f"{u.id}",
-                        date_of_birth=__import__("datetime").date(1960, 1, 1),
-                        timezone="Europe/London")
+                        date_of_birth=__import__("datetime").date(1960, 1, 1))
                 for u in users
             )  # fmt: skip
+            # The zone lives on the notification preferences (issue 15, item 7).
+            Preference.objects.bulk_create(
+                Preference(user=u, timezone="Europe/London") for u in users
+            )
             src = [sources[(start + i) % len(sources)] for i in range(n)]
             dates = dict(
                 Surgery.objects.filter(id__in=[s for _, s in src]).values_list("id", "date")

@@ -56,7 +56,7 @@ def seed(count: int, due_at) -> None:
             )
             patients = Patient.objects.bulk_create(
                 Patient(user=u, care_team=team, first_name="R", last_name=f"B{u.id}",
-                        date_of_birth=today.replace(year=today.year - 60), timezone="UTC")
+                        date_of_birth=today.replace(year=today.year - 60))
                 for u in users
             )  # fmt: skip
             Surgery.objects.bulk_create(

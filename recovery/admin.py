@@ -143,7 +143,12 @@ class PatientAdmin(PatientDataAdmin):
     search_fields = ["last_name", "first_name", "id"]
     list_select_related = ["care_team"]
     raw_id_fields = ["user"]
+    readonly_fields = ["time_zone"]
     inlines = [SurgeryInline]
+
+    @admin.display(description="time zone (notification preferences)")
+    def time_zone(self, obj: Patient) -> str:
+        return obj.timezone_name
 
 
 @admin.register(Surgery)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, TypedDict
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, make_password
@@ -130,7 +131,6 @@ def _patient(sim: SimPatient, *, user: Any, team: CareTeam, rng: random.Random) 
         last_name=f"Patient {sim.index:06d}",
         date_of_birth=born,
         sex=p.sex,
-        timezone=sim.timezone,
         smoking_status=p.smoking_status,
         # Former smokers quit one to ten years before the operation.
         smoking_quit_date=(
@@ -337,7 +337,8 @@ def _reminders(patient: Patient, preference: Preference, now: datetime) -> list[
             patient=patient,
             kind=kind,
             wall_time=wall_time,
-            next_due_at=next_occurrence(wall_time, patient.tz, after=now),
+            # The preference row is not saved yet, so patient.tz would not find it.
+            next_due_at=next_occurrence(wall_time, ZoneInfo(preference.timezone), after=now),
         )
         for kind, wall_time in times.items()
     ]
@@ -372,7 +373,8 @@ def patients_write(
         plan, items, milestones = _plan(surgery, patient, templates)
         rows.patients.append(patient)
         rows.surgeries.append(surgery)
-        preference = Preference(user=user, timezone=patient.timezone)
+        # The patient's zone is stored once, here (Patient.timezone_name reads it).
+        preference = Preference(user=user, timezone=sim.timezone)
         rows.preferences.append(preference)
         rows.reminders += _reminders(patient, preference, now)
         rows.plans.append(plan)

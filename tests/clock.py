@@ -20,3 +20,9 @@ def parse_instant(text: str) -> datetime:
     if instant.tzinfo is None:
         raise ValueError(f"give an offset or Z, e.g. 2026-12-31T23:59:30Z: {text!r}")
     return instant
+
+
+# --- cohort analytics (tests/recovery/selectors/test_analytics_*) ----------------------------
+# A Monday, 17:00 UTC: still 2 June from Hawaii to Central Asia (factory patients: New York).
+ANALYTICS_NOW = "2025-06-02T17:00:00Z"
+ANALYTICS_TODAY = parse_instant(ANALYTICS_NOW).date()

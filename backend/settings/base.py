@@ -26,7 +26,7 @@ if not SECRET_KEY:
     )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-TIME_ZONE = "UTC"  # stored times are UTC; patients' wall clocks come from Patient.timezone
+TIME_ZONE = "UTC"  # stored times are UTC; wall clocks come from notifications' Preference.timezone
 USE_TZ = True
 USE_I18N = True
 LANGUAGE_CODE = "en"

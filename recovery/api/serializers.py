@@ -40,6 +40,8 @@ class PatientOutputSerializer(serializers.ModelSerializer):
     surgery = serializers.SerializerMethodField()
     postop_day = serializers.SerializerMethodField()
     activated = serializers.BooleanField(source="user.is_active")
+    # Stored once, on the notification preferences; the public field name stays.
+    timezone = serializers.CharField(source="timezone_name", max_length=64)
 
     class Meta:
         model = Patient

@@ -23,6 +23,7 @@ from django.urls import reverse
 from recovery.fhir import resources as fr
 from recovery.instruments import load_instruments
 from recovery.models import (
+    PATIENT_ZONE_PATH,
     CareTeamMembership,
     CheckIn,
     Flag,
@@ -56,7 +57,7 @@ REPORTER_COLUMNS = (
 
 def _load_patient(patient_id: uuid.UUID | str) -> Patient:
     return (
-        Patient.objects.select_related("care_team")
+        Patient.objects.select_related("care_team", PATIENT_ZONE_PATH)
         .prefetch_related(
             Prefetch("surgeries", queryset=Surgery.objects.order_by("date", "created_at")),
             Prefetch(

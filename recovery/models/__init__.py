@@ -4,7 +4,7 @@ from recovery.models.caregivers import CaregiverInvitation, CaregiverLink, Careg
 from recovery.models.checkins import CheckIn
 from recovery.models.flag_findings import FlagFinding
 from recovery.models.flags import Flag
-from recovery.models.patients import ActivationCode, Patient
+from recovery.models.patients import PATIENT_ZONE_PATH, ActivationCode, Patient
 from recovery.models.plans import (
     ChecklistEntry,
     ClinicianAdjustment,
@@ -20,6 +20,7 @@ from recovery.models.teams import CareTeam, CareTeamMembership
 from recovery.models.wound_photos import WoundPhoto
 
 __all__ = [
+    "PATIENT_ZONE_PATH",
     "AccessEvent",
     "ActivationCode",
     "BreakGlassGrant",

@@ -8,13 +8,20 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from notifications.models import Preference
+
 if TYPE_CHECKING:
     from recovery.models.surgeries import Surgery
 
 
 def validate_timezone(value: str) -> None:
+    # Validates enrollment input; migration 0001 references it, so it stays here.
     if value not in zoneinfo.available_timezones():
         raise ValidationError(f"'{value}' is not a valid IANA time zone.", code="invalid_timezone")
+
+
+# select_related path from Patient to the row holding its time zone (see Patient.timezone_name).
+PATIENT_ZONE_PATH = "user__notification_preference"
 
 
 class Patient(models.Model):
@@ -46,7 +53,8 @@ class Patient(models.Model):
     last_name = models.CharField(max_length=100)
     date_of_birth = models.DateField()
     sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
-    timezone = models.CharField(max_length=64, validators=[validate_timezone])
+    # No time zone column: the zone is stored once, on the user's notification preferences,
+    # which quiet hours read too (issue 15, item 7). See `timezone_name`.
     language = models.CharField(max_length=16, default="en")
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=32, blank=True)
@@ -106,8 +114,21 @@ class Patient(models.Model):
         return f"Patient {self.id}"  # no name: __str__ ends up in logs
 
     @property
+    def timezone_name(self) -> str:
+        """The patient's IANA zone, read from their notification preferences.
+
+        A user without a preference row gets the same unsaved defaults notifications applies
+        to quiet hours, so the reminder clock and quiet hours never disagree. Querysets that
+        read it for many patients select_related `PATIENT_ZONE_PATH`.
+        """
+        try:
+            return self.user.notification_preference.timezone
+        except Preference.DoesNotExist:
+            return Preference(user_id=self.user_id).timezone
+
+    @property
     def tz(self) -> zoneinfo.ZoneInfo:
-        return zoneinfo.ZoneInfo(self.timezone)
+        return zoneinfo.ZoneInfo(self.timezone_name)
 
     def local_date(self, moment: datetime) -> date:
         """The patient's calendar date at `moment`: their clock decides "today"."""

@@ -22,6 +22,7 @@ from django.db.models import Max, QuerySet
 from notifications.services import Message, notify
 from recovery.instruments import due_timepoints
 from recovery.models import (
+    PATIENT_ZONE_PATH,
     CareTeamMembership,
     CheckIn,
     ChecklistEntry,
@@ -57,8 +58,11 @@ SCHEDULE_COLUMNS = (
     "patient__id",
     "patient__user_id",
     "patient__care_team_id",
-    "patient__timezone",
     "patient__created_at",
+    # The patient's clock: their notification preference's zone (Patient.timezone_name).
+    "patient__user__id",
+    "patient__user__notification_preference__id",
+    "patient__user__notification_preference__timezone",
 )
 
 
@@ -118,7 +122,11 @@ def _run_one_batch(*, now: datetime) -> SweepResult:
     if connection.features.has_select_for_update_skip_locked:
         claim = claim.select_for_update(skip_locked=True, of=("self",))
     # Only the columns the decisions read: a fan-out loads thousands of these a minute.
-    rows = list(claim.select_related("patient").only(*SCHEDULE_COLUMNS)[: _conf("BATCH_SIZE")])
+    rows = list(
+        claim.select_related(f"patient__{PATIENT_ZONE_PATH}").only(*SCHEDULE_COLUMNS)[
+            : _conf("BATCH_SIZE")
+        ]
+    )
     if not rows:
         return SweepResult()
 

@@ -7,7 +7,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import OuterRef, Prefetch, QuerySet
 from django.http import Http404
 
-from recovery.models import CareTeam, Patient, Surgery
+from recovery.models import PATIENT_ZONE_PATH, CareTeam, Patient, Surgery
 from recovery.selectors.break_glass import patient_get_under_break_glass
 
 # The default user model (AUTH_USER_MODEL is not swapped); the type DRF's request.user has.
@@ -34,8 +34,9 @@ def care_teams_for_clinician(*, clinician: AnyUser) -> QuerySet[CareTeam]:
 
 
 def with_surgeries(queryset: QuerySet[Patient]) -> QuerySet[Patient]:
-    # Surgeries newest first, fetched in one query for the whole page (no N+1).
-    return queryset.select_related("care_team", "user").prefetch_related(
+    # Surgeries newest first, fetched in one query for the whole page (no N+1); the zone
+    # (postoperative day on the patient's calendar) is joined in.
+    return queryset.select_related("care_team", "user", PATIENT_ZONE_PATH).prefetch_related(
         Prefetch("surgeries", queryset=Surgery.objects.order_by("-date", "-created_at"))
     )
 

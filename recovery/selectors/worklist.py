@@ -26,6 +26,7 @@ from django.db.models.functions import TruncDate
 
 from recovery.instruments import due_timepoints, load_instruments, load_schedule
 from recovery.models import (
+    PATIENT_ZONE_PATH,
     CareTeam,
     CheckIn,
     Flag,
@@ -127,7 +128,8 @@ def _flag_rows(
     flags = (
         flag_list_for_clinician(clinician=clinician)
         .filter(status__in=Flag.LIVE_STATUSES)
-        .select_related("patient", "acknowledged_by")
+        # The patient's zone decides the postoperative day shown.
+        .select_related("patient", f"patient__{PATIENT_ZONE_PATH}", "acknowledged_by")
         .defer(*_WORKLIST_DEFERRED)
         .annotate(
             surgery_date=Subquery(latest.values("date")[:1]),

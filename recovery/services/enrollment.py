@@ -8,12 +8,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from core.exceptions import ApplicationError
 from notifications.services import preference_set_timezone
 from recovery.models import CareTeam, Patient, Surgery
+from recovery.models.patients import validate_timezone
 from recovery.reminders.schedule import reminder_schedules_sync
 from recovery.selectors import care_teams_for_clinician
 from recovery.services.activation import activation_code_issue
@@ -94,10 +96,16 @@ def patient_enroll(
     user.set_unusable_password()
     user.save()
 
-    fields = {k: v for k, v in data.__dict__.items() if k != "surgery"}
+    # The zone is stored once, on the notification preferences (see Patient.timezone_name).
+    try:
+        validate_timezone(data.timezone)
+    except ValidationError as exc:
+        raise ValidationError({"timezone": exc.messages}) from exc
+    fields = {k: v for k, v in data.__dict__.items() if k not in {"surgery", "timezone"}}
     patient = Patient(user=user, care_team=team, **fields)
     patient.full_clean()
     patient.save()
+    preference_set_timezone(user_id=user.id, timezone=data.timezone)
 
     surgery_fields = dict(data.surgery.__dict__)
     surgery_fields["implants"] = list(surgery_fields["implants"])
@@ -105,8 +113,6 @@ def patient_enroll(
     surgery.full_clean()
     surgery.save()
 
-    # Delivery (quiet hours, reminder clock) runs on the patient's own time zone.
-    preference_set_timezone(user_id=user.id, timezone=patient.timezone)
     code = activation_code_issue(patient=patient, created_by=clinician)
     plan_instantiate(surgery=surgery)
     reminder_schedules_sync(patient=patient, now=timezone.now())

@@ -8,10 +8,9 @@ from django.db import connection
 from django.template import Context, Template
 from django.urls import reverse
 
-from recovery.models import ChecklistEntry
-from tests.dashboard.factories import make_checkin
 from tests.factories import ClinicianFactory, PatientFactory, SurgeryFactory
-from tests.factories.plans import plan_of, planned_patient
+from tests.factories.checkins import CheckInFactory
+from tests.factories.plans import ChecklistEntryFactory, plan_of, planned_patient
 from tests.factories.questionnaires import enrolled_patient, record_scores
 
 pytestmark = pytest.mark.django_db
@@ -34,10 +33,10 @@ def _attention(web, clinician) -> dict:
 def test_it_orders_silent_patients_longest_silence_first_and_never_last(
     frozen, web, clinician, patient
 ):
-    make_checkin(patient, day=2)  # surgery 10 days ago: 8 days of silence
+    CheckInFactory(patient=patient, day=2)  # surgery 10 days ago: 8 days of silence
     quieter = PatientFactory(care_team=patient.care_team)
-    make_checkin(quieter, day=1)
-    make_checkin(quieter, day=0)  # the latest check-in counts, not the first
+    CheckInFactory(patient=quieter, day=1)
+    CheckInFactory(patient=quieter, day=0)  # the latest check-in counts, not the first
     never = PatientFactory(care_team=patient.care_team)
 
     response = web(clinician).get("/dashboard/")
@@ -55,7 +54,7 @@ def test_it_counts_only_the_last_seven_days_of_checklist_answers(frozen, web, pa
     recent_good = planned_patient(care_team=patient.care_team, postop_day=60)
     only_old = planned_patient(care_team=patient.care_team, postop_day=60)
     for planned in (recent_good, only_old):
-        make_checkin(planned, day=60)
+        CheckInFactory(patient=planned, day=60)
     today = frozen.date()
     for planned, days_ago, kept in [
         (recent_good, 0, True),
@@ -65,7 +64,7 @@ def test_it_counts_only_the_last_seven_days_of_checklist_answers(frozen, web, pa
         (only_old, 10, False),
     ]:
         item = plan_of(planned).items.filter(daily_check=True, start_day__lte=50).first()
-        ChecklistEntry.objects.create(
+        ChecklistEntryFactory(
             patient=planned, item=item, date=today - timedelta(days=days_ago), kept=kept
         )
 

@@ -13,9 +13,9 @@ from django.utils import timezone
 from playwright.sync_api import ConsoleMessage, Page, expect
 
 from recovery.models import Flag
-from tests.dashboard.factories import make_checkin, make_flag
 from tests.dashboard.world import seed_cohort
 from tests.factories import PASSWORD, PatientFactory
+from tests.factories.checkins import CheckInFactory, FlagFactory
 from tests.mfa import totp_code, totp_device_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -49,14 +49,16 @@ def test_it_handles_an_emergency_flag_and_shows_the_patients_charts(
     page: Page, live_server, clinician, patient, csp_violations
 ):
     now = timezone.now()
-    make_flag(
-        PatientFactory(care_team=patient.care_team),
+    FlagFactory(
+        patient=PatientFactory(care_team=patient.care_team),
         severity="urgent",
         opened_at=now - timedelta(days=1),
     )
-    emergency = make_flag(patient, severity="emergency", category="cauda_equina", opened_at=now)
+    emergency = FlagFactory(
+        patient=patient, severity="emergency", category="cauda_equina", opened_at=now
+    )
     for day, (back, leg, temp) in enumerate([(8, 6, 37.9), (7, 6, 38.3), (6, 4, 37.4)], 1):
-        make_checkin(patient, day=day, back_pain=back, leg_pain=leg, temperature_c=temp)
+        CheckInFactory(patient=patient, day=day, back_pain=back, leg_pain=leg, temperature_c=temp)
 
     _sign_in(page, live_server.url, clinician.username)
 
@@ -91,7 +93,7 @@ def test_it_shows_a_new_flag_without_a_reload(
     _sign_in(page, live_server.url, clinician.username)
     expect(page.locator("tr.flag-row")).to_have_count(0)
 
-    flag = make_flag(patient, severity="emergency", category="dvt_pe")
+    flag = FlagFactory(patient=patient, severity="emergency", category="dvt_pe")
 
     expect(page.locator(f'tr[data-flag-id="{flag.id}"]')).to_be_visible(timeout=10_000)
     expect(page.locator("#live-status")).to_contain_text("1 new flag")
@@ -100,7 +102,7 @@ def test_it_shows_a_new_flag_without_a_reload(
 def test_it_refuses_another_teams_patient(
     page: Page, live_server, clinician, other_patient, csp_violations
 ):
-    make_flag(other_patient, severity="emergency")
+    FlagFactory(patient=other_patient, severity="emergency")
     _sign_in(page, live_server.url, clinician.username)
     expect(page.locator("tr.flag-row")).to_have_count(0)
 

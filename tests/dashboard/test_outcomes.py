@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from recovery.models import AccessEvent
-from tests.dashboard.factories import make_flag
+from tests.factories.checkins import FlagFactory
 from tests.factories.questionnaires import enrolled_patient, record_scores
 
 pytestmark = pytest.mark.django_db
@@ -84,8 +84,8 @@ def test_it_groups_by_technique_on_request(web, clinician, cohort):
 
 
 def test_it_counts_resolved_complications_by_category(web, clinician, cohort):
-    make_flag(cohort[0], category="infection", status="resolved")
-    make_flag(cohort[3], category="silence", status="resolved")
+    FlagFactory(patient=cohort[0], category="infection", status="resolved")
+    FlagFactory(patient=cohort[3], category="silence", status="resolved")
 
     page = web(clinician).get("/dashboard/outcomes/").context["page"]
 

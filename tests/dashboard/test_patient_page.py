@@ -2,11 +2,11 @@ from datetime import timedelta
 
 import pytest
 
-from recovery.models import AccessEvent, ChecklistEntry
+from recovery.models import AccessEvent
 from tests.clock import NOON
-from tests.dashboard.factories import make_checkin, make_flag
 from tests.factories import PatientFactory
-from tests.factories.plans import plan_of, planned_patient
+from tests.factories.checkins import CheckInFactory, FlagFactory
+from tests.factories.plans import ChecklistEntryFactory, plan_of, planned_patient
 from tests.factories.questionnaires import record_scores
 
 pytestmark = pytest.mark.django_db
@@ -71,9 +71,9 @@ def _chart_points(html: str, chart_key: str) -> int:
 
 
 def test_it_plots_each_reported_pain_score_and_temperature(web, clinician, patient):
-    make_checkin(patient, day=1, back_pain=7, leg_pain=5, temperature_c=37.8)
-    make_checkin(patient, day=2, back_pain=6, leg_pain=None, temperature_c=None)
-    make_checkin(patient, day=3, back_pain=5, leg_pain=3, temperature_c=38.4)
+    CheckInFactory(patient=patient, day=1, back_pain=7, leg_pain=5, temperature_c=37.8)
+    CheckInFactory(patient=patient, day=2, back_pain=6, leg_pain=None, temperature_c=None)
+    CheckInFactory(patient=patient, day=3, back_pain=5, leg_pain=3, temperature_c=38.4)
 
     html = web(clinician).get(_url(patient)).content.decode()
 
@@ -94,12 +94,12 @@ def test_it_marks_the_pathway_phases_on_the_pain_chart(frozen, web, clinician, p
 
 
 def test_it_shows_flags_and_their_handling_on_the_timeline(web, clinician, patient):
-    flag = make_flag(patient, severity="emergency", category="cauda_equina")
+    flag = FlagFactory(patient=patient, severity="emergency", category="cauda_equina")
     web(clinician).post(f"/dashboard/flags/{flag.id}/acknowledge/")
     web(clinician).post(
         f"/dashboard/flags/{flag.id}/resolve/", {"outcome": "seen_in_clinic", "note": "Seen"}
     )
-    make_checkin(patient, day=3)
+    CheckInFactory(patient=patient, day=3)
 
     page = web(clinician).get(_url(patient)).context["page"]
 
@@ -114,7 +114,7 @@ def test_it_says_the_system_closed_a_silence_flag_the_patient_answered(web, clin
 
     from recovery.services.flags import flags_close_answered_silence
 
-    make_flag(patient, severity="routine", category="silence")
+    FlagFactory(patient=patient, severity="routine", category="silence")
     flags_close_answered_silence(patient=patient, now=timezone.now())
 
     page = web(clinician).get(_url(patient)).context["page"]
@@ -129,11 +129,11 @@ def test_it_uses_a_constant_number_of_queries(
 ):
     planned = planned_patient(care_team=patient.care_team, postop_day=30)
     for day in range(min(size, 10)):
-        make_checkin(planned, day=day)
+        CheckInFactory(patient=planned, day=day)
     for _ in range(size):
-        make_flag(PatientFactory(care_team=patient.care_team))
+        FlagFactory(patient=PatientFactory(care_team=patient.care_team))
     for category in ["infection", "ileus", "dvt_pe"][: min(size, 3)]:
-        make_flag(planned, category=category)
+        FlagFactory(patient=planned, category=category)
     client = web(clinician)
 
     # session, user, OTP device (verified session), membership check, patient, surgeries,
@@ -146,7 +146,7 @@ def test_it_uses_a_constant_number_of_queries(
 def test_it_shows_daily_adherence_as_a_heat_strip(frozen, web, clinician, patient):
     planned = planned_patient(care_team=patient.care_team, postop_day=5)
     item = plan_of(planned).items.filter(daily_check=True, start_day=0).first()
-    ChecklistEntry.objects.create(patient=planned, item=item, date=frozen.date(), kept=True)
+    ChecklistEntryFactory(patient=planned, item=item, date=frozen.date(), kept=True)
 
     html = web(clinician).get(_url(planned)).content.decode()
 

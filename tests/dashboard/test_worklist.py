@@ -4,10 +4,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from recovery.models import AccessEvent, ChecklistEntry, Flag, Patient
-from tests.dashboard.factories import make_checkin, make_flag
+from recovery.models import AccessEvent, Flag, Patient
 from tests.factories import ClinicianFactory, PatientFactory
-from tests.factories.plans import plan_of, planned_patient
+from tests.factories.checkins import CheckInFactory, FlagFactory
+from tests.factories.plans import ChecklistEntryFactory, plan_of, planned_patient
 from tests.factories.questionnaires import record_scores
 from tests.mfa import verified_login
 
@@ -20,18 +20,20 @@ def _flag_ids(response) -> list[str]:
 
 def test_it_orders_open_flags_by_severity_then_age(web, clinician, patient):
     now = timezone.now()
-    routine = make_flag(
-        patient, severity="routine", category="ileus", opened_at=now - timedelta(days=3)
+    routine = FlagFactory(
+        patient=patient, severity="routine", category="ileus", opened_at=now - timedelta(days=3)
     )
-    urgent_new = make_flag(
-        patient, severity="urgent", category="infection", opened_at=now - timedelta(hours=1)
+    urgent_new = FlagFactory(
+        patient=patient, severity="urgent", category="infection", opened_at=now - timedelta(hours=1)
     )
-    urgent_old = make_flag(
-        PatientFactory(care_team=patient.care_team),
+    urgent_old = FlagFactory(
+        patient=PatientFactory(care_team=patient.care_team),
         severity="urgent",
         opened_at=now - timedelta(hours=5),
     )
-    emergency = make_flag(patient, severity="emergency", category="cauda_equina", opened_at=now)
+    emergency = FlagFactory(
+        patient=patient, severity="emergency", category="cauda_equina", opened_at=now
+    )
 
     response = web(clinician).get("/dashboard/")
 
@@ -39,9 +41,9 @@ def test_it_orders_open_flags_by_severity_then_age(web, clinician, patient):
 
 
 def test_it_leaves_out_closed_flags_and_other_teams_flags(web, clinician, patient, other_patient):
-    live = make_flag(patient, status="acknowledged")
-    make_flag(patient, category="ileus", status="resolved")
-    make_flag(other_patient)
+    live = FlagFactory(patient=patient, status="acknowledged")
+    FlagFactory(patient=patient, category="ileus", status="resolved")
+    FlagFactory(patient=other_patient)
 
     response = web(clinician).get("/dashboard/")
 
@@ -59,8 +61,8 @@ def test_it_leaves_out_closed_flags_and_other_teams_flags(web, clinician, patien
     ],
 )
 def test_it_filters_by_severity_and_category(web, clinician, patient, query, expected):
-    make_flag(patient, severity="emergency", category="cauda_equina")
-    make_flag(patient, severity="routine", category="ileus")
+    FlagFactory(patient=patient, severity="emergency", category="cauda_equina")
+    FlagFactory(patient=patient, severity="routine", category="ileus")
 
     response = web(clinician).get(f"/dashboard/?{query}")
 
@@ -70,8 +72,8 @@ def test_it_filters_by_severity_and_category(web, clinician, patient, query, exp
 def test_it_filters_by_team_among_the_clinicians_teams(web, patient):
     second = PatientFactory()
     clinician = ClinicianFactory(care_teams=[patient.care_team, second.care_team])
-    make_flag(patient)
-    wanted = make_flag(second)
+    FlagFactory(patient=patient)
+    wanted = FlagFactory(patient=second)
 
     response = web(clinician).get(f"/dashboard/?team={second.care_team.id}")
 
@@ -79,8 +81,8 @@ def test_it_filters_by_team_among_the_clinicians_teams(web, patient):
 
 
 def test_it_ignores_a_team_filter_naming_another_team(web, clinician, patient, other_patient):
-    mine = make_flag(patient)
-    make_flag(other_patient)
+    mine = FlagFactory(patient=patient)
+    FlagFactory(patient=other_patient)
 
     response = web(clinician).get(f"/dashboard/?team={other_patient.care_team.id}")
 
@@ -88,7 +90,7 @@ def test_it_ignores_a_team_filter_naming_another_team(web, clinician, patient, o
 
 
 def test_it_shows_who_acknowledged_a_flag(web, clinician, patient):
-    flag = make_flag(patient)
+    flag = FlagFactory(patient=patient)
     nurse = ClinicianFactory(care_teams=[patient.care_team], first_name="Ada", last_name="Nurse")
     web(nurse).post(f"/dashboard/flags/{flag.id}/acknowledge/")
 
@@ -98,10 +100,10 @@ def test_it_shows_who_acknowledged_a_flag(web, clinician, patient):
 
 
 def test_it_records_one_list_event_per_patient_shown(web, clinician, patient):
-    make_flag(patient, category="infection")
-    make_flag(patient, category="ileus")
+    FlagFactory(patient=patient, category="infection")
+    FlagFactory(patient=patient, category="ileus")
     second = PatientFactory(care_team=patient.care_team)
-    make_flag(second)
+    FlagFactory(patient=second)
 
     web(clinician).get("/dashboard/")
 
@@ -111,7 +113,7 @@ def test_it_records_one_list_event_per_patient_shown(web, clinician, patient):
 
 
 def test_it_records_a_polled_patient_once_per_dedupe_window(web, clinician, patient):
-    make_flag(patient)
+    FlagFactory(patient=patient)
     client = web(clinician)
 
     client.get("/dashboard/worklist/live/")
@@ -121,7 +123,7 @@ def test_it_records_a_polled_patient_once_per_dedupe_window(web, clinician, pati
 
 
 def test_it_serves_the_live_region_as_a_fragment(web, clinician, patient):
-    make_flag(patient, severity="emergency")
+    FlagFactory(patient=patient, severity="emergency")
 
     response = web(clinician).get("/dashboard/worklist/live/")
 
@@ -132,9 +134,9 @@ def test_it_serves_the_live_region_as_a_fragment(web, clinician, patient):
 
 
 def test_it_lists_silent_patients_as_needing_attention(frozen, web, clinician, patient):
-    make_checkin(patient, day=2)  # surgery was 10 days ago: 8 days of silence
+    CheckInFactory(patient=patient, day=2)  # surgery was 10 days ago: 8 days of silence
     chatty = PatientFactory(care_team=patient.care_team)
-    make_checkin(chatty, day=10)
+    CheckInFactory(patient=chatty, day=10)
 
     response = web(clinician).get("/dashboard/")
 
@@ -168,8 +170,8 @@ def test_it_uses_a_constant_number_of_queries(
 ):
     for _ in range(size):
         other = PatientFactory(care_team=patient.care_team)
-        make_flag(other, severity="urgent")
-        make_checkin(other, day=1)
+        FlagFactory(patient=other, severity="urgent")
+        CheckInFactory(patient=other, day=1)
     client = web(clinician)
 
     # session, user, membership check, teams, flags (with their current surgery), one query
@@ -185,7 +187,7 @@ def test_it_uses_a_constant_number_of_queries(
 
 
 def test_it_acknowledges_a_flag_and_returns_to_the_filtered_worklist(web, clinician, patient):
-    flag = make_flag(patient)
+    flag = FlagFactory(patient=patient)
 
     response = web(clinician).post(
         f"/dashboard/flags/{flag.id}/acknowledge/", {"next": "/dashboard/?severity=urgent"}
@@ -197,7 +199,7 @@ def test_it_acknowledges_a_flag_and_returns_to_the_filtered_worklist(web, clinic
 
 
 def test_it_resolves_a_flag_with_outcome_and_note(web, clinician, patient):
-    flag = make_flag(patient)
+    flag = FlagFactory(patient=patient)
 
     web(clinician).post(
         f"/dashboard/flags/{flag.id}/resolve/", {"outcome": "advice_given", "note": "Called."}
@@ -213,7 +215,7 @@ def test_it_resolves_a_flag_with_outcome_and_note(web, clinician, patient):
 
 
 def test_it_refuses_to_resolve_without_an_outcome(web, clinician, patient):
-    flag = make_flag(patient)
+    flag = FlagFactory(patient=patient)
 
     response = web(clinician).post(
         f"/dashboard/flags/{flag.id}/resolve/", {"note": "x"}, follow=True
@@ -225,7 +227,7 @@ def test_it_refuses_to_resolve_without_an_outcome(web, clinician, patient):
 
 
 def test_it_reports_an_invalid_transition_instead_of_failing(web, clinician, patient):
-    flag = make_flag(patient, status="acknowledged")
+    flag = FlagFactory(patient=patient, status="acknowledged")
 
     response = web(clinician).post(f"/dashboard/flags/{flag.id}/acknowledge/", follow=True)
 
@@ -234,7 +236,7 @@ def test_it_reports_an_invalid_transition_instead_of_failing(web, clinician, pat
 
 
 def test_it_never_redirects_off_site_after_an_action(web, clinician, patient):
-    flag = make_flag(patient)
+    flag = FlagFactory(patient=patient)
 
     response = web(clinician).post(
         f"/dashboard/flags/{flag.id}/acknowledge/", {"next": "https://evil.example/"}
@@ -245,7 +247,7 @@ def test_it_never_redirects_off_site_after_an_action(web, clinician, patient):
 
 @pytest.mark.parametrize("action", ["acknowledge", "resolve"])
 def test_it_answers_404_for_another_teams_flag(web, outsider_clinician, patient, action):
-    flag = make_flag(patient)
+    flag = FlagFactory(patient=patient)
 
     response = web(outsider_clinician).post(
         f"/dashboard/flags/{flag.id}/{action}/", {"outcome": "no_problem"}
@@ -257,7 +259,7 @@ def test_it_answers_404_for_another_teams_flag(web, outsider_clinician, patient,
 
 
 def test_it_requires_csrf_for_flag_actions(clinician, patient):
-    flag = make_flag(patient)
+    flag = FlagFactory(patient=patient)
     client = Client(enforce_csrf_checks=True)
     verified_login(client, clinician)
 
@@ -267,13 +269,13 @@ def test_it_requires_csrf_for_flag_actions(clinician, patient):
 
 
 def test_it_refuses_get_on_flag_actions(web, clinician, patient):
-    flag = make_flag(patient)
+    flag = FlagFactory(patient=patient)
 
     assert web(clinician).get(f"/dashboard/flags/{flag.id}/acknowledge/").status_code == 405
 
 
 def test_it_sends_flag_links_to_the_patient_page(web, clinician, patient):
-    flag = make_flag(patient)
+    flag = FlagFactory(patient=patient)
 
     response = web(clinician).get(f"/dashboard/flags/{flag.id}/")
 
@@ -281,7 +283,7 @@ def test_it_sends_flag_links_to_the_patient_page(web, clinician, patient):
 
 
 def test_it_lists_patients_worse_than_baseline(web, clinician, patient):
-    make_checkin(patient, day=10)
+    CheckInFactory(patient=patient, day=10)
     record_scores(patient, {"baseline": {"odi": 30}, "6w": {"odi": 42}})
 
     response = web(clinician).get("/dashboard/")
@@ -293,10 +295,10 @@ def test_it_lists_patients_worse_than_baseline(web, clinician, patient):
 def test_it_lists_patients_with_low_adherence_and_overdue_milestones(frozen, web, patient):
     planned = planned_patient(care_team=patient.care_team, postop_day=60)
     clinician = ClinicianFactory(care_teams=[patient.care_team])
-    make_checkin(planned, day=60)
+    CheckInFactory(patient=planned, day=60)
     item = plan_of(planned).items.filter(daily_check=True, start_day__lte=60).first()
     for days_ago, kept in [(0, False), (1, False), (2, True)]:
-        ChecklistEntry.objects.create(
+        ChecklistEntryFactory(
             patient=planned, item=item, date=frozen.date() - timedelta(days=days_ago), kept=kept
         )
 

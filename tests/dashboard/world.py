@@ -4,8 +4,9 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
-from recovery.models import CareTeam, ChecklistEntry, Patient, PlanItem
-from tests.dashboard.factories import make_checkin, make_flag
+from recovery.models import CareTeam, Patient, PlanItem
+from tests.factories.checkins import CheckInFactory, FlagFactory
+from tests.factories.plans import ChecklistEntryFactory
 from tests.factories.questionnaires import enrolled_patient, record_scores
 
 # (approach, technique, baseline ODI, 3-month ODI, 12-month ODI)
@@ -65,7 +66,7 @@ def seed_recovering_patient(patient: Patient) -> None:
         (4, 3, 37.5),
     ]
     for day, (back, leg, temp) in enumerate(readings, 1):
-        make_checkin(patient, day=day, back_pain=back, leg_pain=leg, temperature_c=temp)
+        CheckInFactory(patient=patient, day=day, back_pain=back, leg_pain=leg, temperature_c=temp)
     record_scores(patient, {"baseline": {"odi": 48, "back": 8, "leg": 7}})
     today = timezone.now().date()
     items = PlanItem.objects.filter(plan__patient=patient, daily_check=True, start_day=0)[:4]
@@ -73,7 +74,7 @@ def seed_recovering_patient(patient: Patient) -> None:
         if days_ago == 4:
             continue  # one unanswered day
         for n, item in enumerate(items):
-            ChecklistEntry.objects.create(
+            ChecklistEntryFactory(
                 patient=patient,
                 item=item,
                 date=today - timedelta(days=days_ago),
@@ -83,8 +84,11 @@ def seed_recovering_patient(patient: Patient) -> None:
 
 def seed_worklist(team: CareTeam, patient: Patient) -> None:
     now = timezone.now()
-    make_flag(
-        patient, severity="emergency", category="infection", opened_at=now - timedelta(minutes=20)
+    FlagFactory(
+        patient=patient,
+        severity="emergency",
+        category="infection",
+        opened_at=now - timedelta(minutes=20),
     )
     others = [
         enrolled_patient(
@@ -94,16 +98,16 @@ def seed_worklist(team: CareTeam, patient: Patient) -> None:
         )
         for d in (5, 12, 30)
     ]
-    make_flag(
-        others[0],
+    FlagFactory(
+        patient=others[0],
         severity="urgent",
         category="urinary_retention",
         opened_at=now - timedelta(hours=3),
     )
-    make_flag(
-        others[1],
+    FlagFactory(
+        patient=others[1],
         severity="routine",
         category="uncontrolled_pain",
         opened_at=now - timedelta(days=1),
     )
-    make_checkin(others[2], day=20)
+    CheckInFactory(patient=others[2], day=20)

@@ -1,7 +1,7 @@
 """Check-ins and flags written straight to the database (no triage), for list/scope tests."""
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import factory
@@ -23,18 +23,33 @@ def checkin_payload(**fields: Any) -> dict[str, Any]:
     return body
 
 
+def _recorded_at(c: Any) -> datetime:
+    if c.day is None:
+        return timezone.now()
+    return datetime.combine(c.surgery.date + timedelta(days=c.day), time(9), tzinfo=UTC)
+
+
+def _postop_day(c: Any) -> int:
+    if c.day is not None:
+        return int(c.day)
+    return (c.patient.local_date(c.recorded_at) - c.surgery.date).days
+
+
 class CheckInFactory(factory.django.DjangoModelFactory):
+    """A check-in recorded now, or with `day=N` at 09:00 UTC on postoperative day N."""
+
     class Meta:
         model = CheckIn
+
+    class Params:
+        day = None
 
     id = factory.LazyFunction(uuid.uuid4)
     patient = factory.SubFactory(PatientFactory)
     surgery = factory.LazyAttribute(lambda c: current_surgery(c.patient))
-    recorded_at = factory.LazyFunction(timezone.now)
+    recorded_at = factory.LazyAttribute(_recorded_at)
     received_at = factory.LazyAttribute(lambda c: c.recorded_at)
-    postop_day = factory.LazyAttribute(
-        lambda c: (c.patient.local_date(c.recorded_at) - c.surgery.date).days
-    )
+    postop_day = factory.LazyAttribute(_postop_day)
     back_pain = 3
     leg_pain = 2
 
@@ -59,6 +74,11 @@ class FlagFactory(factory.django.DjangoModelFactory):
     opened_at = factory.LazyFunction(timezone.now)
     updated_at = factory.LazyAttribute(lambda f: f.opened_at)
     alerted_at = factory.LazyAttribute(lambda f: f.opened_at)
+    # A closed flag has its closing time (database constraints flag_*_has_time).
+    resolved_at = factory.LazyAttribute(lambda f: f.updated_at if f.status == "resolved" else None)
+    dismissed_at = factory.LazyAttribute(
+        lambda f: f.updated_at if f.status == "dismissed" else None
+    )
 
 
 class FlagFindingFactory(factory.django.DjangoModelFactory):

@@ -3,11 +3,12 @@
 from datetime import date, timedelta
 from typing import Any
 
+import factory
 from django.utils import timezone
 
-from recovery.models import Patient, PatientPlan
+from recovery.models import ChecklistEntry, ImagingResult, Patient, PatientPlan
 from recovery.services.plans import plan_instantiate
-from tests.factories.recovery import PatientFactory, SurgeryFactory
+from tests.factories.recovery import ClinicianFactory, PatientFactory, SurgeryFactory
 
 # Techniques by approach family (recovery/pathways/*.yaml `techniques`).
 APPROACHES = {
@@ -46,3 +47,29 @@ def planned_patient(
 
 def plan_of(patient: Patient) -> PatientPlan:
     return PatientPlan.objects.get(patient=patient)
+
+
+class ImagingResultFactory(factory.django.DjangoModelFactory):
+    """A CT read as solid fusion, recorded by a clinician on the patient's team."""
+
+    class Meta:
+        model = ImagingResult
+
+    patient = factory.SubFactory(PatientFactory)
+    date = factory.LazyFunction(lambda: timezone.now().date())
+    modality = ImagingResult.Modality.CT
+    finding = ImagingResult.Finding.SOLID_FUSION
+    recorded_by = factory.LazyAttribute(
+        lambda r: ClinicianFactory(care_teams=[r.patient.care_team])
+    )
+
+
+class ChecklistEntryFactory(factory.django.DjangoModelFactory):
+    """A patient's answer for one checklist item on one day (pass `item` from their plan)."""
+
+    class Meta:
+        model = ChecklistEntry
+
+    patient = factory.LazyAttribute(lambda e: e.item.plan.patient)
+    date = factory.LazyFunction(lambda: timezone.now().date())
+    kept = True

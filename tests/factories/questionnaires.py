@@ -6,7 +6,6 @@ import uuid
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import factory
 from django.utils import timezone
@@ -67,7 +66,7 @@ def enrolled_patient(
     patient = PatientFactory(
         surgery__date=surgery_date, **extra, **surgery_fields, **patient_fields
     )
-    created_at = datetime.combine(enrolled_on, time(12), tzinfo=ZoneInfo(patient.timezone))
+    created_at = datetime.combine(enrolled_on, time(12), tzinfo=patient.tz)
     Patient.objects.filter(pk=patient.pk).update(created_at=created_at)
     patient.refresh_from_db()
     return patient

@@ -5,9 +5,11 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from notifications.models import Preference
 from recovery.models import CareTeam, CareTeamMembership, Patient, Surgery
 
 PASSWORD = "correct-horse-battery-staple"
+DEFAULT_PATIENT_TIMEZONE = "America/New_York"
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -58,11 +60,24 @@ class PatientFactory(factory.django.DjangoModelFactory):
     last_name = factory.Faker("last_name")
     date_of_birth = date(1961, 4, 2)
     sex = "female"
-    timezone = "America/New_York"
     email = factory.LazyAttribute(lambda p: p.user.email)
     smoking_status = "never"
     bone_quality = "normal"
 
+    @factory.post_generation
+    def timezone(obj: Any, create: bool, extracted: Any, **kwargs: Any) -> None:
+        """`PatientFactory(timezone=...)`: the zone lives on the notification preferences.
+
+        Enrollment always stores one, so every factory patient has a preference row too.
+        """
+        zone = extracted or DEFAULT_PATIENT_TIMEZONE
+        if create:
+            # By id, not instance: no reverse cache is left that a later change would make stale.
+            Preference.objects.update_or_create(user_id=obj.user_id, defaults={"timezone": zone})
+        else:
+            Preference(user=obj.user, timezone=zone)  # caches itself on the unsaved user
+
+    # After the zone: building the surgery may read the patient's calendar.
     surgery = factory.RelatedFactory(
         "tests.factories.recovery.SurgeryFactory", factory_related_name="patient"
     )

@@ -7,8 +7,9 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/me/preferences/"
 
 
-def test_it_shows_defaults_before_anything_is_saved(api, patient) -> None:
-    response = api(patient.user).get(URL)
+def test_it_shows_defaults_before_anything_is_saved(api, clinician) -> None:
+    # A clinician: enrollment always stores a patient's preferences (their time zone).
+    response = api(clinician).get(URL)
     assert response.status_code == 200
     assert response.data == {
         "timezone": "UTC",
@@ -18,7 +19,7 @@ def test_it_shows_defaults_before_anything_is_saved(api, patient) -> None:
         "push_enabled": True,
         "email_enabled": False,
     }
-    assert not Preference.objects.exists()
+    assert not Preference.objects.filter(user=clinician).exists()
 
 
 def test_it_updates_only_the_fields_sent(api, patient) -> None:
@@ -54,7 +55,7 @@ def test_it_rejects_bad_values_with_field_messages(api, patient, body, field) ->
 
 def test_each_user_sees_only_their_own_preferences(api, patient, clinician) -> None:
     api(clinician).patch(URL, {"timezone": "Australia/Sydney"})
-    assert api(patient.user).get(URL).data["timezone"] == "UTC"
+    assert api(patient.user).get(URL).data["timezone"] == "America/New_York"
     assert api(clinician).get(URL).data["timezone"] == "Australia/Sydney"
 
 

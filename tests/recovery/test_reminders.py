@@ -127,7 +127,7 @@ def test_a_patient_who_moves_is_reminded_on_the_new_clock(api) -> None:
     with time_machine.travel(NY_MORNING + timedelta(hours=1), tick=False):
         api(patient.user).patch("/api/v1/me/preferences/", {"timezone": "Europe/London"})
     patient.refresh_from_db()
-    assert patient.timezone == "Europe/London"
+    assert patient.timezone_name == "Europe/London"
     row = ReminderSchedule.objects.get(patient=patient, kind="morning")
     assert row.next_due_at == datetime(2026, 6, 11, 8, 0, tzinfo=UTC)  # 09:00 BST next day
 

@@ -198,7 +198,7 @@ def test_it_shows_the_patient_what_the_check_in_service_would_have() -> None:
     surgery = original.surgeries.get()
     clone = PatientFactory(
         surgery=None,
-        timezone=original.timezone,
+        timezone=original.timezone_name,
         smoking_status=original.smoking_status,
         smoking_quit_date=original.smoking_quit_date,
         diabetes=original.diabetes,

@@ -12,11 +12,10 @@ import io
 import random
 import statistics
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
-import time_machine
 
 from recovery.instruments import (
     classify_change,
@@ -26,33 +25,19 @@ from recovery.instruments import (
 )
 from recovery.models import AccessEvent, Patient
 from recovery.selectors import cohort
+from tests.clock import ANALYTICS_NOW, ANALYTICS_TODAY
 from tests.factories import CareTeamFactory, ClinicianFactory, SurgeryFactory
 from tests.factories.questionnaires import enrolled_patient, record_scores
 
-pytestmark = pytest.mark.django_db
+# The clock is frozen at ANALYTICS_NOW; `team` and `lead` come from this folder's conftest.
+pytestmark = [pytest.mark.django_db, pytest.mark.clock(ANALYTICS_NOW, tick=False)]
 
 URL = "/api/v1/care/outcomes/"
-TODAY = date(2025, 6, 2)
+TODAY = ANALYTICS_TODAY
 TIMEPOINTS = ["baseline", "6w", "3m", "6m", "12m", "24m"]
 MEASURES = {"odi": "odi", "nrs_back": "back", "nrs_leg": "leg"}
 TECHNIQUE = {"open": "tlif", "mis": "mis_tlif"}
 TARGET_DAYS = {"6w": 42, "3m": 90, "6m": 180, "12m": 365, "24m": 730}  # schedule.yaml
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(datetime(2025, 6, 2, 17, tzinfo=UTC), tick=False):
-        yield
-
-
-@pytest.fixture
-def team():
-    return CareTeamFactory()
-
-
-@pytest.fixture
-def lead(team):
-    return ClinicianFactory(care_teams=[team])
 
 
 def table(api, user, **params) -> dict[str, Any]:

@@ -2,37 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
-import time_machine
 
 from recovery.models import Flag
 from recovery.selectors import cohort
-from tests.factories import CareTeamFactory, ClinicianFactory
+from tests.clock import ANALYTICS_NOW, ANALYTICS_TODAY
+from tests.factories import CareTeamFactory
+from tests.factories.checkins import FlagFactory
 from tests.factories.questionnaires import enrolled_patient
 
-pytestmark = pytest.mark.django_db
+# The clock is frozen at ANALYTICS_NOW; `team` and `lead` come from this folder's conftest.
+pytestmark = [pytest.mark.django_db, pytest.mark.clock(ANALYTICS_NOW, tick=False)]
 
-TODAY = date(2025, 6, 2)
+TODAY = ANALYTICS_TODAY
 SURGERY = TODAY - timedelta(days=200)
-RANK = {"routine": 0, "urgent": 1, "emergency": 2}
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(datetime(2025, 6, 2, 17, tzinfo=UTC), tick=False):
-        yield
-
-
-@pytest.fixture
-def team():
-    return CareTeamFactory()
-
-
-@pytest.fixture
-def lead(team):
-    return ClinicianFactory(care_teams=[team])
 
 
 def flag(
@@ -44,23 +29,16 @@ def flag(
     day: int = 20,
     severity: str = "urgent",
 ) -> Flag:
+    """A flag opened on postoperative `day` and closed (when it is) two days later."""
     opened = datetime.combine(SURGERY + timedelta(days=day), datetime.min.time(), tzinfo=UTC)
-    closed = opened + timedelta(days=2)
-    return Flag.objects.create(
+    return FlagFactory(
         patient=patient,
         category=category,
         severity=severity,
-        severity_rank=RANK[severity],
         status=status,
-        rule_id=f"{category}.test",
-        rule_version=1,
-        advice="-",
-        rationale="-",
         opened_at=opened,
-        updated_at=closed,
-        resolved_at=closed if status == "resolved" else None,
+        updated_at=opened + timedelta(days=2),
         resolution_outcome=outcome if status == "resolved" else "",
-        dismissed_at=closed if status == "dismissed" else None,
     )
 
 

@@ -2,45 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-import time_machine
 
-from recovery.models import ImagingResult, Milestone
-from tests.factories import CareTeamFactory, ClinicianFactory
-from tests.factories.plans import plan_of, planned_patient
+from recovery.models import Milestone
+from tests.clock import ANALYTICS_NOW, ANALYTICS_TODAY
+from tests.factories.plans import ImagingResultFactory, plan_of, planned_patient
 
-pytestmark = pytest.mark.django_db
+# The clock is frozen at ANALYTICS_NOW; `team` and `lead` come from this folder's conftest.
+pytestmark = [pytest.mark.django_db, pytest.mark.clock(ANALYTICS_NOW, tick=False)]
 
 URL = "/api/v1/care/outcomes/"
-TODAY = date(2025, 6, 2)
+TODAY = ANALYTICS_TODAY
 SURGERY = TODAY - timedelta(days=400)  # past the 12-month target (day 365), not 24 months
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(datetime(2025, 6, 2, 17, tzinfo=UTC), tick=False):
-        yield
-
-
-@pytest.fixture
-def team():
-    return CareTeamFactory()
-
-
-@pytest.fixture
-def lead(team):
-    return ClinicianFactory(care_teams=[team])
-
-
 def imaging(patient, lead, *, day: int, finding: str = "solid_fusion") -> None:
-    ImagingResult.objects.create(
-        patient=patient,
-        date=SURGERY + timedelta(days=day),
-        modality="ct",
-        finding=finding,
-        recorded_by=lead,
+    ImagingResultFactory(
+        patient=patient, date=SURGERY + timedelta(days=day), finding=finding, recorded_by=lead
     )
 
 
