@@ -53,6 +53,8 @@ INSTALLED_APPS = [
 # structure (issue 15): the synthetic-cohort generator lives outside the domain, installed for
 # its management command simulate_cohort.
 INSTALLED_APPS += ["simulation.apps.SimulationConfig"]
+# patient app (issue 20): the installable web app at /app/, a client of /api/v1/.
+INSTALLED_APPS += ["patient_app.apps.PatientAppConfig"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
