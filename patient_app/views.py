@@ -81,14 +81,23 @@ def manifest(request: HttpRequest) -> HttpResponse:
         "background_color": "#ffffff",
         "theme_color": "#0b5cad",
         "icons": [
-            {"src": static("patient_app/icons/icon-192.png"), "sizes": "192x192",
-             "type": "image/png"},
-            {"src": static("patient_app/icons/icon-512.png"), "sizes": "512x512",
-             "type": "image/png"},
-            {"src": static("patient_app/icons/icon-512.png"), "sizes": "512x512",
-             "type": "image/png", "purpose": "maskable"},
-            {"src": static("patient_app/icons/icon.svg"), "sizes": "any",
-             "type": "image/svg+xml"},
+            {
+                "src": static("patient_app/icons/icon-192.png"),
+                "sizes": "192x192",
+                "type": "image/png",
+            },
+            {
+                "src": static("patient_app/icons/icon-512.png"),
+                "sizes": "512x512",
+                "type": "image/png",
+            },
+            {
+                "src": static("patient_app/icons/icon-512.png"),
+                "sizes": "512x512",
+                "type": "image/png",
+                "purpose": "maskable",
+            },
+            {"src": static("patient_app/icons/icon.svg"), "sizes": "any", "type": "image/svg+xml"},
         ],
     }
     return HttpResponse(json.dumps(body), content_type="application/manifest+json")

@@ -1,6 +1,8 @@
 // Every question of the check-in API (recovery/api/checkins.py), in plain words, grouped.
 // `always` questions are asked every day; `more` open only when the patient says something
 // is wrong in the group. Field names are the API's; ranges are the API's (INTEGER_RANGES).
+// A group the patient closes ("No, nothing wrong") answers its yes/no symptoms "no", except
+// the `openOnly` ones, which are not symptoms.
 
 const yesno = (field, en, es) => ({ field, type: "bool", text: { en, es } });
 const scale = (field, en, es, min = 0, max = 10) => ({ field, type: "scale", min, max, text: { en, es } });
@@ -16,7 +18,8 @@ export const GROUPS = [
       scale("leg_pain", "Leg pain now (0 none, 10 worst)", "Dolor de pierna ahora (0 nada, 10 el peor)"),
     ],
     more: [
-      yesno("pain_controlled_by_medication", "Your pain medicine controls the pain", "Su medicina controla el dolor"),
+      // Not a symptom: a closed group says nothing about it, so it is left unanswered.
+      { ...yesno("pain_controlled_by_medication", "Your pain medicine controls the pain", "Su medicina controla el dolor"), openOnly: true },
       count("opioid_doses_24h", "Opioid pain pills taken in the last 24 hours", "Pastillas opioides en las últimas 24 horas", 0, 100),
       scale("thigh_groin_pain", "Thigh or groin pain (0 none, 10 worst)", "Dolor de muslo o ingle (0 nada, 10 el peor)"),
       yesno("sudden_pain_increase", "Sudden, much worse back pain", "Dolor de espalda de repente mucho peor"),
@@ -116,7 +119,7 @@ export const GROUPS = [
       yesno("stiff_neck", "Stiff neck", "Cuello rígido"),
       yesno("confusion", "Confused, or others say you are", "Confusión, o otros lo notan confundido"),
       yesno("drowsiness", "Unusually sleepy or hard to wake", "Mucho sueño o le cuesta despertar"),
-      yesno("nicotine_use", "You smoked or used nicotine", "Fumó o usó nicotina"),
+      { ...yesno("nicotine_use", "You smoked or used nicotine", "Fumó o usó nicotina"), openOnly: true },
       { field: "notes", type: "text", text: { en: "Anything else to tell your team", es: "Algo más para su equipo" } },
     ],
   },

@@ -162,6 +162,7 @@ function gate(group, onChange) {
 
 export async function checkIn() {
   const unit = (await kv.get("temperature_unit")) || "C";
+  await emergencyAnswers(); // cached now, for a check-in sent offline later
   const readers = [];
   const sections = GROUPS.map((group) => {
     const more = h("div", { class: "more", hidden: true });
@@ -179,7 +180,7 @@ export async function checkIn() {
     for (const r of readers) {
       if (!r.always && !r.open.value) {
         // The patient said nothing is wrong in this group: its yes/no questions are "no".
-        if (r.q.type === "bool") body[r.q.field] = false;
+        if (r.q.type === "bool" && !r.q.openOnly) body[r.q.field] = false;
         continue;
       }
       const value = r.read();
