@@ -27,8 +27,21 @@ export function nextId(prefix = "f") {
   return `${prefix}-${uid}`;
 }
 
+// Each render takes a ticket; a slow screen whose ticket is no longer the latest (the patient
+// moved on while it waited for the network) must not overwrite the screen shown since.
+let ticket = 0;
+
+export function renderer() {
+  ticket += 1;
+  const mine = ticket;
+  return (...children) => {
+    if (mine === ticket) show(...children);
+  };
+}
+
 // Replace the main region and move focus to its heading, for screen readers and keyboards.
 export function show(...children) {
+  ticket += 1;
   const main = document.getElementById("main");
   main.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
   const heading = main.querySelector("h1");

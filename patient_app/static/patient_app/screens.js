@@ -1,7 +1,7 @@
 // The screens. Each one renders into <main> with show(); navigation is by location.hash.
 import * as api from "./api.js";
 import { kv } from "./db.js";
-import { h, nextId, show, uuid } from "./dom.js";
+import { h, nextId, renderer, show, uuid } from "./dom.js";
 import { LANGUAGES, currentLanguage, say, setLanguage, t } from "./i18n.js";
 import { FIELD_GROUP, GROUPS } from "./questions.js";
 import { enqueue, flush, pending } from "./queue.js";
@@ -80,6 +80,7 @@ async function settled(promise) {
 }
 
 export async function today() {
+  const show = renderer();
   const [me, checkins, checklist, milestones, due, queued] = await Promise.all([
     settled(api.get("me/")), settled(api.get("me/check-ins/")), settled(api.get("me/checklist/")),
     settled(api.get("me/milestones/?status=pending")), settled(api.get("me/questionnaires/due/")), pending(),
@@ -161,6 +162,7 @@ function gate(group, onChange) {
 }
 
 export async function checkIn() {
+  const show = renderer();
   const unit = (await kv.get("temperature_unit")) || "C";
   await emergencyAnswers(); // cached now, for a check-in sent offline later
   const readers = [];
@@ -233,6 +235,7 @@ export function emergency(advice) {
 }
 
 export async function urgent(advice, rejected = []) {
+  const show = renderer();
   const me = await api.get("me/").catch(() => null);
   const phone = me && me.care_team_phone;
   show(h("div", { class: "urgent" },
@@ -269,6 +272,7 @@ export function queued() {
 // --- Checklist, milestones, questionnaires, inbox ---------------------------------------
 
 export async function checklist() {
+  const show = renderer();
   const day = await api.get("me/checklist/");
   const status = h("div", { "aria-live": "polite" });
   const rows = day.items.map((item) => {
@@ -300,6 +304,7 @@ export async function checklist() {
 }
 
 export async function milestones() {
+  const show = renderer();
   const data = await api.get("me/milestones/");
   const list = data.results || [];
   const status = h("div", { "aria-live": "polite" });
@@ -317,6 +322,7 @@ export async function milestones() {
 }
 
 export async function questionnaires() {
+  const show = renderer();
   const data = await api.get("me/questionnaires/due/");
   const due = data.results || [];
   const blocks = due.map((q) => {
@@ -341,6 +347,7 @@ export async function questionnaires() {
 }
 
 export async function inbox() {
+  const show = renderer();
   const data = await api.get("me/notifications/");
   const list = data.results || [];
   show(h("h1", {}, t("inbox")), list.length ? h("ul", { class: "plain stack" }, list.map((n) => h("li", { class: n.read ? "card" : "card unread" },
@@ -351,6 +358,7 @@ export async function inbox() {
 // --- Settings and sign-out --------------------------------------------------------------
 
 export async function settings(onSignOut) {
+  const show = renderer();
   const prefs = await api.get("me/preferences/");
   const unit = (await kv.get("temperature_unit")) || "C";
   const reminder = h("input", { type: "time", value: prefs.checkin_reminder_time });
