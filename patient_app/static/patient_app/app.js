@@ -40,7 +40,12 @@ function renderTabs(current) {
   const nav = document.getElementById("tabs");
   nav.hidden = false;
   nav.replaceChildren(h("ul", {}, TABS.map(([hash, key]) => h("li", {},
-    h("a", { href: hash, "aria-current": hash === current ? "page" : null }, t(key))))));
+    h("a", {
+      href: hash,
+      "aria-current": hash === current ? "page" : null,
+      // The same tab again (e.g. Check-in while its advice shows) starts that screen anew.
+      onClick: () => { if (location.hash === hash) route(); },
+    }, t(key))))));
 }
 
 async function renderNet() {
