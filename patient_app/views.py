@@ -63,6 +63,7 @@ def shell(request: HttpRequest) -> HttpResponse:
             "app_css": _unhashed("patient_app/app.css"),
             "icon": _unhashed("patient_app/icons/icon-192.png"),
             "emergency_number": settings.EMERGENCY_NUMBER,
+            "vapid_public_key": getattr(settings, "WEBPUSH_VAPID_PUBLIC_KEY", "") or "",
         },
     )
     response["Cache-Control"] = "no-cache"
