@@ -258,3 +258,20 @@ def test_it_switches_the_app_to_spanish(page: Page, live_server, script_problems
     page.get_by_role("navigation").get_by_role("link", name="Control diario").click()
     expect(page.get_by_role("heading", name="Dolor", exact=True)).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "es")
+
+
+def test_it_opens_from_the_service_workers_cache_when_offline(
+    page: Page, context: BrowserContext, live_server, script_problems
+):
+    patient = planned_patient(postop_day=10)
+    _sign_in(page, live_server.url, patient.user.username)
+    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+    page.wait_for_load_state("networkidle")
+
+    context.set_offline(True)
+    page.reload()
+
+    expect(page.get_by_role("heading", level=1, name="Today")).to_be_visible()
+    expect(page.locator("#net")).to_contain_text("Offline")
+    _open_check_in(page)
+    context.set_offline(False)
