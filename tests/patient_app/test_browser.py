@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import BrowserContext, ConsoleMessage, Error, Page, expect
 from rest_framework.test import APIClient
 
-from recovery.models import CheckIn, ChecklistEntry, Milestone
+from recovery.models import CheckIn, ChecklistEntry, Milestone, QuestionnaireResponse
 from recovery.services.enrollment import PatientData, SurgeryData, patient_enroll
 from recovery.triage import clear_ruleset_cache
 from tests.factories import PASSWORD
@@ -275,3 +275,23 @@ def test_it_opens_from_the_service_workers_cache_when_offline(
     expect(page.locator("#net")).to_contain_text("Offline")
     _open_check_in(page)
     context.set_offline(False)
+
+
+def test_it_takes_the_pain_scale_and_explains_why_the_odi_is_missing(
+    page: Page, live_server, settings, script_problems
+):
+    settings.INSTRUMENT_WORDING_DIR = None  # the ODI's licensed wording is not installed
+    patient = planned_patient(postop_day=42)  # the 6-week window is open
+    _sign_in(page, live_server.url, patient.user.username)
+    page.get_by_role("navigation").get_by_role("link", name="Questionnaires").click()
+
+    odi = page.locator("section", has=page.get_by_role("heading", name="Oswestry", exact=False))
+    expect(odi.get_by_role("note")).to_contain_text("licensed wording is not installed")
+    nrs = page.locator("form", has=page.get_by_role("heading", name="Pain numeric rating scale"))
+    nrs.get_by_label("Back pain").fill("3")
+    nrs.get_by_label("Leg pain").fill("1")
+    nrs.get_by_role("button", name="Submit").click()
+
+    expect(nrs.get_by_text("Saved.")).to_be_visible()
+    stored = QuestionnaireResponse.objects.get(patient=patient, instrument="nrs_pain")
+    assert (stored.timepoint, stored.answers) == ("6w", {"back": 3, "leg": 1})
