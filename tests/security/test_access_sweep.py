@@ -170,6 +170,21 @@ RULES.update(
 )
 
 
+# The patient app (issue 20): the public emergency answers, and goals a patient records.
+def _milestone_only_params(world: dict[str, Any]) -> dict[str, str]:
+    return {"milestone_id": _milestone_params(world)["milestone_id"]}
+
+
+RULES.update(
+    {
+        ("/api/v1/triage/emergency-answers/", "get"): Rule(PUBLIC),
+        ("/api/v1/me/milestones/{milestone_id}/achieved/", "post"): Rule(
+            PATIENT, _milestone_only_params
+        ),
+    }
+)
+
+
 def _operations() -> list[tuple[str, str]]:
     schema = SchemaGenerator().get_schema(request=None, public=True)
     return sorted(
