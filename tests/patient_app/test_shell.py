@@ -57,3 +57,10 @@ def test_it_names_the_emergency_number_on_the_shell(client, settings):
     response = client.get("/app/")
 
     assert 'data-emergency-number="112"' in response.content.decode()
+
+
+def test_it_keeps_the_app_a_client_of_the_api_only():
+    from tests.test_boundaries import _hits, _id, _sources
+
+    leaks = {_id(p): _hits(p, "recovery", "notifications") for p in _sources("patient_app")}
+    assert {path: names for path, names in leaks.items() if names} == {}
