@@ -77,7 +77,7 @@ fuzz: venv ## Longer schema fuzzing (pytest -m fuzz)
 	HYPOTHESIS_PROFILE=fuzz FUZZ_MAX_EXAMPLES=$(FUZZ_EXAMPLES) \
 	    bash scripts/with-services.sh -- bash scripts/pytest.sh -m fuzz $(PYTEST_ARGS)
 
-screenshots: venv ## Save dashboard screenshots under docs/screenshots (pytest -m screenshots)
+screenshots: venv ## Save dashboard and patient app screenshots under docs/screenshots (pytest -m screenshots)
 	bash scripts/with-services.sh -- bash scripts/pytest.sh -m screenshots $(PYTEST_ARGS)
 
 clean: ## Delete runtime state and caches (keeps .venv)

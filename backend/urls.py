@@ -18,6 +18,8 @@ urlpatterns = [
     path("api/v1/", include("notifications.api.urls")),
     path("dashboard/session/keepalive/", keepalive, name="session-keepalive"),
     path("dashboard/", include("recovery.dashboard.urls")),
+    # The patient app (issue 20)
+    path("app/", include("patient_app.urls")),
 ]
 
 # ADMIN_URL sets the admin's path; an empty value leaves the admin out of the URLconf.

@@ -35,6 +35,9 @@ class Endpoint(models.Model):
     platform = models.CharField(max_length=8, choices=Platform.choices, blank=True)
     # A push registration token or an email address.
     token = models.CharField(max_length=512)
+    # Web push (platform "web"): the subscription's keys {"p256dh", "auth"}; `token` holds its
+    # endpoint URL. Empty for every other endpoint.
+    subscription_keys = models.JSONField(default=dict, blank=True)
     disabled = models.BooleanField(default=False)
     disabled_reason = models.CharField(max_length=200, blank=True)
     last_error = models.CharField(max_length=200, blank=True)

@@ -203,12 +203,16 @@ def preference_update(
 
 
 @transaction.atomic
-def device_register(*, user_id: int, platform: str, token: str) -> tuple[Endpoint, bool]:
+def device_register(
+    *, user_id: int, platform: str, token: str, subscription_keys: dict[str, str] | None = None
+) -> tuple[Endpoint, bool]:
     """Register a push token for the caller. Returns (endpoint, created).
 
     The same token again is a no-op; a token last registered by someone else (a shared or
-    resold phone) moves to the caller and is re-enabled.
+    resold phone) moves to the caller and is re-enabled. For web push the token is the
+    subscription's endpoint URL and `subscription_keys` its encryption keys.
     """
+    keys = subscription_keys or {}
     existing = (
         Endpoint.objects.select_for_update().filter(kind=Endpoint.Kind.PUSH, token=token).first()
     )
@@ -216,7 +220,11 @@ def device_register(*, user_id: int, platform: str, token: str) -> tuple[Endpoin
         try:
             with transaction.atomic():
                 endpoint = Endpoint.objects.create(
-                    user_id=user_id, kind=Endpoint.Kind.PUSH, platform=platform, token=token
+                    user_id=user_id,
+                    kind=Endpoint.Kind.PUSH,
+                    platform=platform,
+                    token=token,
+                    subscription_keys=keys,
                 )
             return endpoint, True
         except IntegrityError:
@@ -228,7 +236,17 @@ def device_register(*, user_id: int, platform: str, token: str) -> tuple[Endpoin
     existing.platform = platform
     existing.disabled = False
     existing.disabled_reason = ""
-    existing.save(update_fields=["user", "platform", "disabled", "disabled_reason", "updated_at"])
+    existing.subscription_keys = keys
+    existing.save(
+        update_fields=[
+            "user",
+            "platform",
+            "disabled",
+            "disabled_reason",
+            "subscription_keys",
+            "updated_at",
+        ]
+    )
     return existing, False
 
 

@@ -46,6 +46,17 @@ fi
 echo "run.sh: settings=$DJANGO_SETTINGS_MODULE DEBUG=$DEBUG VAR_DIR=$VAR_DIR"
 echo "run.sh: database=${DATABASE_URL:-sqlite (embedded)} broker=${CELERY_BROKER_URL:-filesystem (embedded)}"
 
+# patient app (issue 20): development VAPID keys for web push, generated once under VAR_DIR.
+vapid_dir="$VAR_DIR/vapid"
+if [[ -z "${WEBPUSH_VAPID_PRIVATE_KEY:-}${WEBPUSH_VAPID_PRIVATE_KEY_FILE:-}" ]]; then
+    if [[ ! -s "$vapid_dir/private_key.pem" || ! -s "$vapid_dir/public_key.txt" ]]; then
+        mkdir -p "$vapid_dir"
+        "$PYTHON" scripts/vapid_keys.py "$vapid_dir"
+    fi
+    export WEBPUSH_VAPID_PRIVATE_KEY_FILE="$vapid_dir/private_key.pem"
+    export WEBPUSH_VAPID_PUBLIC_KEY_FILE="$vapid_dir/public_key.txt"
+fi
+
 "$PYTHON" manage.py migrate --noinput
 "$PYTHON" manage.py collectstatic --noinput -v 0
 if [[ "${SEED_DEMO:-1}" != 0 ]]; then

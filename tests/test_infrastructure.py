@@ -316,7 +316,9 @@ def system_run(tmp_path_factory: pytest.TempPathFactory) -> SystemRun:
         base = f"http://127.0.0.1:{port}"
         # Migrate, seed and simulate first: generous for a busy 2-core box (not a timing test).
         wait_until_healthy(proc, f"{base}/healthz", seconds=120)
-        status = {path: http_status(base + path) for path in ("/healthz", "/api/docs/")}
+        # patient app (issue 20): the shell, its first module and its worker are served too.
+        paths = ("/healthz", "/api/docs/", "/app/", "/static/patient_app/app.js", "/app/sw.js")
+        status = {path: http_status(base + path) for path in paths}
         tree = descendants(proc.pid)
         proc.send_signal(signal.SIGINT)
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -339,7 +341,13 @@ def system_run(tmp_path_factory: pytest.TempPathFactory) -> SystemRun:
 
 
 def test_it_serves_health_and_api_docs_on_embedded_defaults(system_run: SystemRun) -> None:
-    assert system_run.status == {"/healthz": 200, "/api/docs/": 200}, system_run.log_tail()
+    assert system_run.status == {
+        "/healthz": 200,
+        "/api/docs/": 200,
+        "/app/": 200,
+        "/static/patient_app/app.js": 200,
+        "/app/sw.js": 200,
+    }, system_run.log_tail()
 
 
 def test_it_runs_web_worker_and_beat(system_run: SystemRun) -> None:

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
 # structure (issue 15): the synthetic-cohort generator lives outside the domain, installed for
 # its management command simulate_cohort.
 INSTALLED_APPS += ["simulation.apps.SimulationConfig"]
+# patient app (issue 20): the installable web app at /app/, a client of /api/v1/.
+INSTALLED_APPS += ["patient_app.apps.PatientAppConfig"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -338,6 +340,13 @@ CELERY_TASK_PUBLISH_RETRY = False
 # ------------------------------------------------------------------------------
 PUSH_ENABLED = env_bool("PUSH_ENABLED", False)
 FCM_CREDENTIALS_FILE = env_str("FCM_CREDENTIALS_FILE")
+# patient app (issue 20): Web Push (VAPID) for the `web` push platform. The private key is a
+# PEM or its base64url DER (py-vapid accepts both); the public key is the base64url uncompressed
+# point the browser subscribes with. `*_FILE` variants read secrets from files; `make run`
+# generates development keys once under var/vapid/. No private key: web push is logged only.
+WEBPUSH_VAPID_PRIVATE_KEY = env_secret("WEBPUSH_VAPID_PRIVATE_KEY")
+WEBPUSH_VAPID_PUBLIC_KEY = env_secret("WEBPUSH_VAPID_PUBLIC_KEY", "")
+WEBPUSH_VAPID_SUBJECT = env_str("WEBPUSH_VAPID_SUBJECT", "mailto:webpush@example.org")
 EMAIL_ENABLED = env_bool("EMAIL_ENABLED", False)
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",

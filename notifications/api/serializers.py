@@ -26,9 +26,50 @@ def _zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
+class WebPushKeysInputSerializer(serializers.Serializer):
+    p256dh = serializers.RegexField(r"^[A-Za-z0-9_-]{40,200}={0,2}$", max_length=200)
+    auth = serializers.RegexField(r"^[A-Za-z0-9_-]{8,64}={0,2}$", max_length=64)
+
+
+class WebPushSubscriptionInputSerializer(serializers.Serializer):
+    """The browser's PushSubscription.toJSON() (issue 20)."""
+
+    endpoint = serializers.URLField(max_length=512)
+    keys = WebPushKeysInputSerializer()
+
+    def validate_endpoint(self, value: str) -> str:
+        if not value.startswith("https://"):
+            raise serializers.ValidationError("A push service endpoint is an https URL.")
+        return value
+
+
 class DeviceRegisterInputSerializer(serializers.Serializer):
     platform = serializers.ChoiceField(choices=Endpoint.Platform.choices)
-    token = serializers.CharField(max_length=512, trim_whitespace=True)
+    token = serializers.CharField(
+        max_length=512,
+        trim_whitespace=True,
+        required=False,
+        help_text="The FCM registration token. Not sent with `subscription`.",
+    )
+    subscription = WebPushSubscriptionInputSerializer(
+        required=False,
+        help_text="Platform web only: the browser's PushSubscription, for Web Push (VAPID).",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # platform web: `subscription` for Web Push (VAPID, issue 20), or an FCM web `token`.
+        subscription = attrs.pop("subscription", None)
+        if subscription is not None:
+            if attrs["platform"] != Endpoint.Platform.WEB:
+                raise serializers.ValidationError(
+                    {"subscription": ["Only for platform web; send `token` instead."]}
+                )
+            attrs["token"] = subscription["endpoint"]
+            attrs["subscription_keys"] = dict(subscription["keys"])
+        elif not attrs.get("token"):
+            field = "subscription" if attrs["platform"] == Endpoint.Platform.WEB else "token"
+            raise serializers.ValidationError({field: ["This field is required."]})
+        return attrs
 
 
 class DeviceOutputSerializer(serializers.ModelSerializer):

@@ -32,6 +32,8 @@ class PushMessage:
     title: str
     body: str
     data: Mapping[str, str]
+    # Web push (issue 20): the subscription's keys; `token` is then its endpoint URL.
+    keys: Mapping[str, str] | None = None
 
 
 class PushTransport(Protocol):
@@ -157,7 +159,26 @@ def push_payload(notification: Notification) -> tuple[str, str, dict[str, str]]:
 
 
 def _handoff_many(messages: Sequence[PushMessage]) -> list[DeliveryError | None]:
-    """Give messages to the transport: in one call when it has `send_many`, else one by one."""
+    """Give messages to the transport: in one call when it has `send_many`, else one by one.
+
+    Web push subscriptions (messages with `keys`) go to the web push transport instead.
+    """
+    if any(m.keys is not None for m in messages):
+        from notifications.channels.webpush import webpush_transport
+
+        results: list[DeliveryError | None] = [None] * len(messages)
+        web = [i for i, m in enumerate(messages) if m.keys is not None]
+        other = [i for i, m in enumerate(messages) if m.keys is None]
+        for index, result in zip(
+            web, webpush_transport().send_many([messages[i] for i in web]), strict=True
+        ):
+            results[index] = result
+        if other:
+            for index, result in zip(
+                other, _handoff_many([messages[i] for i in other]), strict=True
+            ):
+                results[index] = result
+        return results
     current = transport()
     if hasattr(current, "send_many"):
         return list(current.send_many(messages))
@@ -173,7 +194,10 @@ def _handoff(token: str, title: str, body: str, data: Mapping[str, str]) -> None
 def _message_for(notification: Notification) -> PushMessage:
     assert notification.endpoint is not None
     title, body, data = push_payload(notification)
-    return PushMessage(notification.endpoint.token, title, body, data)
+    endpoint = notification.endpoint
+    # A browser subscription (Web Push) has keys; an FCM web token has none.
+    keys = endpoint.subscription_keys or None
+    return PushMessage(endpoint.token, title, body, data, keys=keys)
 
 
 class PushChannel(Channel):

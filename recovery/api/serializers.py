@@ -37,6 +37,8 @@ class SurgeryOutputSerializer(serializers.ModelSerializer):
 class PatientOutputSerializer(serializers.ModelSerializer):
     care_team = serializers.UUIDField(source="care_team_id")
     care_team_name = serializers.CharField(source="care_team.name")
+    # patient app (issue 20): the urgent-advice screen dials it.
+    care_team_phone = serializers.CharField(source="care_team.phone")
     surgery = serializers.SerializerMethodField()
     postop_day = serializers.SerializerMethodField()
     activated = serializers.BooleanField(source="user.is_active")
@@ -57,6 +59,7 @@ class PatientOutputSerializer(serializers.ModelSerializer):
             "phone",
             "care_team",
             "care_team_name",
+            "care_team_phone",
             "smoking_status",
             "smoking_quit_date",
             "diabetes",

@@ -270,3 +270,19 @@ urlpatterns += [
         name="caregiving-advice",
     ),
 ]
+
+# The patient app (issue 20)
+from recovery.api import patient_app  # noqa: E402
+
+urlpatterns += [
+    path(
+        "triage/emergency-answers/",
+        patient_app.EmergencyAnswersApi.as_view(),
+        name="triage-emergency-answers",
+    ),
+    path(
+        "me/milestones/<uuid:milestone_id>/achieved/",
+        patient_app.MeMilestoneAchievedApi.as_view(),
+        name="me-milestone-achieved",
+    ),
+]

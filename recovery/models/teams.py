@@ -9,6 +9,8 @@ class CareTeam(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=120, unique=True)
+    # patient app (issue 20): the number "call your surgical team today" dials (tel: link).
+    phone = models.CharField(max_length=32, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

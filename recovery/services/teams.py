@@ -10,12 +10,16 @@ from recovery.models import CareTeam, CareTeamMembership
 User = get_user_model()
 
 
-def care_team_create(*, name: str) -> tuple[CareTeam, bool]:
-    """Idempotent: returns (team, created)."""
+def care_team_create(*, name: str, phone: str = "") -> tuple[CareTeam, bool]:
+    """Idempotent: returns (team, created). A `phone` given replaces the stored one."""
     name = name.strip()
     if not name:
         raise ApplicationError("A care team needs a name.", fields={"name": ["Required."]})
-    return CareTeam.objects.get_or_create(name=name)
+    team, created = CareTeam.objects.get_or_create(name=name, defaults={"phone": phone.strip()})
+    if phone.strip() and team.phone != phone.strip():
+        team.phone = phone.strip()
+        team.save(update_fields=["phone"])
+    return team, created
 
 
 @transaction.atomic

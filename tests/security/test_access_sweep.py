@@ -203,6 +203,11 @@ def _care_caregiver_link_params(world: dict[str, Any]) -> dict[str, str]:
     return {**_patient_params(world), **_own_caregiver_link_params(world)}
 
 
+# The patient app (issue 20): the public emergency answers, and goals a patient records.
+def _milestone_only_params(world: dict[str, Any]) -> dict[str, str]:
+    return {"milestone_id": _milestone_params(world)["milestone_id"]}
+
+
 RULES.update(
     {
         ("/api/v1/me/wound-photos/", "get"): Rule(PATIENT),
@@ -237,6 +242,10 @@ RULES.update(
         ("/api/v1/caregiving/{patient_id}/milestones/", "get"): Rule(CAREGIVER, _plan_params),
         ("/api/v1/caregiving/{patient_id}/check-ins/", "post"): Rule(CAREGIVER, _plan_params),
         ("/api/v1/caregiving/{patient_id}/advice/", "get"): Rule(CAREGIVER, _plan_params),
+        ("/api/v1/triage/emergency-answers/", "get"): Rule(PUBLIC),
+        ("/api/v1/me/milestones/{milestone_id}/achieved/", "post"): Rule(
+            PATIENT, _milestone_only_params
+        ),
     }
 )
 

@@ -117,7 +117,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         User = get_user_model()
         for name in (TEAM, OTHER_TEAM):
-            care_team_create(name=name)
+            # A fictional number (555-01xx is reserved for fiction): the patient app dials it.
+            care_team_create(name=name, phone="+1-202-555-0100")
         for username, team, role in CLINICIANS:
             clinician, _ = clinician_create(
                 username=username, team_name=team, role=role, password=DEMO_PASSWORD

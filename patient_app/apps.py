@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PatientAppConfig(AppConfig):
+    name = "patient_app"
+    verbose_name = "Patient app"

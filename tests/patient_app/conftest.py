@@ -1,0 +1,22 @@
+"""Patient app fixtures: Debian's chromium (the dashboard's launch arguments) in a phone."""
+
+import pytest
+
+from tests.dashboard.conftest import browser_type_launch_args  # noqa: F401  (re-exported fixture)
+
+PHONE_USER_AGENT = (
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0 Mobile Safari/537.36"
+)
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args: dict[str, object]) -> dict[str, object]:
+    return {
+        **browser_context_args,
+        "viewport": {"width": 390, "height": 844},
+        "has_touch": True,
+        "is_mobile": True,
+        "user_agent": PHONE_USER_AGENT,
+        "locale": "en-US",
+    }
