@@ -203,7 +203,9 @@ class ActivateApi(APIView):
                     "patient": serializers.UUIDField(
                         help_text="The patient's own id, or the patient a caregiver now helps."
                     ),
-                    "caregiver_link": serializers.UUIDField(required=False),
+                    "caregiver_link": serializers.UUIDField(
+                        allow_null=True, help_text="The caregiver's link; null for a patient."
+                    ),
                     "access": serializers.CharField(),
                     "refresh": serializers.CharField(),
                 },
@@ -244,7 +246,7 @@ class ActivateApi(APIView):
                 password=data["password"],
             )
             user = patient.user
-            body = {"role": "patient", "patient": str(patient.id)}
+            body = {"role": "patient", "patient": str(patient.id), "caregiver_link": None}
         refresh = SessionRefreshToken.for_user(user)
         return Response(
             {**body, "access": str(refresh.access_token), "refresh": str(refresh)},

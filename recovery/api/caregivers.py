@@ -119,6 +119,7 @@ class CaregiverScopesInputSerializer(serializers.Serializer):
 
 class CaregiverLinkOutputSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="display_name")
+    scopes = serializers.ListField(child=serializers.ChoiceField(choices=CaregiverScope.values))
     status = serializers.SerializerMethodField()
 
     class Meta:
@@ -154,7 +155,7 @@ class CaregivingPatientOutputSerializer(serializers.Serializer):
     first_name = serializers.CharField(source="patient.first_name")
     last_name = serializers.CharField(source="patient.last_name")
     caregiver_link = serializers.UUIDField(source="id")
-    scopes = serializers.ListField(child=serializers.CharField())
+    scopes = serializers.ListField(child=serializers.ChoiceField(choices=CaregiverScope.values))
 
 
 class CaregivingAcceptInputSerializer(serializers.Serializer):

@@ -13,9 +13,9 @@ from recovery.selectors.caregivers import reported_by
 class ReportedByOutputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["patient", "caregiver", "care_team"])
     name = serializers.CharField(
-        required=False, help_text="The caregiver as the patient named them."
+        allow_null=True, help_text="The caregiver as the patient named them; null otherwise."
     )
-    relationship = serializers.CharField(required=False)
+    relationship = serializers.CharField(allow_null=True, help_text="Null unless a caregiver.")
 
 
 @extend_schema_field(ReportedByOutputSerializer)
@@ -39,5 +39,5 @@ class MilestoneReportedByField(ReportedByField):
         if instance.reported_by_caregiver_id is not None:
             return reported_by(instance.reported_by_caregiver)
         if instance.recorded_by_id is not None:
-            return {"kind": "care_team"}
+            return {"kind": "care_team", "name": None, "relationship": None}
         return None

@@ -62,11 +62,11 @@ def caregiver_link_for_patient(*, patient: Any, link_id: UUID | str) -> Caregive
         raise Http404("No such caregiver.") from exc
 
 
-def reported_by(link: CaregiverLink | None) -> dict[str, str]:
+def reported_by(link: CaregiverLink | None) -> dict[str, str | None]:
     """The attribution the care team sees: the patient, or the caregiver as the patient named
     them [R181]. Pass a link already loaded (select_related) to avoid a query per row."""
     if link is None:
-        return {"kind": "patient"}
+        return {"kind": "patient", "name": None, "relationship": None}
     return {"kind": "caregiver", "name": link.display_name, "relationship": link.relationship}
 
 

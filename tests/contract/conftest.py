@@ -41,7 +41,12 @@ def generated_client(
     source = folder / "schema.json"
     source.write_text(json.dumps(schema), encoding="utf-8")
     config = folder / "config.yaml"
-    config.write_text("post_hooks: []\n", encoding="utf-8")  # no formatter run: not needed
+    # No formatter run (not needed). Wound photo bytes are JPEG: generated clients read them as
+    # binary (docs/api.md gives app teams the same configuration).
+    config.write_text(
+        "post_hooks: []\ncontent_type_overrides:\n  image/jpeg: application/octet-stream\n",
+        encoding="utf-8",
+    )
     generated = subprocess.run(
         [
             sys.executable,

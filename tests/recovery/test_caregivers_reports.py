@@ -59,7 +59,9 @@ def test_it_keeps_the_patients_own_check_ins_attributed_to_the_patient(
     api(patient.user).post("/api/v1/me/check-ins/", checkin_payload(chest_pain=True), format="json")
     flag = Flag.objects.get()
     assert api(clinician).get(f"/api/v1/care/flags/{flag.id}/").json()["reported_by"] == {
-        "kind": "patient"
+        "kind": "patient",
+        "name": None,
+        "relationship": None,
     }
 
 
@@ -111,7 +113,7 @@ def test_it_does_not_attribute_the_patients_check_in_to_a_caregiver_replaying_it
         f"/api/v1/caregiving/{patient.id}/check-ins/", body, format="json"
     )
     assert response.status_code == 200
-    assert response.json()["reported_by"] == {"kind": "patient"}
+    assert response.json()["reported_by"] == {"kind": "patient", "name": None, "relationship": None}
 
 
 # --------------------------------------------------------------------------- checklist
@@ -136,7 +138,7 @@ def test_it_gives_the_answer_back_to_the_patient_when_they_change_it(
 ) -> None:
     _answer(api, caregiver, f"/api/v1/caregiving/{planned.id}/checklist/", planned)
     response = _answer(api, planned.user, "/api/v1/me/checklist/", planned, kept=False)
-    assert response.json()["reported_by"] == {"kind": "patient"}
+    assert response.json()["reported_by"] == {"kind": "patient", "name": None, "relationship": None}
     assert ChecklistEntry.objects.get().reported_by_caregiver_id is None
 
 
