@@ -438,3 +438,15 @@ ADMIN_URL = __import__("os").environ.get("ADMIN_URL", "admin/").strip().strip("/
 ADMIN_URL = f"{ADMIN_URL}/" if ADMIN_URL else ""
 # Break-glass (emergency) access to a patient outside the clinician's teams.
 BREAK_GLASS_MINUTES = env_int("BREAK_GLASS_MINUTES", 60)
+
+# PATIENT LANGUAGE (issue 19)
+# ------------------------------------------------------------------------------
+# The languages patients can read: adding a third is data work (a .po file, the `<code>` entries
+# beside the English in the clinical data files) plus one line here. English is the source
+# language of every text; core.i18n reads this list and nothing else.
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Anonymous requests (activation, sign-in errors) follow Accept-Language; a signed-in patient's
+# requests follow their own language (backend.auth activates it once the token is read).
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware") + 1,
+                  "django.middleware.locale.LocaleMiddleware")  # fmt: skip

@@ -7,7 +7,8 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from notifications.models import Endpoint, Notification, Preference
+from core.i18n import LanguageField, language_or_default
+from notifications.models import Endpoint, Notification, Preference, TemperatureUnit
 
 
 @extend_schema_field(
@@ -51,7 +52,14 @@ class PreferenceOutputSerializer(serializers.ModelSerializer):
             "quiet_hours_end",
             "push_enabled",
             "email_enabled",
+            "language",
+            "temperature_unit",
         ]
+
+    def to_representation(self, instance: Preference) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["language"] = language_or_default(instance.language)
+        return data
 
 
 class PreferenceUpdateInputSerializer(serializers.Serializer):
@@ -61,6 +69,8 @@ class PreferenceUpdateInputSerializer(serializers.Serializer):
     quiet_hours_end = HourMinuteField(required=False)
     push_enabled = serializers.BooleanField(required=False)
     email_enabled = serializers.BooleanField(required=False)
+    language = LanguageField(required=False)
+    temperature_unit = serializers.ChoiceField(choices=TemperatureUnit.choices, required=False)
 
     def validate_timezone(self, value: str) -> str:
         if value not in _zones():

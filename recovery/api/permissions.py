@@ -4,6 +4,7 @@ from django.contrib.auth.models import User
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
+from core.i18n import activate_for
 from recovery.selectors import is_clinician, patient_for_user
 
 
@@ -13,7 +14,13 @@ class IsPatient(BasePermission):
     message = "This endpoint is for patients."
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        return patient_for_user(request.user) is not None
+        patient = patient_for_user(request.user)
+        if patient is None:
+            return False
+        # issue 19: from here on the response (errors, validation messages, clinical text) is
+        # in the patient's own language, not the one the phone's Accept-Language asked for.
+        activate_for(patient.language)
+        return True
 
 
 class IsClinician(BasePermission):

@@ -106,7 +106,7 @@ def patient_enroll(
     surgery.save()
 
     # Delivery (quiet hours, reminder clock) runs on the patient's own time zone.
-    preference_set_timezone(user_id=user.id, timezone=patient.timezone)
+    preference_set_timezone(user_id=user.id, timezone=patient.timezone, language=patient.language)
     code = activation_code_issue(patient=patient, created_by=clinician)
     plan_instantiate(surgery=surgery)
     reminder_schedules_sync(patient=patient, now=timezone.now())

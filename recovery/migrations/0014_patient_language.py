@@ -1,0 +1,27 @@
+"""issue 19: each patient's language also lives in their delivery preferences, which is where
+notifications read it at send time (notifications never imports recovery). Copies the languages
+recorded so far; enrollment and PATCH me/preferences/ keep the two in step from now on."""
+
+from django.db import migrations
+
+
+def copy_languages(apps, schema_editor):
+    Patient = apps.get_model("recovery", "Patient")
+    Preference = apps.get_model("notifications", "Preference")
+    for user_id, language, tz in Patient.objects.exclude(language="").values_list(
+        "user_id", "language", "timezone"
+    ):
+        updated = Preference.objects.filter(user_id=user_id, language="").update(
+            language=language
+        )
+        if not updated and not Preference.objects.filter(user_id=user_id).exists():
+            Preference.objects.create(user_id=user_id, language=language, timezone=tz)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("recovery", "0010_text_limits"),
+        ("notifications", "0002_preference_language"),
+    ]
+
+    operations = [migrations.RunPython(copy_languages, migrations.RunPython.noop)]
