@@ -64,8 +64,8 @@ class LanguageField(serializers.CharField):
         )
         super().__init__(**kwargs)
 
-    def to_internal_value(self, data: Any) -> str:
-        value = str(super().to_internal_value(data)).strip().lower()
-        if value not in supported_languages():
+    def run_validation(self, data: Any = serializers.empty) -> Any:
+        value = super().run_validation(data)
+        if value is not None and str(value).strip().lower() not in supported_languages():
             raise serializers.ValidationError(unsupported_language_message(data))
-        return value
+        return None if value is None else str(value).strip().lower()
