@@ -227,6 +227,8 @@ class CheckInFlagOutputSerializer(serializers.Serializer):
     category = serializers.CharField()
     severity = serializers.CharField()
     advice = serializers.CharField()
+    # issue 19: the language the advice was given in (check-ins stored before it: English).
+    language = serializers.CharField(default="en")
 
 
 class CheckInOutputSerializer(serializers.ModelSerializer):

@@ -21,6 +21,7 @@ from uuid import UUID
 from django.db import IntegrityError, transaction
 
 from core.exceptions import ApplicationError
+from core.i18n import language_or_default
 from recovery.models import CheckIn, Flag, Patient
 from recovery.models.checkins import SYMPTOM_FIELDS
 from recovery.selectors import current_surgery, postop_day
@@ -239,13 +240,16 @@ def _checkin_store(
         patient=patient, findings=findings, now=now, checkin=checkin, origin=Flag.Origin.CHECKIN
     )
     flags_close_answered_silence(patient=patient, now=now)
-    # What the patient must see now: this report's most severe finding per category.
+    # What the patient must see now: this report's most severe finding per category, in the
+    # patient's language (issue 19); `language` records which one they were given.
+    language = language_or_default(patient.language)
     checkin.flags = [
         {
             "id": str(item.flag.id),
             "category": item.finding.category,
             "severity": item.finding.severity,
-            "advice": item.finding.advice,
+            "advice": ruleset.advice_in(item.finding.rule_id, language),
+            "language": language,
         }
         for item in raised
     ]
