@@ -74,9 +74,9 @@ def test_it_refuses_an_unsupported_language_by_patch_listing_the_supported(api, 
 def test_it_takes_its_list_of_languages_from_one_setting(api, patient) -> None:
     response = api(patient.user).patch(PREFERENCES, {"language": "pt"}, format="json")
     assert response.status_code == 200
-    assert api(patient.user).patch(PREFERENCES, {"language": "fr"}, format="json").data[
-        "extra"
-    ]["fields"]["language"] == ["'fr' is not a supported language. Supported: en, es, pt."]
+    assert api(patient.user).patch(PREFERENCES, {"language": "fr"}, format="json").data["extra"][
+        "fields"
+    ]["language"] == ["'fr' is not a supported language. Supported: en, es, pt."]
 
 
 def test_it_keeps_a_clinicians_language_out_of_patient_records(api, clinician) -> None:
