@@ -71,6 +71,11 @@ class Notification(models.Model):
     deferred row, or the backoff time after a transient failure.
     """
 
+    # Not a column (issue 19): the recipient's language, set by delivery from their preferences
+    # just before a channel renders the text, so a push sent later follows the recipient's
+    # language at send time, never the language of the request that queued it.
+    render_language: str = ""
+
     class Channel(models.TextChoices):
         INAPP = "inapp"
         PUSH = "push"

@@ -158,9 +158,7 @@ def _timezone_check(tz: str) -> str:
     return tz
 
 
-def preference_set_timezone(
-    *, user_id: int, timezone: str, language: str | None = None
-) -> None:
+def preference_set_timezone(*, user_id: int, timezone: str, language: str | None = None) -> None:
     """Enrollment: the patient's own clock (and language, issue 19) for delivery."""
     _timezone_check(timezone)
     defaults = {"timezone": timezone} | ({"language": language} if language else {})

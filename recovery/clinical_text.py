@@ -24,15 +24,16 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SOURCE_LANGUAGE = "en"
-DRAFT = "draft"
-REVIEWED = "reviewed"
+Status = Literal["draft", "reviewed"]
+DRAFT: Status = "draft"
+REVIEWED: Status = "reviewed"
 
 
 class Translation(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     text: str = Field(min_length=1)
-    status: Literal["draft", "reviewed"] = DRAFT
+    status: Status = DRAFT
     reviewer: str | None = None  # who checked it against the English (name, role)
 
     @model_validator(mode="after")
@@ -61,7 +62,7 @@ def missing_languages(
     `fields` maps each patient-facing field name to its English text (None or "" when the
     entry has none, which needs no translation either).
     """
-    problems = []
+    problems: list[str] = []
     for name, english in fields.items():
         if not english:
             continue

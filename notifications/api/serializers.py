@@ -4,6 +4,7 @@ import zoneinfo
 from functools import cache
 from typing import Any
 
+from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -100,15 +101,19 @@ class InboxNotificationOutputSerializer(serializers.ModelSerializer):
             "created_at",
         ]
 
-    def get_title(self, n: Notification) -> str:
-        from notifications.catalogue import template_get
+    def _rendered(self, n: Notification) -> tuple[str, str]:
+        from notifications.catalogue import template_render
 
-        return template_get(n.template).title
+        # The recipient's language (the inbox query annotates it); else the request's, which
+        # for the inbox is the recipient's own request.
+        language = getattr(n, "recipient_language", None)
+        return template_render(n.template, language or get_language())
+
+    def get_title(self, n: Notification) -> str:
+        return self._rendered(n)[0]
 
     def get_body(self, n: Notification) -> str:
-        from notifications.catalogue import template_get
-
-        return template_get(n.template).body
+        return self._rendered(n)[1]
 
     def get_read(self, n: Notification) -> bool:
         return n.read_at is not None

@@ -27,7 +27,7 @@ from notifications.api.serializers import (
     PreferenceUpdateInputSerializer,
     UnreadCountOutputSerializer,
 )
-from notifications.selectors import device_list, inbox_queryset, inbox_unread_count
+from notifications.selectors import device_list, inbox_unread_count, inbox_with_language
 from notifications.services import (
     device_register,
     device_unregister,
@@ -113,7 +113,7 @@ class InboxListApi(ListAPIView):
     serializer_class = InboxNotificationOutputSerializer
 
     def get_queryset(self) -> Any:
-        return inbox_queryset(user_id=_caller_id(self.request))
+        return inbox_with_language(user_id=_caller_id(self.request))
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().list(request, *args, **kwargs)

@@ -1,6 +1,7 @@
 from typing import Any, cast
 
 from django.contrib.auth.models import User
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
@@ -11,7 +12,7 @@ from recovery.selectors import is_clinician, patient_for_user
 class IsPatient(BasePermission):
     """The caller is a patient; `/me/` clinical endpoints resolve request.user.patient."""
 
-    message = "This endpoint is for patients."
+    message = _("This endpoint is for patients.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
         patient = patient_for_user(request.user)
@@ -26,7 +27,7 @@ class IsPatient(BasePermission):
 class IsClinician(BasePermission):
     """The caller belongs to at least one care team; objects are scoped in selectors."""
 
-    message = "This endpoint is for care-team members."
+    message = _("This endpoint is for care-team members.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return is_clinician(request.user)
