@@ -36,7 +36,10 @@ from recovery.services.flags import flag_acknowledge, flag_dismiss, flag_resolve
 def flag_list_for_clinician(*, clinician: Any) -> QuerySet[Flag]:
     team_ids = care_teams_for_clinician(clinician=clinician).values("id")
     # The list shows each linked check-in's id only (newest first): fetch no symptom columns.
-    linked = Prefetch("checkins", queryset=CheckIn.objects.only("id", "recorded_at"))
+    # `flags` says which language each flag's advice was shown in (advice_language, issue 19).
+    linked = Prefetch(
+        "checkins", queryset=CheckIn.objects.only("id", "recorded_at", "flags", "patient_id")
+    )
     return Flag.objects.filter(patient__care_team_id__in=team_ids).prefetch_related(linked)
 
 
@@ -55,6 +58,7 @@ class FlagOutputSerializer(serializers.ModelSerializer):
     resolved_by = serializers.IntegerField(source="resolved_by_id", allow_null=True)
     dismissed_by = serializers.IntegerField(source="dismissed_by_id", allow_null=True)
     # Blank until resolved; a plain string keeps one enum (the resolve input's) in the schema.
+    advice_language = serializers.SerializerMethodField()
     resolution_outcome = serializers.CharField(
         help_text="One of the resolve outcomes, or blank while the flag is not resolved."
     )
@@ -72,6 +76,7 @@ class FlagOutputSerializer(serializers.ModelSerializer):
             "rule_version",
             "ruleset_version",
             "advice",
+            "advice_language",
             "rationale",
             "sources",
             "facts",
@@ -91,6 +96,16 @@ class FlagOutputSerializer(serializers.ModelSerializer):
             "dismissed_at",
             "dismiss_reason",
         ]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_advice_language(self, flag: Flag) -> str | None:
+        """issue 19: the language the patient was shown this flag's advice in, at check-in
+        (`advice` above stays in the care team's English); null when none was shown."""
+        for row in sorted(flag.checkins.all(), key=lambda row: row.recorded_at, reverse=True):
+            for shown in row.flags or []:
+                if shown.get("id") == str(flag.id):
+                    return str(shown.get("language", "en"))
+        return None
 
     def get_checkins(self, flag: Flag) -> list[str]:
         # Ordered in Python: the prefetch cache serves .all() without another query.

@@ -73,3 +73,12 @@ def test_it_shows_the_care_team_which_language_the_advice_was_given_in(
     response = api(spanish_patient.user).get(CHECKINS)
     [checkin] = response.json()["results"]
     assert checkin["flags"][0]["language"] == "es"
+
+
+def test_it_shows_the_care_team_the_language_of_the_advice_in_english(
+    api, spanish_patient, clinician
+) -> None:
+    api(spanish_patient.user).post(CHECKINS, checkin_payload(chest_pain=True), format="json")
+    [flag] = api(clinician).get("/api/v1/care/flags/").json()["results"]
+    assert flag["advice_language"] == "es"
+    assert "emergency" in flag["advice"].lower()
