@@ -100,6 +100,7 @@ def clinical_text_problems(languages: tuple[str, ...]) -> tuple[list[str], dict[
     many translations per language are still drafts (issue 19). Files that do not load are
     E001-E004's to report."""
     from recovery import clinical_text
+    from recovery.pathways import schema as pathway_schema
     from recovery.triage import spec as triage_spec
 
     problems: list[str] = []
@@ -120,6 +121,31 @@ def clinical_text_problems(languages: tuple[str, ...]) -> tuple[list[str], dict[
                 f"{ruleset.origin}: rule {rule.id!r}",
                 rule.translations,
                 {name: getattr(rule, name) for name in triage_spec.PATIENT_FACING_FIELDS},
+            )
+    try:
+        templates = load_pathways(pathway_directory())
+    except PathwayError:
+        templates = {}
+    facing = pathway_schema.PATIENT_FACING
+    for template in templates.values():
+
+        def fields(entry: Any, kind: str) -> dict[str, str | None]:
+            return {name: getattr(entry, name) for name in facing[kind]}
+
+        where = f"pathway {template.code!r}"
+        for phase in template.phases:
+            add(f"{where}: phase {phase.code!r}", phase.translations, fields(phase, "phase"))
+            for item in phase.items:
+                add(
+                    f"{where}: phase {phase.code!r} item {item.code!r}",
+                    item.translations,
+                    fields(item, "item"),
+                )
+        for milestone in template.milestones:
+            add(
+                f"{where}: milestone {milestone.code!r}",
+                milestone.translations,
+                fields(milestone, "milestone"),
             )
     return problems, drafts
 

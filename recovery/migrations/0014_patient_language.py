@@ -1,8 +1,12 @@
-"""issue 19: each patient's language also lives in their delivery preferences, which is where
-notifications read it at send time (notifications never imports recovery). Copies the languages
-recorded so far; enrollment and PATCH me/preferences/ keep the two in step from now on."""
+"""issue 19 (the patient's language).
 
-from django.db import migrations
+Plan items and milestones carry the translations copied from the pathway template beside the
+English ({} for rows made before: English only). Each patient's language also lives in their
+delivery preferences, which is where notifications read it at send time (notifications never
+imports recovery): the languages recorded so far are copied there; enrollment and
+PATCH me/preferences/ keep the two in step from now on."""
+
+from django.db import migrations, models
 
 
 def copy_languages(apps, schema_editor):
@@ -11,9 +15,7 @@ def copy_languages(apps, schema_editor):
     for user_id, language, tz in Patient.objects.exclude(language="").values_list(
         "user_id", "language", "timezone"
     ):
-        updated = Preference.objects.filter(user_id=user_id, language="").update(
-            language=language
-        )
+        updated = Preference.objects.filter(user_id=user_id, language="").update(language=language)
         if not updated and not Preference.objects.filter(user_id=user_id).exists():
             Preference.objects.create(user_id=user_id, language=language, timezone=tz)
 
@@ -24,4 +26,16 @@ class Migration(migrations.Migration):
         ("notifications", "0002_preference_language"),
     ]
 
-    operations = [migrations.RunPython(copy_languages, migrations.RunPython.noop)]
+    operations = [
+        migrations.AddField(
+            model_name="milestone",
+            name="translations",
+            field=models.JSONField(blank=True, default=dict),
+        ),
+        migrations.AddField(
+            model_name="planitem",
+            name="translations",
+            field=models.JSONField(blank=True, default=dict),
+        ),
+        migrations.RunPython(copy_languages, migrations.RunPython.noop),
+    ]
