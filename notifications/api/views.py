@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from core.i18n import activate_for
 from notifications.api.serializers import (
     DeviceOutputSerializer,
     DeviceRegisterInputSerializer,
@@ -88,6 +89,9 @@ class PreferenceApi(APIView):
 
     @extend_schema(request=PreferenceUpdateInputSerializer, responses=PreferenceOutputSerializer)
     def patch(self, request: Request) -> Response:
+        chosen = preference_for(_caller_id(request)).language
+        if chosen:  # issue 19: a refusal in the caller's own language (else Accept-Language)
+            activate_for(chosen)
         serializer = PreferenceUpdateInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         pref = preference_update(user_id=_caller_id(request), **serializer.validated_data)

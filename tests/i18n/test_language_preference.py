@@ -90,3 +90,11 @@ def test_it_offers_the_temperature_unit_as_a_preference(api, patient) -> None:
     assert response.data["temperature_unit"] == "f"
     bad = api(patient.user).patch(PREFERENCES, {"temperature_unit": "k"}, format="json")
     assert bad.status_code == 400
+
+
+def test_it_refuses_a_spanish_patients_bad_preference_in_spanish(api, patient) -> None:
+    api(patient.user).patch(PREFERENCES, {"language": "es"}, format="json")
+    response = api(_fresh(patient)).patch(PREFERENCES, {"language": "fr"}, format="json")
+    assert response.json()["extra"]["fields"]["language"] == [
+        "'fr' no es un idioma disponible. Disponibles: en, es."
+    ]
