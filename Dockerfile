@@ -17,6 +17,9 @@ RUN groupadd --system --gid 10001 app \
 # Dependencies first: this layer is rebuilt only when requirements.txt changes.
 COPY requirements.txt .
 RUN pip install -r requirements.txt
+# issue 19: msgfmt compiles the interface translations (locale/*.po) below.
+RUN apt-get update && apt-get install -y --no-install-recommends gettext \
+    && rm -rf /var/lib/apt/lists/*
 
 COPY . .
 # collectstatic imports the settings, which demand SECRET_KEY and JWT_SIGNING_KEY when DEBUG is
@@ -24,6 +27,7 @@ COPY . .
 RUN DEBUG=false SECRET_KEY=build-only-collectstatic-not-a-secret \
         JWT_SIGNING_KEY=build-only-collectstatic-not-a-secret-either \
         python manage.py collectstatic --noinput -v 0 \
+    && bash scripts/compile-messages.sh \
     && mkdir -p /app/var \
     && chown app:app /app/var
 

@@ -45,9 +45,11 @@ $(VENV)/.installed: $(REQUIREMENTS)
 
 run: venv ## Run web + worker + beat on embedded SQLite/filesystem broker (Ctrl-C stops all)
 	mkdir -p $(VAR_DIR)
+	bash scripts/compile-messages.sh --optional
 	HOST=$(HOST) PORT=$(PORT) VAR_DIR=$(VAR_DIR) PYTHON=$(abspath $(PY)) bash scripts/run.sh
 
 test: venv ## Run the test suite against throwaway PostgreSQL + Redis
+	# scripts/pytest.sh compiles the translations (.po -> .mo) once with-services has gettext.
 	bash scripts/with-services.sh -- bash scripts/pytest.sh $(PYTEST_ARGS)
 
 # Each instant gets its own throwaway services; every instant runs even after a failure, and the

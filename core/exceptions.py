@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404
+from django.utils.translation import gettext
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework import exceptions, status
@@ -62,7 +63,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if isinstance(exc, RequestDataTooBig):
         # Django's own body limit (request.body / request.POST), reached outside our parser.
         return Response(
-            error_body("Request body too large.", "too_large"),
+            error_body(gettext("Request body too large."), "too_large"),
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
     if isinstance(exc, DjangoValidationError):
@@ -79,7 +80,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         # was half-written, and no request is authorised without the deny-list (fail closed).
         logger.warning("database or cache unavailable: %s", type(exc).__name__)
         unavailable = Response(
-            error_body("Service temporarily unavailable, please retry.", "unavailable"),
+            error_body(gettext("Service temporarily unavailable, please retry."), "unavailable"),
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
         )
         unavailable["Retry-After"] = str(DB_UNAVAILABLE_RETRY_AFTER)
@@ -99,7 +100,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         else:
             logger.exception("unhandled error in API view")
         return Response(
-            error_body("Internal server error.", "server_error"),
+            error_body(gettext("Internal server error."), "server_error"),
             status=status.HTTP_500_INTERNAL_SERVER_ERROR,
         )
 
@@ -107,11 +108,11 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     detail = exc.detail
     if isinstance(exc, exceptions.ValidationError):
         fields = detail if isinstance(detail, dict) else {"non_field_errors": detail}
-        response.data = error_body("Invalid input.", "invalid", fields)
+        response.data = error_body(gettext("Invalid input."), "invalid", fields)
     else:
         codes = exc.get_codes()
         response.data = error_body(
-            str(detail) if not isinstance(detail, (dict, list)) else "Request failed.",
+            str(detail) if not isinstance(detail, (dict, list)) else gettext("Request failed."),
             codes if isinstance(codes, str) else "error",
         )
     return response

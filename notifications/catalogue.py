@@ -4,11 +4,20 @@ Titles and bodies are fixed, generic sentences. They are never interpolated, so 
 diagnosis, name or measured value can reach a lock screen, an inbox preview or a mail server.
 `context` carries only opaque ids and codes the app resolves behind login; each template lists
 the keys it accepts.
+
+issue 19: titles and bodies are English gettext message ids, rendered in the recipient's
+language when a channel sends (`template_render`), never in the language of the request that
+created the row; the translations are in locale/<language>/LC_MESSAGES/django.po.
 """
 
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
+
+from core.i18n import language_or_default, supported_languages
 
 # Context values: an int, or an opaque token (a UUID, a date, a lowercase code). No spaces,
 # so free text such as "fever 39.2" cannot pass.
@@ -26,6 +35,7 @@ class Template:
 
 
 def _t(code: str, title: str, body: str, *keys: str) -> Template:
+    # title and body are marked with gettext_noop for makemessages; gettext at render.
     return Template(code=code, title=title, body=body, context_keys=frozenset(keys))
 
 
@@ -34,53 +44,53 @@ TEMPLATES: Mapping[str, Template] = {
     for t in (
         _t(
             "checkin_due",
-            "Time for today's recovery check-in",
-            "Open the app to record today's check-in.",
+            gettext_noop("Time for today's recovery check-in"),
+            gettext_noop("Open the app to record today's check-in."),
             "local_date",
         ),
         _t(
             "checklist_nudge",
-            "Your recovery checklist is waiting",
-            "A few items on today's checklist are still open.",
+            gettext_noop("Your recovery checklist is waiting"),
+            gettext_noop("A few items on today's checklist are still open."),
             "local_date",
         ),
         _t(
             "questionnaire_due",
-            "A recovery questionnaire is ready",
-            "Open the app to complete a short questionnaire.",
+            gettext_noop("A recovery questionnaire is ready"),
+            gettext_noop("Open the app to complete a short questionnaire."),
             "instrument",
             "schedule_id",
         ),
         _t(
             "milestone_upcoming",
-            "A recovery milestone is coming up",
-            "Open the app to see what is planned.",
+            gettext_noop("A recovery milestone is coming up"),
+            gettext_noop("Open the app to see what is planned."),
             "milestone_id",
         ),
         _t(
             "silence_patient",
-            "We have not heard from you",
-            "Open the app to check in with your care team.",
+            gettext_noop("We have not heard from you"),
+            gettext_noop("Open the app to check in with your care team."),
             "days",
         ),
         _t(
             "silence_careteam",
-            "A patient on your team has not checked in",
-            "Open the dashboard to review.",
+            gettext_noop("A patient on your team has not checked in"),
+            gettext_noop("Open the dashboard to review."),
             "patient_id",
             "days",
         ),
         _t(
             "careteam_flag",
-            "A patient on your team needs review",
-            "Open the dashboard to review.",
+            gettext_noop("A patient on your team needs review"),
+            gettext_noop("Open the dashboard to review."),
             "flag_id",
             "patient_id",
         ),
         _t(
             "careteam_flag_escalated",
-            "A review on your team was escalated",
-            "Open the dashboard to review.",
+            gettext_noop("A review on your team was escalated"),
+            gettext_noop("Open the dashboard to review."),
             "flag_id",
             "patient_id",
         ),
@@ -107,16 +117,18 @@ TEMPLATES: Mapping[str, Template] = {
         ),
         _t(
             "careteam_break_glass",
-            "Emergency access to a patient on your team",
-            "A clinician outside your team opened a patient's record. Open the dashboard to "
-            "review the access log.",
+            gettext_noop("Emergency access to a patient on your team"),
+            gettext_noop(
+                "A clinician outside your team opened a patient's record. Open the dashboard to "
+                "review the access log."
+            ),
             "patient_id",
             "grant_id",
         ),
         _t(
             "activation",
-            "Your recovery app account is ready",
-            "Use the activation code from your care team to sign in.",
+            gettext_noop("Your recovery app account is ready"),
+            gettext_noop("Use the activation code from your care team to sign in."),
         ),
     )
 }
@@ -153,6 +165,19 @@ def link_validate(link: str) -> str:
     return link
 
 
+def template_render(code: str, language: str | None) -> tuple[str, str]:
+    """A template's title and body in `language` (unsupported or empty: the default)."""
+    template = template_get(code)
+    with translation.override(language_or_default(language)):
+        return gettext(template.title), gettext(template.body)
+
+
 def catalogue_texts() -> frozenset[str]:
-    """Every title and body: the only free text allowed to leave for a provider."""
-    return frozenset(s for t in TEMPLATES.values() for s in (t.title, t.body))
+    """Every title and body in every supported language: the only free text allowed to leave
+    for a provider."""
+    return frozenset(
+        text
+        for code in TEMPLATES
+        for language in supported_languages()
+        for text in template_render(code, language)
+    )

@@ -53,6 +53,7 @@ DELIVERY_COLUMNS = (
 )
 PREFERENCE_COLUMNS = (
     "user_id",
+    "language",
     "timezone",
     "quiet_hours_start",
     "quiet_hours_end",
@@ -237,6 +238,7 @@ def notifications_deliver(ids: Iterable[Any], *, now: datetime | None = None) ->
         to_send: dict[str, list[Notification]] = defaultdict(list)
         for n in rows:
             pref = prefs.get(n.recipient_id) or Preference(user_id=n.recipient_id)
+            n.render_language = pref.language
             if reason := _skip_reason(n, pref):
                 skipped[reason].append(n.id)
             elif (

@@ -74,6 +74,11 @@ class Notification(models.Model):
     deferred row, or the backoff time after a transient failure.
     """
 
+    # Not a column (issue 19): the recipient's language, set by delivery from their preferences
+    # just before a channel renders the text, so a push sent later follows the recipient's
+    # language at send time, never the language of the request that queued it.
+    render_language: str = ""
+
     class Channel(models.TextChoices):
         INAPP = "inapp"
         PUSH = "push"
@@ -160,6 +165,11 @@ def _default_quiet_end() -> time:
     return time(8, 0)
 
 
+class TemperatureUnit(models.TextChoices):
+    CELSIUS = "c", "°C"
+    FAHRENHEIT = "f", "°F"
+
+
 class Preference(models.Model):
     """How a user likes to be reached. In-app is always on; quiet hours hold push and email."""
 
@@ -173,6 +183,12 @@ class Preference(models.Model):
     push_enabled = models.BooleanField(default=True)
     # Opt-in: an inbox and push reach a patient without putting reminders in a shared mailbox.
     email_enabled = models.BooleanField(default=False)
+    # issue 19: the language every notification to this user is rendered in, at send time
+    # ("" = the deployment's LANGUAGE_CODE), and the temperature unit the app shows.
+    language = models.CharField(max_length=16, blank=True, default="")
+    temperature_unit = models.CharField(
+        max_length=1, choices=TemperatureUnit.choices, default=TemperatureUnit.CELSIUS
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

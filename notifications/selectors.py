@@ -2,10 +2,10 @@
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
 
-from notifications.models import Endpoint, Notification
+from notifications.models import Endpoint, Notification, Preference
 
 
 def inbox_queryset(*, user_id: int) -> QuerySet[Notification]:
@@ -15,6 +15,12 @@ def inbox_queryset(*, user_id: int) -> QuerySet[Notification]:
         channel=Notification.Channel.INAPP,
         status=Notification.Status.SENT,
     )
+
+
+def inbox_with_language(*, user_id: int) -> QuerySet[Notification]:
+    """The inbox, each row carrying its recipient's language (issue 19) in the same query."""
+    language = Preference.objects.filter(user_id=OuterRef("recipient_id")).values("language")
+    return inbox_queryset(user_id=user_id).annotate(recipient_language=Subquery(language[:1]))
 
 
 def inbox_unread_count(*, user_id: int) -> int:

@@ -158,9 +158,11 @@ def _timezone_check(tz: str) -> str:
     return tz
 
 
-def preference_set_timezone(*, user_id: int, timezone: str) -> None:
+def preference_set_timezone(*, user_id: int, timezone: str, language: str | None = None) -> None:
+    """Enrollment: the patient's own clock (and language, issue 19) for delivery."""
     _timezone_check(timezone)
-    Preference.objects.update_or_create(user_id=user_id, defaults={"timezone": timezone})
+    defaults = {"timezone": timezone} | ({"language": language} if language else {})
+    Preference.objects.update_or_create(user_id=user_id, defaults=defaults)
 
 
 @transaction.atomic
@@ -173,6 +175,8 @@ def preference_update(
     quiet_hours_end: time | None = None,
     push_enabled: bool | None = None,
     email_enabled: bool | None = None,
+    language: str | None = None,
+    temperature_unit: str | None = None,
 ) -> Preference:
     if timezone is not None:
         _timezone_check(timezone)
@@ -184,6 +188,8 @@ def preference_update(
         "quiet_hours_end": quiet_hours_end,
         "push_enabled": push_enabled,
         "email_enabled": email_enabled,
+        "language": language,
+        "temperature_unit": temperature_unit,
     }
     changed = [name for name, value in changes.items() if value is not None]
     for name in changed:

@@ -4,7 +4,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import CheckMessage, Error, Info, register
 
 from recovery.pathways import PathwayError, clear_cache, load_pathways
 from recovery.selectors.plans import pathway_directory
@@ -93,3 +93,89 @@ def check_risk_profile(app_configs: Any = None, **kwargs: Any) -> list[Error]:
             )
         ]
     return []
+
+
+def clinical_text_problems(languages: tuple[str, ...]) -> tuple[list[str], dict[str, int]]:
+    """Patient-facing strings of the clinical data files lacking one of `languages`, and how
+    many translations per language are still drafts (issue 19). Files that do not load are
+    E001-E004's to report."""
+    from recovery import clinical_text
+    from recovery.pathways import schema as pathway_schema
+    from recovery.triage import spec as triage_spec
+
+    problems: list[str] = []
+    drafts: dict[str, int] = {}
+
+    def add(where: str, translations: Any, fields: dict[str, str | None]) -> None:
+        problems.extend(clinical_text.missing_languages(where, translations, fields, languages))
+        for language, count in clinical_text.draft_count(translations).items():
+            drafts[language] = drafts.get(language, 0) + count
+
+    try:
+        ruleset = triage_ruleset()
+    except RuleSetError:
+        ruleset = None
+    if ruleset is not None:
+        for rule in ruleset.rules:
+            add(
+                f"{ruleset.origin}: rule {rule.id!r}",
+                rule.translations,
+                {name: getattr(rule, name) for name in triage_spec.PATIENT_FACING_FIELDS},
+            )
+    try:
+        templates = load_pathways(pathway_directory())
+    except PathwayError:
+        templates = {}
+    facing = pathway_schema.PATIENT_FACING
+    for template in templates.values():
+
+        def fields(entry: Any, kind: str) -> dict[str, str | None]:
+            return {name: getattr(entry, name) for name in facing[kind]}
+
+        where = f"pathway {template.code!r}"
+        for phase in template.phases:
+            add(f"{where}: phase {phase.code!r}", phase.translations, fields(phase, "phase"))
+            for item in phase.items:
+                add(
+                    f"{where}: phase {phase.code!r} item {item.code!r}",
+                    item.translations,
+                    fields(item, "item"),
+                )
+        for milestone in template.milestones:
+            add(
+                f"{where}: milestone {milestone.code!r}",
+                milestone.translations,
+                fields(milestone, "milestone"),
+            )
+    return problems, drafts
+
+
+@register()
+def check_clinical_translations(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """recovery.E005: every patient-facing clinical string exists in every supported language
+    (settings.LANGUAGES); recovery.I005: translations still waiting for a clinician's review."""
+    from core.i18n import supported_languages
+
+    problems, drafts = clinical_text_problems(supported_languages())
+    messages: list[CheckMessage] = [
+        Error(
+            f"Clinical text lacks a supported language: {problem}",
+            hint="Add the translation beside the English (status: draft until a bilingual "
+            "clinician reviews it); see recovery/clinical_text.py.",
+            id="recovery.E005",
+        )
+        for problem in problems
+    ]
+    if drafts and settings.DEBUG:
+        # Info in development only: Spanish starts as draft by design, and a deployment's
+        # `check --deploy` must stay clean; README's clinical review list names the drafts.
+        listing = ", ".join(f"{n} in {language!r}" for language, n in sorted(drafts.items()))
+        messages.append(
+            Info(
+                f"Clinical translations not yet reviewed: {listing}.",
+                hint="A bilingual clinician must review each against the English and mark it "
+                "`status: reviewed` with `reviewer:` before patients rely on it (README).",
+                id="recovery.I005",
+            )
+        )
+    return messages

@@ -11,6 +11,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT" || exit 1
 PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
 
+# issue 19: the Spanish interface strings (.po -> .mo) the suite reads.
+bash "$ROOT/scripts/compile-messages.sh" || exit 1
 "$PYTHON" -m pytest "$@"
 status=$?
 if [[ $status == 5 ]]; then

@@ -40,6 +40,8 @@ ensure_packages() {
     # Not needed to start services, but the suite drives a browser and validates compose.
     command -v chromium >/dev/null || missing+=(chromium)
     command -v docker-compose >/dev/null || missing+=(docker-compose)
+    # issue 19: msgfmt compiles the translations (scripts/compile-messages.sh).
+    command -v msgfmt >/dev/null || missing+=(gettext)
     [[ ${#missing[@]} -gt 0 ]] || return 0
 
     if [[ "${WITH_SERVICES_APT:-1}" == 0 || "$(id -u)" != 0 ]] || ! command -v apt-get >/dev/null; then

@@ -91,6 +91,19 @@ def _clear_cache() -> None:
     cache.clear()
 
 
+# --- patient language (issue 19) ---------------------------------------------------------------
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    # A request activates the caller's language for its thread; the next test starts in English.
+    from django.utils import translation
+
+    yield
+    translation.activate("en")
+
+
+# --- end patient language ----------------------------------------------------------------------
+
+
 @pytest.fixture
 def patient(db: None) -> Patient:
     return PatientFactory()

@@ -499,3 +499,15 @@ BREAK_GLASS_MINUTES = env_int("BREAK_GLASS_MINUTES", 60)
 # ------------------------------------------------------------------------------
 # An invitation code the patient hands to a caregiver: single use, valid this long.
 CAREGIVER_INVITATION_TTL_HOURS = env_int("CAREGIVER_INVITATION_TTL_HOURS", 72)
+
+# PATIENT LANGUAGE (issue 19)
+# ------------------------------------------------------------------------------
+# The languages patients can read: adding a third is data work (a .po file, the `<code>` entries
+# beside the English in the clinical data files) plus one line here. English is the source
+# language of every text; core.i18n reads this list and nothing else.
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Anonymous requests (activation, sign-in errors) follow Accept-Language; a signed-in patient's
+# requests follow their own language (backend.auth activates it once the token is read).
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware") + 1,
+                  "django.middleware.locale.LocaleMiddleware")  # fmt: skip

@@ -4,10 +4,12 @@ import zoneinfo
 from functools import cache
 from typing import Any
 
+from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from notifications.models import Endpoint, Notification, Preference
+from core.i18n import LanguageField, language_or_default
+from notifications.models import Endpoint, Notification, Preference, TemperatureUnit
 
 
 @extend_schema_field(
@@ -92,7 +94,14 @@ class PreferenceOutputSerializer(serializers.ModelSerializer):
             "quiet_hours_end",
             "push_enabled",
             "email_enabled",
+            "language",
+            "temperature_unit",
         ]
+
+    def to_representation(self, instance: Preference) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["language"] = language_or_default(instance.language)
+        return data
 
 
 class PreferenceUpdateInputSerializer(serializers.Serializer):
@@ -102,6 +111,8 @@ class PreferenceUpdateInputSerializer(serializers.Serializer):
     quiet_hours_end = HourMinuteField(required=False)
     push_enabled = serializers.BooleanField(required=False)
     email_enabled = serializers.BooleanField(required=False)
+    language = LanguageField(required=False)
+    temperature_unit = serializers.ChoiceField(choices=TemperatureUnit.choices, required=False)
 
     def validate_timezone(self, value: str) -> str:
         if value not in _zones():
@@ -146,15 +157,19 @@ class InboxNotificationOutputSerializer(serializers.ModelSerializer):
             "created_at",
         ]
 
-    def get_title(self, n: Notification) -> str:
-        from notifications.catalogue import template_get
+    def _rendered(self, n: Notification) -> tuple[str, str]:
+        from notifications.catalogue import template_render
 
-        return template_get(n.template).title
+        # The recipient's language (the inbox query annotates it); else the request's, which
+        # for the inbox is the recipient's own request.
+        language = getattr(n, "recipient_language", None)
+        return template_render(n.template, language or get_language())
+
+    def get_title(self, n: Notification) -> str:
+        return self._rendered(n)[0]
 
     def get_body(self, n: Notification) -> str:
-        from notifications.catalogue import template_get
-
-        return template_get(n.template).body
+        return self._rendered(n)[1]
 
     def get_read(self, n: Notification) -> bool:
         return n.read_at is not None

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from core.i18n import activate_for
 from notifications.api.serializers import (
     DeviceOutputSerializer,
     DeviceRegisterInputSerializer,
@@ -27,7 +28,7 @@ from notifications.api.serializers import (
     PreferenceUpdateInputSerializer,
     UnreadCountOutputSerializer,
 )
-from notifications.selectors import device_list, inbox_queryset, inbox_unread_count
+from notifications.selectors import device_list, inbox_unread_count, inbox_with_language
 from notifications.services import (
     device_register,
     device_unregister,
@@ -88,6 +89,9 @@ class PreferenceApi(APIView):
 
     @extend_schema(request=PreferenceUpdateInputSerializer, responses=PreferenceOutputSerializer)
     def patch(self, request: Request) -> Response:
+        chosen = preference_for(_caller_id(request)).language
+        if chosen:  # issue 19: a refusal in the caller's own language (else Accept-Language)
+            activate_for(chosen)
         serializer = PreferenceUpdateInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         pref = preference_update(user_id=_caller_id(request), **serializer.validated_data)
@@ -113,7 +117,7 @@ class InboxListApi(ListAPIView):
     serializer_class = InboxNotificationOutputSerializer
 
     def get_queryset(self) -> Any:
-        return inbox_queryset(user_id=_caller_id(self.request))
+        return inbox_with_language(user_id=_caller_id(self.request))
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().list(request, *args, **kwargs)

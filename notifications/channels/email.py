@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 
-from notifications.catalogue import template_get
+from notifications.catalogue import template_render
 from notifications.channels.base import Channel, DeliveryError
 from notifications.models import Notification
 
@@ -22,13 +22,12 @@ class EmailChannel(Channel):
             validate_email(address)
         except ValidationError:
             raise DeliveryError("invalid email address", permanent=True) from None
-        template = template_get(notification.template)
-        body = template.body
+        title, body = template_render(notification.template, notification.render_language)
         if notification.link:
             body += f"\n\n{settings.PUBLIC_BASE_URL.rstrip('/')}{notification.link}"
         try:
             send_mail(
-                template.title,
+                title,
                 body,
                 settings.DEFAULT_FROM_EMAIL,
                 [address],

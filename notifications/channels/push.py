@@ -16,7 +16,7 @@ from typing import Protocol
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from notifications.catalogue import template_get
+from notifications.catalogue import template_render
 from notifications.channels.base import Channel, DeliveryError, attempt_each
 from notifications.conf import push_transport_path
 from notifications.models import Notification
@@ -149,13 +149,13 @@ def transport() -> PushTransport:
 
 def push_payload(notification: Notification) -> tuple[str, str, dict[str, str]]:
     """Title, body and data: catalogue text and opaque ids only (FCM data values are strings)."""
-    template = template_get(notification.template)
+    title, body = template_render(notification.template, notification.render_language)
     data = {"id": str(notification.id), "template": notification.template}
     if notification.link:
         data["link"] = notification.link
     for key, value in notification.context.items():
         data[key] = str(value)
-    return template.title, template.body, data
+    return title, body, data
 
 
 def _handoff_many(messages: Sequence[PushMessage]) -> list[DeliveryError | None]:

@@ -10,6 +10,7 @@ from typing import Any, cast
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import AuthenticationFailed
@@ -165,9 +166,9 @@ class LogoutApi(APIView):
             )
         except TokenError as exc:
             raise ApplicationError(
-                "Token is invalid or expired.",
+                gettext("Token is invalid or expired."),
                 code="token_not_valid",
-                fields={"refresh": ["Token is invalid or expired."]},
+                fields={"refresh": [gettext("Token is invalid or expired.")]},
             ) from exc
         return Response(status=status.HTTP_205_RESET_CONTENT)
 
@@ -303,7 +304,7 @@ class PasswordResetApi(APIView):
         serializer.is_valid(raise_exception=True)
         password_reset_request(email=serializer.validated_data["email"])
         return Response(
-            {"detail": "If an account uses this address, we have sent it a reset link."},
+            {"detail": gettext("If an account uses this address, we have sent it a reset link.")},
             status=status.HTTP_202_ACCEPTED,
         )
 
@@ -360,5 +361,5 @@ class TeamMemberMfaResetApi(APIView):
 def _member(user_id: int) -> Any:
     user = get_user_model().objects.filter(pk=user_id).first()
     if user is None:
-        raise ApplicationError("Not found.", code="not_found", status_code=404)
+        raise ApplicationError(gettext("Not found."), code="not_found", status_code=404)
     return user

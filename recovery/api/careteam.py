@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.i18n import LanguageField
 from recovery.api.permissions import IsClinician
 from recovery.api.serializers import PatientOutputSerializer
 from recovery.models import AccessEvent, Patient, Surgery
@@ -67,7 +68,7 @@ class PatientEnrollInputSerializer(serializers.Serializer):
     date_of_birth = serializers.DateField()
     sex = serializers.ChoiceField(choices=Patient.Sex.choices, default="unknown")
     timezone = serializers.CharField(max_length=64)
-    language = serializers.CharField(max_length=16, default="en")
+    language = LanguageField(default="en")  # issue 19: a supported code, or 400 listing them
     email = serializers.EmailField(required=False, allow_blank=True, default="")
     phone = serializers.RegexField(
         r"^\+?[0-9 ()-]{6,31}$",

@@ -17,6 +17,9 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -64,7 +67,7 @@ def fahrenheit_to_celsius(value: float) -> float:
 class StrictBooleanField(serializers.BooleanField):
     """true, false or null only: "yes" or 1 from a buggy client must not become a symptom."""
 
-    default_error_messages = {"invalid": "Must be true, false or null."}
+    default_error_messages = {"invalid": _("Must be true, false or null.")}
 
     def to_internal_value(self, data: Any) -> bool:
         if isinstance(data, bool):
@@ -75,7 +78,7 @@ class StrictBooleanField(serializers.BooleanField):
 
 def _integer_field(name: str) -> serializers.IntegerField:
     low, high = INTEGER_RANGES[name]
-    message = f"Enter a whole number from {low} to {high}."
+    message = format_lazy(gettext("Enter a whole number from {low} to {high}."), low=low, high=high)
     return serializers.IntegerField(
         min_value=low,
         max_value=high,
@@ -86,7 +89,12 @@ def _integer_field(name: str) -> serializers.IntegerField:
 
 
 def _temperature_field(low: float, high: float, unit: str) -> serializers.FloatField:
-    message = f"Enter a temperature from {low:g} to {high:g} °{unit}."
+    message = format_lazy(
+        gettext("Enter a temperature from {low} to {high} °{unit}."),
+        low=f"{low:g}",
+        high=f"{high:g}",
+        unit=unit,
+    )
     return serializers.FloatField(
         min_value=low,
         max_value=high,
@@ -100,7 +108,7 @@ class CheckInInputSerializer(serializers.Serializer):
     """The check-in contract (and its OpenAPI schema). `checkin_parse` validates a body with
     these fields one answer at a time, so one bad answer cannot sink the others."""
 
-    id = serializers.UUIDField(error_messages={"invalid": "Must be a UUID made by the app."})
+    id = serializers.UUIDField(error_messages={"invalid": _("Must be a UUID made by the app.")})
     recorded_at = serializers.DateTimeField()
     temperature_c = _temperature_field(*TEMPERATURE_C_RANGE, "C")
     temperature_f = _temperature_field(*TEMPERATURE_F_RANGE, "F")
@@ -128,7 +136,7 @@ class CheckInInputSerializer(serializers.Serializer):
 
 # The fields that make a body readable; every other key is an answer, kept or dropped alone.
 ENVELOPE_FIELDS = ("id", "recorded_at")
-UNKNOWN_FIELD = "Unknown field; check the field name."
+UNKNOWN_FIELD = _("Unknown field; check the field name.")
 # `rejected` is stored with the check-in: only a few identifier-like unknown keys are named
 # there, so free text sent as a key (a name, a sentence) is never kept. The rest are counted.
 MAX_UNKNOWN_REPORTED = 20
@@ -150,10 +158,14 @@ def _temperature_rejections(answers: dict[str, Any], rejected: dict[str, list[st
         converted = fahrenheit_to_celsius(fahrenheit)
         if celsius is not None and abs(converted - celsius) > TEMPERATURE_TOLERANCE_C:
             # Either may be the typo: triage on neither, and ask the patient again.
-            message = (
-                f"temperature_c ({celsius:g} °C) and temperature_f ({fahrenheit:g} °F is "
-                f"{converted:.1f} °C) disagree; send one of the two."
-            )
+            message = gettext(
+                "temperature_c (%(celsius)s °C) and temperature_f (%(fahrenheit)s °F is "
+                "%(converted)s °C) disagree; send one of the two."
+            ) % {
+                "celsius": f"{celsius:g}",
+                "fahrenheit": f"{fahrenheit:g}",
+                "converted": f"{converted:.1f}",
+            }
             rejected["temperature_c"] = [message]
             rejected["temperature_f"] = [message]
             del answers["temperature_c"]
@@ -167,7 +179,8 @@ def _temperature_rejections(answers: dict[str, Any], rejected: dict[str, list[st
 def _fahrenheit_hint(value: Any) -> str | None:
     low, high = TEMPERATURE_F_RANGE
     if isinstance(value, int | float) and not isinstance(value, bool) and low <= value <= high:
-        return f"{value:g} looks like °F: send it as temperature_f."
+        hint = gettext("%(value)s looks like °F: send it as temperature_f.")
+        return hint % {"value": f"{value:g}"}
     return None
 
 
@@ -182,7 +195,7 @@ def checkin_parse(
         return CheckInSubmission(
             checkin_id=None,
             recorded_at=None,
-            unreadable={"non_field_errors": ["Send each check-in as a JSON object."]},
+            unreadable={"non_field_errors": [gettext("Send each check-in as a JSON object.")]},
         )
     fields = fields if fields is not None else CheckInInputSerializer().fields
     envelope: dict[str, Any] = {}
@@ -194,7 +207,7 @@ def checkin_parse(
         field = fields.get(name)
         if field is None:
             if named < MAX_UNKNOWN_REPORTED and FIELD_NAME.fullmatch(str(name)):
-                rejected[name] = [UNKNOWN_FIELD]
+                rejected[name] = [str(UNKNOWN_FIELD)]  # stored with the check-in
                 named += 1
             else:
                 unnamed += 1
@@ -212,10 +225,13 @@ def checkin_parse(
         (envelope if name in ENVELOPE_FIELDS else answers)[name] = validated
     for name in ENVELOPE_FIELDS:
         if name not in body:
-            unreadable[name] = ["This field is required."]
+            unreadable[name] = [gettext("This field is required.")]
     _temperature_rejections(answers, rejected)
     if unnamed:
-        rejected[OTHER_KEYS] = [f"Ignored {unnamed} more unknown key(s); check the field names."]
+        rejected[OTHER_KEYS] = [
+            gettext("Ignored %(count)d more unknown key(s); check the field names.")
+            % {"count": unnamed}
+        ]
     return CheckInSubmission(
         checkin_id=envelope.get("id"),
         recorded_at=envelope.get("recorded_at"),
@@ -231,6 +247,8 @@ class CheckInFlagOutputSerializer(serializers.Serializer):
     category = serializers.ChoiceField(choices=Flag.Category.choices)
     severity = serializers.ChoiceField(choices=Flag.Severity.choices)
     advice = serializers.CharField()
+    # issue 19: the language the advice was given in (check-ins stored before it: English).
+    language = serializers.CharField(default="en")
 
 
 class CheckInOutputSerializer(serializers.ModelSerializer):
@@ -321,8 +339,10 @@ class CheckInBatchInputSerializer(serializers.Serializer):
         min_length=1,
         max_length=BATCH_LIMIT,
         error_messages={
-            "max_length": f"Send at most {BATCH_LIMIT} check-ins per batch.",
-            "min_length": "Send at least one check-in.",
+            "max_length": format_lazy(
+                _("Send at most {limit} check-ins per batch."), limit=BATCH_LIMIT
+            ),
+            "min_length": _("Send at least one check-in."),
         },
     )
 

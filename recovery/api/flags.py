@@ -44,6 +44,8 @@ def flag_list_for_clinician(*, clinician: Any) -> QuerySet[Flag]:
         queryset=CheckIn.objects.select_related("reported_by_caregiver").only(
             "id",
             "recorded_at",
+            "flags",  # which language each flag's advice was shown in (issue 19)
+            "patient_id",
             "reported_by_caregiver__display_name",
             "reported_by_caregiver__relationship",
         ),
@@ -68,6 +70,7 @@ class FlagOutputSerializer(serializers.ModelSerializer):
     resolved_by = serializers.IntegerField(source="resolved_by_id", allow_null=True)
     dismissed_by = serializers.IntegerField(source="dismissed_by_id", allow_null=True)
     # Blank until resolved; a plain string keeps one enum (the resolve input's) in the schema.
+    advice_language = serializers.SerializerMethodField()
     resolution_outcome = serializers.CharField(
         help_text="One of the resolve outcomes, or blank while the flag is not resolved."
     )
@@ -85,6 +88,7 @@ class FlagOutputSerializer(serializers.ModelSerializer):
             "rule_version",
             "ruleset_version",
             "advice",
+            "advice_language",
             "rationale",
             "sources",
             "facts",
@@ -111,6 +115,16 @@ class FlagOutputSerializer(serializers.ModelSerializer):
         """Who reported the latest check-in behind the flag (null: no check-in, e.g. silence)."""
         rows = sorted(flag.checkins.all(), key=lambda row: row.recorded_at, reverse=True)
         return reported_by(rows[0].reported_by_caregiver) if rows else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_advice_language(self, flag: Flag) -> str | None:
+        """issue 19: the language the patient was shown this flag's advice in, at check-in
+        (`advice` above stays in the care team's English); null when none was shown."""
+        for row in sorted(flag.checkins.all(), key=lambda row: row.recorded_at, reverse=True):
+            for shown in row.flags or []:
+                if shown.get("id") == str(flag.id):
+                    return str(shown.get("language", "en"))
+        return None
 
     def get_checkins(self, flag: Flag) -> list[str]:
         # Ordered in Python: the prefetch cache serves .all() without another query.

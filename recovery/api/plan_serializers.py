@@ -54,14 +54,15 @@ class PhaseOutputSerializer(serializers.Serializer):
 class PlanItemOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     code = serializers.CharField()
-    title = serializers.CharField()
-    detail = serializers.CharField()
+    # In the reader's language (the patient's on /me/, issue 19), falling back to English.
+    title = serializers.CharField(source="title_text")
+    detail = serializers.CharField(source="detail_text")
     kind = serializers.ChoiceField(choices=PlanItem.Kind.choices)
     daily_check = serializers.BooleanField(
         help_text="True: ticked on the daily checklist and counted in adherence."
     )
     phase_code = serializers.CharField()
-    phase_title = serializers.CharField()
+    phase_title = serializers.CharField(source="phase_title_text")
     start_day = serializers.IntegerField()
     end_day = serializers.IntegerField(
         source="effective_end_day",
@@ -103,6 +104,8 @@ class PlanItemOutputSerializer(serializers.Serializer):
 class MilestoneOutputSerializer(serializers.ModelSerializer):
     sources = serializers.ListField(child=serializers.CharField(), help_text="Source ids (R..).")
     reported_by = MilestoneReportedByField()
+    title = serializers.CharField(source="title_text")  # the reader's language (issue 19)
+    detail = serializers.CharField(source="detail_text")
 
     class Meta:
         model = Milestone

@@ -10,8 +10,33 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import translation
 
 from recovery.models.fields import FREE_TEXT_MAX, TEMPLATE_TEXT_MAX, BoundedTextField
+
+
+class _Translated:
+    """issue 19: `translations` holds {language: {field: text}} copied from the template with
+    the English; `<field>_text` is the field in the active language (the patient's, on /me/
+    requests), falling back to the English."""
+
+    translations: dict[str, dict[str, str]]
+
+    def text_in_active_language(self, name: str) -> str:
+        language = translation.get_language() or ""
+        return self.translations.get(language, {}).get(name) or str(getattr(self, name))
+
+    @property
+    def title_text(self) -> str:
+        return self.text_in_active_language("title")
+
+    @property
+    def detail_text(self) -> str:
+        return self.text_in_active_language("detail")
+
+    @property
+    def phase_title_text(self) -> str:
+        return self.text_in_active_language("phase_title")
 
 
 class PatientPlan(models.Model):
@@ -36,7 +61,7 @@ class PatientPlan(models.Model):
         return f"Plan {self.template_code} v{self.template_version} for {self.patient_id}"
 
 
-class PlanItem(models.Model):
+class PlanItem(_Translated, models.Model):
     """A checklist item of one phase, in force from `start_day` to its effective end day.
 
     `end_day` is the window the plan was built with (null = open-ended); a clinician's lift or
@@ -69,6 +94,8 @@ class PlanItem(models.Model):
     range_note = BoundedTextField(max_length=TEMPLATE_TEXT_MAX, blank=True)
     template_code = models.CharField(max_length=64)
     template_version = models.PositiveIntegerField()
+    # {language: {"title", "detail", "phase_title"}} (issue 19); {} = English only
+    translations = models.JSONField(default=dict, blank=True)
 
     adjusted_end_day = models.IntegerField(null=True, blank=True)
     adjusted_at = models.DateTimeField(null=True, blank=True)
@@ -128,7 +155,7 @@ class PlanItem(models.Model):
         )
 
 
-class Milestone(models.Model):
+class Milestone(_Translated, models.Model):
     class Kind(models.TextChoices):
         EVENT = "event"
         VISIT = "visit"
@@ -158,6 +185,7 @@ class Milestone(models.Model):
     range_note = BoundedTextField(max_length=TEMPLATE_TEXT_MAX, blank=True)
     template_code = models.CharField(max_length=64)
     template_version = models.PositiveIntegerField()
+    translations = models.JSONField(default=dict, blank=True)  # {language: {"title", "detail"}}
 
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     achieved_on = models.DateField(null=True, blank=True)

@@ -142,6 +142,12 @@ def _item_problems(item: Item) -> list[str]:
         for name in _placeholders(getattr(item, field)):
             if name not in item.values:
                 problems.append(f"{field} uses {{{name}}} but values has no {name!r}")
+    # issue 19: a translation names exactly the numbers its English names (never one less).
+    for field, by_language in item.translations.items():
+        english = sorted(_placeholders(getattr(item, field, "") or ""))
+        for language, translation in by_language.items():
+            if sorted(_placeholders(translation.text)) != english:
+                problems.append(f"{field} in {language!r} must use the placeholders {english}")
     lb, kg = item.values.get("lb"), item.values.get("kg")
     if lb is not None and kg is not None and abs(kg - lb * LB_TO_KG) > 0.06:
         problems.append(f"values kg {kg:g} does not match lb {lb:g}")

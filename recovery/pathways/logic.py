@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Protocol, TypeVar
 
+from recovery.clinical_text import Translation
 from recovery.pathways.loader import LB_TO_KG, UnknownTechniqueError, load_pathways
 from recovery.pathways.schema import Item, Milestone, PathwayTemplate, Phase
 
@@ -42,6 +43,8 @@ class PlanItemSpec:
     values: Mapping[str, float] = field(hash=False)  # read-only view
     sources: tuple[str, ...]
     range_note: str | None
+    # language -> {"title", "detail"} rendered like the English (issue 19)
+    translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class MilestoneSpec:
     repeat_every_days: int | None
     sources: tuple[str, ...]
     range_note: str | None
+    translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict, hash=False)
 
 
 class _DayWindow(Protocol):
@@ -189,6 +193,17 @@ def render_text(text: str, values: Mapping[str, float]) -> str:
     return text.format_map({k: _format_number(v) for k, v in values.items()})
 
 
+def translated(
+    translations: Mapping[str, Mapping[str, Translation]], values: Mapping[str, float]
+) -> dict[str, dict[str, str]]:
+    """language -> field -> text, rendered with the same values as the English (issue 19)."""
+    out: dict[str, dict[str, str]] = {}
+    for name, by_language in translations.items():
+        for language, translation in by_language.items():
+            out.setdefault(language, {})[name] = render_text(translation.folded, values)
+    return out
+
+
 def _set_target(data: dict, target: str, value: float) -> None:
     kind, _, rest = target.partition(":")
     code, _, key = rest.partition(".")
@@ -225,6 +240,7 @@ def _item_spec(template: PathwayTemplate, phase: Phase, item: Item) -> PlanItemS
         values=MappingProxyType(dict(item.values)),
         sources=tuple(item.sources),
         range_note=item.range_note,
+        translations=translated(item.translations, item.values),
     )
 
 
@@ -242,4 +258,5 @@ def _milestone_spec(template: PathwayTemplate, m: Milestone) -> MilestoneSpec:
         repeat_every_days=m.repeat_every_days,
         sources=tuple(m.sources),
         range_note=m.range_note,
+        translations=translated(m.translations, {}),
     )

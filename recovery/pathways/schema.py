@@ -16,6 +16,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from recovery.clinical_text import Translations
+
 # Techniques the surgery record can name; the Django choices must use these exact codes.
 TECHNIQUES: tuple[str, ...] = ("plf", "plif", "tlif", "mis_tlif", "llif", "olif", "alif")
 
@@ -41,6 +43,14 @@ Target = Annotated[
 ]
 
 
+# The fields a patient reads, per entry kind (recovery.E005 wants each in every language).
+PATIENT_FACING = {
+    "phase": ("title",),
+    "item": ("title", "detail"),
+    "milestone": ("title", "detail"),
+}
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -62,11 +72,14 @@ class Item(_Frozen):
     values: dict[Code, Number] = Field(default_factory=dict)
     sources: Sources
     range_note: str | None = None
+    # issue 19: title and detail in other languages, beside the English (same `{key}`s).
+    translations: Translations = Field(default_factory=dict)
 
 
 class Phase(_Frozen):
     code: Code
     title: Text
+    translations: Translations = Field(default_factory=dict)  # the title (issue 19)
     start_day: Annotated[int, Field(ge=0)]
     end_day: Annotated[int, Field(ge=0)] | None  # inclusive; None = open-ended
     items: Annotated[list[Item], Field(min_length=1)]
@@ -87,6 +100,7 @@ class Milestone(_Frozen):
     repeat_every_days: Annotated[int, Field(gt=0)] | None = None
     sources: Sources
     range_note: str | None = None
+    translations: Translations = Field(default_factory=dict)  # title, detail (issue 19)
 
 
 class Parameter(_Frozen):

@@ -144,7 +144,7 @@ def phase_on(items: Sequence[PlanItem], postop_day: int) -> PhaseInfo | None:
     for item in items:
         end = item.phase_end_day
         if item.phase_start_day <= postop_day and (end is None or postop_day <= end):
-            return PhaseInfo(item.phase_code, item.phase_title, item.phase_start_day, end)
+            return PhaseInfo(item.phase_code, item.phase_title_text, item.phase_start_day, end)
     return None
 
 
@@ -216,9 +216,9 @@ def adherence_report(*, snapshot: PlanSnapshot) -> AdherenceReport:
         day += datetime.timedelta(days=1)
 
     # Name each item by the version in force today, else by its latest version.
-    titles = {item.code: item.title for item in snapshot.items if item.daily_check}
+    titles = {item.code: item.title_text for item in snapshot.items if item.daily_check}
     titles.update(
-        (item.code, item.title)
+        (item.code, item.title_text)
         for item in items_in_force(snapshot.items, snapshot.postop_day, daily_only=True)
     )
     return AdherenceReport(

@@ -12,6 +12,8 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import ApplicationError
 from recovery.models import ActivationCode, Patient
@@ -22,7 +24,7 @@ User = get_user_model()
 _ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 _CODE_LENGTH = 12  # 31^12 ≈ 8e17: brute force is hopeless even before throttling
 
-INVALID_CODE = "This activation code is invalid, already used or expired."
+INVALID_CODE = _("This activation code is invalid, already used or expired.")
 
 
 def _digest(code: str) -> str:
@@ -44,7 +46,9 @@ def activation_code_issue(*, patient: Patient, created_by: Any = None) -> str:
     return f"{code[:4]}-{code[4:8]}-{code[8:]}"
 
 
-TOO_MANY_ATTEMPTS = "Too many attempts with this activation code. Ask your care team for a new one."
+TOO_MANY_ATTEMPTS = _(
+    "Too many attempts with this activation code. Ask your care team for a new one."
+)
 
 
 def _attempts_key(code: str) -> str:
@@ -54,7 +58,7 @@ def _attempts_key(code: str) -> str:
 def activation_attempt_check(*, code: str) -> None:
     """Each code (valid or not) allows ACTIVATION_CODE_MAX_ATTEMPTS failed claims (issue 17)."""
     if (cache.get(_attempts_key(code)) or 0) >= settings.ACTIVATION_CODE_MAX_ATTEMPTS:
-        raise ApplicationError(TOO_MANY_ATTEMPTS, code="too_many_attempts", status_code=429)
+        raise ApplicationError(str(TOO_MANY_ATTEMPTS), code="too_many_attempts", status_code=429)
 
 
 def activation_attempt_failed(*, code: str) -> None:
@@ -96,21 +100,22 @@ def _patient_activate(*, code: str, username: str, password: str) -> Patient:
     # Wrong, used and expired codes get the same answer: no oracle for a guesser.
     if activation is None:
         raise ApplicationError(
-            INVALID_CODE,
+            str(INVALID_CODE),
             code="invalid_activation_code",
-            fields={"activation_code": [INVALID_CODE]},
+            fields={"activation_code": [str(INVALID_CODE)]},
         )
     user = activation.patient.user
     if User.objects.filter(username__iexact=username).exclude(pk=user.pk).exists():
         raise ApplicationError(
-            "This username is taken.", fields={"username": ["This username is taken."]}
+            gettext("This username is taken."),
+            fields={"username": [gettext("This username is taken.")]},
         )
     user.username = username
     try:
         validate_password(password, user=user)
     except ValidationError as exc:
         raise ApplicationError(
-            "The password is too weak.", fields={"password": list(exc.messages)}
+            gettext("The password is too weak."), fields={"password": list(exc.messages)}
         ) from exc
     user.set_password(password)
     user.is_active = True

@@ -19,8 +19,11 @@ from typing import Any
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import ApplicationError
+from core.i18n import language_or_default
 from recovery.models import CaregiverLink, CheckIn, Flag, Patient
 from recovery.models.checkins import SYMPTOM_FIELDS
 from recovery.selectors import current_surgery, postop_day
@@ -42,7 +45,7 @@ CLOCK_SKEW = timedelta(minutes=5)
 # Check-ins may start the day before the operation (pre-operative baseline), not earlier.
 EARLIEST_DAY = -1
 
-ID_IN_USE = "This check-in id is already in use."
+ID_IN_USE = _("This check-in id is already in use.")
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,8 @@ class BatchItemOutcome:
 
 def _id_conflict() -> ApplicationError:
     # Never say whose it is: the id belongs to someone else's record.
-    return ApplicationError(ID_IN_USE, code="conflict", fields={"id": [ID_IN_USE]}, status_code=409)
+    message = str(ID_IN_USE)  # in the caller's language
+    return ApplicationError(message, code="conflict", fields={"id": [message]}, status_code=409)
 
 
 def checkin_get_for_replay(*, patient: Patient, checkin_id: UUID) -> CheckIn | None:
@@ -97,19 +101,19 @@ def _check_recorded_at(
 ) -> None:
     if recorded_at > now + CLOCK_SKEW:
         raise ApplicationError(
-            "The check-in time is in the future.",
-            fields={"recorded_at": ["Cannot be in the future; check the phone's clock."]},
+            gettext("The check-in time is in the future."),
+            fields={"recorded_at": [gettext("Cannot be in the future; check the phone's clock.")]},
         )
     if (patient.local_date(recorded_at) - surgery_date).days < EARLIEST_DAY:
         raise ApplicationError(
-            "The check-in time is before the operation.",
-            fields={"recorded_at": ["Cannot be more than a day before the operation."]},
+            gettext("The check-in time is before the operation."),
+            fields={"recorded_at": [gettext("Cannot be more than a day before the operation.")]},
         )
 
 
 def _unreadable(fields: Mapping[str, list[str]]) -> ApplicationError:
     return ApplicationError(
-        "The check-in cannot be read.", fields={k: list(v) for k, v in fields.items()}
+        gettext("The check-in cannot be read."), fields={k: list(v) for k, v in fields.items()}
     )
 
 
@@ -139,7 +143,9 @@ def checkin_submit(
     if existing is not None:
         return CheckInResult(checkin=existing, created=False)
     if submission.unreadable or submission.recorded_at is None:
-        raise _unreadable(submission.unreadable or {"recorded_at": ["This field is required."]})
+        raise _unreadable(
+            submission.unreadable or {"recorded_at": [gettext("This field is required.")]}
+        )
     return _checkin_store(
         patient=patient,
         checkin_id=submission.checkin_id,
@@ -214,7 +220,7 @@ def _checkin_store(
     surgery = current_surgery(patient)
     if surgery is None:
         raise ApplicationError(
-            "There is no operation on record yet; ask your care team.", code="no_surgery"
+            gettext("There is no operation on record yet; ask your care team."), code="no_surgery"
         )
     recorded_at: datetime = data["recorded_at"]
     _check_recorded_at(patient=patient, surgery_date=surgery.date, recorded_at=recorded_at, now=now)
@@ -250,13 +256,16 @@ def _checkin_store(
         patient=patient, findings=findings, now=now, checkin=checkin, origin=Flag.Origin.CHECKIN
     )
     flags_close_answered_silence(patient=patient, now=now)
-    # What the patient must see now: this report's most severe finding per category.
+    # What the patient must see now: this report's most severe finding per category, in the
+    # patient's language (issue 19); `language` records which one they were given.
+    language = language_or_default(patient.language)
     checkin.flags = [
         {
             "id": str(item.flag.id),
             "category": item.finding.category,
             "severity": item.finding.severity,
-            "advice": item.finding.advice,
+            "advice": ruleset.advice_in(item.finding.rule_id, language),
+            "language": language,
         }
         for item in raised
     ]

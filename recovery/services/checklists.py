@@ -23,6 +23,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from core.exceptions import ApplicationError
 from recovery.models import CaregiverLink, ChecklistEntry, Patient, PlanItem
@@ -71,7 +72,9 @@ def _resolve_item(snapshot: PlanSnapshot, day: datetime.date, ref: str) -> PlanI
 
 def _check_date(day: datetime.date, today: datetime.date) -> None:
     if day > today:
-        raise EntryError("future_date", "You cannot record a day that has not come yet.", "date")
+        raise EntryError(
+            "future_date", gettext("You cannot record a day that has not come yet."), "date"
+        )
 
 
 def _check_grace(day: datetime.date, today: datetime.date) -> None:
@@ -113,7 +116,9 @@ def checklist_entries_record(
             _check_date(data.date, today)
             item = _resolve_item(snapshot, data.date, data.item)
             if (item.id, data.date) in seen:
-                raise EntryError("duplicate_entry", "The same item and date twice.", "item")
+                raise EntryError(
+                    "duplicate_entry", gettext("The same item and date twice."), "item"
+                )
             seen.add((item.id, data.date))
             resolved.append((index, data, item))
         except EntryError as exc:
@@ -143,7 +148,7 @@ def checklist_entries_record(
             if other is not None and (current is None or other.pk != current.pk):
                 raise EntryError(
                     "client_id_reused",
-                    "This client_id was already used for another entry.",
+                    gettext("This client_id was already used for another entry."),
                     "client_id",
                 )
             if current is not None and (current.kept, current.note) == (data.kept, data.note):
@@ -186,9 +191,9 @@ def _write(
             )
             if current is None:  # the unique key that failed was the client_id
                 raise ApplicationError(
-                    "This client_id was already used for another entry.",
+                    gettext("This client_id was already used for another entry."),
                     code="client_id_reused",
-                    fields={"client_id": ["Already used for another entry."]},
+                    fields={"client_id": [gettext("Already used for another entry.")]},
                 ) from None
     current.item = item  # already loaded: the response names the item's code
     if (current.kept, current.note) == (data.kept, data.note):

@@ -105,7 +105,7 @@ def patient_enroll(
     patient = Patient(user=user, care_team=team, **fields)
     patient.full_clean()
     patient.save()
-    preference_set_timezone(user_id=user.id, timezone=data.timezone)
+    preference_set_timezone(user_id=user.id, timezone=data.timezone, language=patient.language)
 
     surgery_fields = dict(data.surgery.__dict__)
     surgery_fields["implants"] = list(surgery_fields["implants"])

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext
 
 from core.exceptions import ApplicationError
 from recovery.models import AccessEvent
@@ -67,7 +68,7 @@ def login_attempt_check(
     now = time.time() if now is None else now
     if AxesProxyHandler.is_locked(request, {"username": username}):
         raise LoginRefused(
-            "Too many failed sign-in attempts. Try again later.",
+            gettext("Too many failed sign-in attempts. Try again later."),
             code="locked_out",
             retry_after=_window(),
         )

@@ -19,6 +19,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import ApplicationError
 from core.queue import enqueue_on_commit
@@ -26,7 +28,7 @@ from recovery.services.tokens import user_tokens_revoke
 
 User = get_user_model()
 
-INVALID_LINK = "This reset link is invalid, already used or expired. Ask for a new one."
+INVALID_LINK = _("This reset link is invalid, already used or expired. Ask for a new one.")
 
 RESET_SUBJECT = "Password reset"
 RESET_BODY = """Hello,
@@ -45,7 +47,7 @@ def _validated(password: str, user: Any, field: str) -> str:
         validate_password(password, user=user)
     except ValidationError as exc:
         raise ApplicationError(
-            "The password is too weak.", fields={field: list(exc.messages)}
+            gettext("The password is too weak."), fields={field: list(exc.messages)}
         ) from exc
     return password
 
@@ -57,9 +59,9 @@ def password_change(
     """Change a signed-in user's password; every other session and token stops working."""
     if not user.check_password(old_password):
         raise ApplicationError(
-            "The current password is not right.",
+            gettext("The current password is not right."),
             code="invalid_password",
-            fields={"old_password": ["The current password is not right."]},
+            fields={"old_password": [gettext("The current password is not right.")]},
         )
     user.set_password(_validated(new_password, user, "new_password"))
     user.save(update_fields=["password"])
@@ -111,7 +113,7 @@ def password_reset_confirm(*, uidb64: str, token: str, new_password: str) -> Any
     user = password_reset_user(uidb64=uidb64, token=token)
     if user is None:
         raise ApplicationError(
-            INVALID_LINK, code="invalid_reset_link", fields={"token": [INVALID_LINK]}
+            str(INVALID_LINK), code="invalid_reset_link", fields={"token": [str(INVALID_LINK)]}
         )
     user.set_password(_validated(new_password, user, "new_password"))
     user.save(update_fields=["password"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
@@ -26,6 +26,7 @@ from recovery.pathways import (
     pathway_for_technique,
     plan_items_for,
 )
+from recovery.pathways.logic import translated
 from recovery.selectors.plans import pathway_templates, patient_today
 
 
@@ -51,6 +52,8 @@ class _Specs:
     items: list[PlanItemSpec]
     milestones: list[MilestoneSpec]
     phase_titles: dict[str, str]
+    # phase code -> language -> {"phase_title": text} (issue 19)
+    phase_translations: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
 
 
 def _specs(
@@ -65,12 +68,29 @@ def _specs(
         items=plan_items_for(template, **risk),
         milestones=milestones_for(template, **risk),
         phase_titles={phase.code: phase.title for phase in template.phases},
+        phase_translations={
+            phase.code: {
+                language: {"phase_title": text["title"]}
+                for language, text in translated(phase.translations, {}).items()
+            }
+            for phase in template.phases
+        },
     )
 
 
 def plan_item_row(
-    plan: PatientPlan, spec: PlanItemSpec, *, phase_title: str, position: int, start_day: int
+    plan: PatientPlan,
+    spec: PlanItemSpec,
+    *,
+    phase_title: str,
+    position: int,
+    start_day: int,
+    phase_translations: Mapping[str, Mapping[str, str]] | None = None,
 ) -> PlanItem:
+    translations = {
+        language: {**texts, **(phase_translations or {}).get(language, {})}
+        for language, texts in spec.translations.items()
+    }
     return PlanItem(
         plan=plan,
         position=position,
@@ -91,6 +111,7 @@ def plan_item_row(
         range_note=spec.range_note or "",
         template_code=spec.template_code,
         template_version=spec.template_version,
+        translations=translations,
     )
 
 
@@ -117,6 +138,7 @@ def milestone_row(
         range_note=spec.range_note or "",
         template_code=spec.template_code,
         template_version=spec.template_version,
+        translations={language: dict(texts) for language, texts in spec.translations.items()},
     )
 
 
@@ -146,6 +168,7 @@ def plan_instantiate(
             plan,
             spec,
             phase_title=specs.phase_titles[spec.phase_code],
+            phase_translations=specs.phase_translations.get(spec.phase_code),
             position=n,
             start_day=spec.start_day,
         )
@@ -241,6 +264,7 @@ def plan_rebuild(
             plan,
             spec,
             phase_title=specs.phase_titles[spec.phase_code],
+            phase_translations=specs.phase_translations.get(spec.phase_code),
             position=0,
             start_day=max(spec.start_day, boundary),
         )

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 from rest_framework import status
 
 from core.exceptions import ApplicationError
@@ -104,14 +105,14 @@ def questionnaire_submit(
     definition = _enabled_instrument(instrument)
     errors = instruments.validate_answers(instrument, answers)
     if errors:
-        raise ApplicationError("Some answers are not valid.", fields=errors)
+        raise ApplicationError(gettext("Some answers are not valid."), fields=errors)
 
     calendar = patient_calendar(patient=patient, now=now)
     if calendar is None:
         raise ApplicationError(
-            "No surgery is recorded yet, so no questionnaire is scheduled.",
+            gettext("No surgery is recorded yet, so no questionnaire is scheduled."),
             code=WINDOW_CLOSED,
-            fields={"timepoint": ["No surgery is recorded yet."]},
+            fields={"timepoint": [gettext("No surgery is recorded yet.")]},
         )
     _require_open_window(calendar, instrument=definition, timepoint=timepoint)
     if QuestionnaireResponse.objects.filter(
@@ -162,9 +163,9 @@ def _replay(*, patient: Patient, response_id: uuid.UUID) -> QuestionnaireRespons
     if existing.patient_id != patient.id:
         # Never reveal another patient's record; a fresh client UUID cannot collide.
         raise ApplicationError(
-            "This id is already used; generate a new one.",
+            gettext("This id is already used; generate a new one."),
             code="id_conflict",
-            fields={"id": ["This id is already used."]},
+            fields={"id": [gettext("This id is already used.")]},
             status_code=status.HTTP_409_CONFLICT,
         )
     return existing
@@ -178,8 +179,10 @@ def _enabled_instrument(code: str) -> instruments.Instrument:
     if definition is None or not definition.enabled:
         known = sorted(c for c, i in instruments.load_instruments().items() if i.enabled)
         raise ApplicationError(
-            "Unknown questionnaire.",
-            fields={"instrument": [f"Choose one of: {', '.join(known)}."]},
+            gettext("Unknown questionnaire."),
+            fields={
+                "instrument": [gettext("Choose one of: %(codes)s.") % {"codes": ", ".join(known)}]
+            },
         )
     return definition
 
@@ -194,13 +197,19 @@ def _require_open_window(
     window = windows.get(timepoint)
     if window is None:
         # Only the baseline can be missing: its window closed before the patient enrolled.
-        message = "The before-surgery questionnaire can only be answered before the operation."
+        message = gettext(
+            "The before-surgery questionnaire can only be answered before the operation."
+        )
     elif instrument.code not in window.instruments:
         message = f"{instrument.name} is not scheduled at this timepoint."
     elif calendar.today < window.opens_on:
-        message = f"This questionnaire opens on {window.opens_on.isoformat()}."
+        message = gettext("This questionnaire opens on %(date)s.") % {
+            "date": window.opens_on.isoformat()
+        }
     elif calendar.today > window.closes_on:
-        message = f"This questionnaire closed on {window.closes_on.isoformat()}."
+        message = gettext("This questionnaire closed on %(date)s.") % {
+            "date": window.closes_on.isoformat()
+        }
     else:
         return
     raise ApplicationError(message, code=WINDOW_CLOSED, fields={"timepoint": [message]})

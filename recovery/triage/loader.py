@@ -17,6 +17,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from recovery.clinical_text import unknown_fields
+
 from . import spec
 from .compiler import Check, compile_condition
 from .facts import FACTS, FactSpec
@@ -60,6 +62,10 @@ class RuleSet:
     )
     # rule id -> the patient's advice with whitespace folded and the emergency number filled in
     advice: Mapping[str, str] = field(init=False, repr=False, compare=False)
+    # language -> rule id -> the advice in that language (issue 19), filled in the same way
+    advice_translations: Mapping[str, Mapping[str, str]] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         if not EMERGENCY_NUMBER_PATTERN.match(str(self.emergency_number)):
@@ -74,6 +80,13 @@ class RuleSet:
             for rule in self.rules
         }
         object.__setattr__(self, "advice", advice)
+        translated: dict[str, dict[str, str]] = {}
+        for rule in self.rules:
+            for language, translation in rule.translations.get("advice", {}).items():
+                translated.setdefault(language, {})[rule.id] = translation.folded.replace(
+                    EMERGENCY_NUMBER_PLACEHOLDER, self.emergency_number
+                )
+        object.__setattr__(self, "advice_translations", translated)
         programs = {
             kind: tuple(
                 (rule, compile_condition(rule.when, self.param))
@@ -89,6 +102,10 @@ class RuleSet:
             if rule.id == rule_id:
                 return rule
         raise KeyError(rule_id)
+
+    def advice_in(self, rule_id: str, language: str) -> str:
+        """A rule's advice in `language`; the English where that language has none."""
+        return self.advice_translations.get(language, {}).get(rule_id) or self.advice[rule_id]
 
     def rules_of_kind(self, kind: str) -> tuple[spec.RuleSpec, ...]:
         return tuple(rule for rule, _ in self.programs.get(kind, ()))
@@ -282,6 +299,20 @@ def _check_text(label: str, rule: spec.RuleSpec, problems: list[str]) -> None:
     unknown = set(_PLACEHOLDER.findall(rule.advice)) - {EMERGENCY_NUMBER_PLACEHOLDER}
     if unknown:
         problems.append(f"{label}: unknown placeholder(s) in advice: {sorted(unknown)}")
+    problems.extend(unknown_fields(label, rule.translations, spec.PATIENT_FACING_FIELDS))
+    names_number = EMERGENCY_NUMBER_PLACEHOLDER in rule.advice
+    for language, translation in rule.translations.get("advice", {}).items():
+        where = f"{label}: advice in {language!r}"
+        if number := HARD_CODED_NUMBER.search(translation.text):
+            problems.append(f"{where} hard-codes the emergency number {number.group()!r}")
+        placeholders = set(_PLACEHOLDER.findall(translation.text))
+        if placeholders - {EMERGENCY_NUMBER_PLACEHOLDER}:
+            problems.append(f"{where}: unknown placeholder(s): {sorted(placeholders)}")
+        if names_number != (EMERGENCY_NUMBER_PLACEHOLDER in placeholders):
+            # A translation must never drop (or invent) the instruction to call for help.
+            problems.append(
+                f"{where} must name {EMERGENCY_NUMBER_PLACEHOLDER} exactly when the English does"
+            )
 
 
 def ruleset_from_mapping(

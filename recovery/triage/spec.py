@@ -47,6 +47,8 @@ from pydantic import (
     model_validator,
 )
 
+from recovery.clinical_text import Translations
+
 from .facts import APPROACHES, RISK_FACTORS, TECHNIQUES
 
 CATEGORIES = (
@@ -347,6 +349,13 @@ class RuleSpec(_Node):
     advice: str = Field(min_length=1)
     rationale: str = Field(min_length=1)
     sources: list[str] = []
+    # issue 19: the advice in other languages, each reviewed on its own (recovery.clinical_text).
+    # The rationale is for clinicians and stays in English.
+    translations: Translations = {}
+
+
+# The fields of a rule a patient reads (recovery.E005 wants each in every supported language).
+PATIENT_FACING_FIELDS = ("advice",)
 
 
 class RuleFileSpec(_Node):

@@ -18,6 +18,8 @@ def test_it_shows_defaults_before_anything_is_saved(api, clinician) -> None:
         "quiet_hours_end": "08:00",
         "push_enabled": True,
         "email_enabled": False,
+        "language": "en",
+        "temperature_unit": "c",
     }
     assert not Preference.objects.filter(user=clinician).exists()
 
