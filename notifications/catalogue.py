@@ -98,21 +98,21 @@ TEMPLATES: Mapping[str, Template] = {
         # photo instructions with the prompt.
         _t(
             "wound_photo_due",
-            "Time for today's recovery photo",
-            "Open the app to take today's photo.",
+            gettext_noop("Time for today's recovery photo"),
+            gettext_noop("Open the app to take today's photo."),
             "local_date",
         ),
         # Caregivers (issue 22): the patient's reminders, worded for the helper; no name.
         _t(
             "caregiver_checkin_due",
-            "A recovery check-in is due",
-            "Open the app to help with today's check-in.",
+            gettext_noop("A recovery check-in is due"),
+            gettext_noop("Open the app to help with today's check-in."),
             "local_date",
         ),
         _t(
             "caregiver_checklist_nudge",
-            "A recovery checklist is waiting",
-            "Open the app to help with today's checklist.",
+            gettext_noop("A recovery checklist is waiting"),
+            gettext_noop("Open the app to help with today's checklist."),
             "local_date",
         ),
         _t(
