@@ -81,10 +81,12 @@ def _plans(patient: Patient) -> list[PatientPlan]:
             Prefetch(
                 "items",
                 queryset=PlanItem.objects.filter(retired_at__isnull=True).order_by("position"),
-            ),
+            )
+        )
+        .prefetch_related(  # one call per Prefetch: the stubs type each by its own model
             Prefetch(
                 "milestones", queryset=Milestone.objects.order_by("day_min", "code", "occurrence")
-            ),
+            )
         )
     )
 
