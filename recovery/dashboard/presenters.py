@@ -22,6 +22,11 @@ from recovery.selectors.patient_record import (
     PatientRecord,
     PlanData,
 )
+from recovery.selectors.worklist import FlagItem, PatientRow, Worklist
+from recovery.triage.wording import facts_in_words, merged_words
+
+# Between the answers of a worklist row: "saddle numbness: yes · temperature 38.9 °C".
+ANSWER_SEPARATOR = " \u00b7 "
 
 
 @dataclass(frozen=True)
@@ -299,3 +304,69 @@ def patient_page(record: PatientRecord) -> PatientPage:
         overdue_milestones=record.plan.overdue,
         timeline=timeline[:TIMELINE_LIMIT],
     )
+
+
+# -------------------------------------------------------------------------------- worklist
+
+
+@dataclass(frozen=True)
+class FindingLine:
+    """One rule that fired, in words: which rule, from which check-in, on which answers."""
+
+    rule: str
+    severity: str
+    answers: str
+    checkin_id: Any
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ProblemView:
+    """A live flag as a row or the patient page shows it."""
+
+    flag: Flag
+    answers: str
+    findings: list[FindingLine]
+
+
+@dataclass(frozen=True)
+class WorklistRowView:
+    row: PatientRow
+    answers: str
+    problems: list[ProblemView]
+
+
+def rule_words(rule_id: str) -> str:
+    """"infection.fever_with_wound_signs" -> "Fever with wound signs"."""
+    name = rule_id.split(".", 1)[-1]
+    return name.replace("_", " ").capitalize()
+
+
+def problem_view(item: FlagItem) -> ProblemView:
+    findings = [
+        FindingLine(
+            rule=rule_words(f.rule_id),
+            severity=f.severity,
+            answers=ANSWER_SEPARATOR.join(facts_in_words(f.facts)) or "no answers recorded",
+            checkin_id=f.checkin_id,
+            at=f.at,
+        )
+        for f in item.findings
+    ]
+    return ProblemView(
+        flag=item.flag,
+        answers=ANSWER_SEPARATOR.join(merged_words(item.all_facts)),
+        findings=findings,
+    )
+
+
+def worklist_rows(data: Worklist) -> list[WorklistRowView]:
+    """The worklist's rows: each patient's problems and the answers that fired them, in words."""
+    return [
+        WorklistRowView(
+            row=row,
+            answers=ANSWER_SEPARATOR.join(merged_words(row.all_facts)),
+            problems=[problem_view(item) for item in row.flags],
+        )
+        for row in data.rows
+    ]

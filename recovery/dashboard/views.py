@@ -142,6 +142,7 @@ def _worklist_context(request: HttpRequest) -> dict[str, Any]:
         "form": form,
         "teams": teams,
         "data": data,
+        "rows": presenters.worklist_rows(data),
         "query": request.GET.urlencode(),
         "refresh_ms": 1000 * getattr(settings, "DASHBOARD_REFRESH_SECONDS", 30),
         # Rendered once, not once per flag row (the same <option>s in every resolve form).

@@ -13,40 +13,49 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import (
+    Case,
     Count,
     DateField,
     Exists,
     ExpressionWrapper,
     F,
+    Max,
+    Min,
     OuterRef,
     Q,
     Subquery,
+    Value,
+    When,
 )
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Coalesce, TruncDate
 
 from recovery.instruments import due_timepoints, load_instruments, load_schedule
 from recovery.models import (
     CareTeam,
     CheckIn,
     Flag,
+    FlagFinding,
     Milestone,
     Patient,
     QuestionnaireResponse,
     Surgery,
 )
-from recovery.selectors.flags import flag_list_for_clinician
 from recovery.selectors.patients import (
     care_teams_for_clinician,
     current_surgery_subquery,
     postop_day,
 )
 from recovery.services.triage_facts import triage_ruleset
+from recovery.triage.spec import SEVERITIES
 
 # How long a patient listed on the polled worklist is not recorded again for the same
 # clinician (the full page always records). Keeps the audit meaningful at one poll per 30 s.
 LIST_AUDIT_DEDUPE_SECONDS = 15 * 60
-# The worklist shows at most this many flags; a team with more is told so.
+# The attention signals list at most this many patients each.
 WORKLIST_FLAG_LIMIT = 200
+# The server-rendered worklist's first page: this many patients (one row each, every live
+# flag of theirs in the row); a team with more is told so and can filter.
+WORKLIST_PATIENT_LIMIT = 50
 # What the worklist shows of a patient listed for attention (a link and the name): the
 # signals load only these, not every column of up to 200 patients each.
 ATTENTION_PATIENT_FIELDS = ("id", "first_name", "last_name")
@@ -64,10 +73,45 @@ def adherence_threshold() -> float:
 
 
 @dataclass(frozen=True)
-class FlagRow:
+class FindingData:
+    """One rule that fired on a flag: what it saw and where it came from."""
+
+    rule_id: str
+    severity: str
+    facts: dict[str, Any]
+    checkin_id: Any
+    at: datetime
+
+
+@dataclass(frozen=True)
+class FlagItem:
+    """A live flag of a worklist row, with every finding recorded on it (oldest first)."""
+
     flag: Flag
+    findings: list[FindingData]
+
+    @property
+    def all_facts(self) -> list[dict[str, Any]]:
+        # A flag raised before findings were recorded has only its headline's facts.
+        return [f.facts for f in self.findings] or [self.flag.facts]
+
+
+@dataclass(frozen=True)
+class PatientRow:
+    """One worklist row: a patient with live flags, most severe flag first."""
+
+    patient: Patient
+    severity: str  # the most severe live flag's
+    flags: list[FlagItem]
     postop_day: int | None
     approach: str
+    # When the first unacknowledged finding came in (the current alert round of the oldest
+    # open flag); None when every live flag is acknowledged.
+    waiting_since: datetime | None
+
+    @property
+    def all_facts(self) -> list[dict[str, Any]]:
+        return [facts for item in self.flags for facts in item.all_facts]
 
 
 @dataclass(frozen=True)
@@ -78,7 +122,7 @@ class Attention:
 
 @dataclass
 class Worklist:
-    flags: list[FlagRow] = field(default_factory=list)
+    rows: list[PatientRow] = field(default_factory=list)
     attention: list[Attention] = field(default_factory=list)
     truncated: bool = False
     attention_note: str = ""
@@ -87,8 +131,8 @@ class Worklist:
     def patients(self) -> list[Patient]:
         """Every patient the page shows, once each, for the access log."""
         seen: dict[Any, Patient] = {}
-        for row in self.flags:
-            seen.setdefault(row.flag.patient_id, row.flag.patient)
+        for row in self.rows:
+            seen.setdefault(row.patient.id, row.patient)
         for item in self.attention:
             seen.setdefault(item.patient.id, item.patient)
         return list(seen.values())
@@ -98,64 +142,141 @@ def teams_for(*, clinician: Any) -> list[CareTeam]:
     return list(care_teams_for_clinician(clinician=clinician))
 
 
-# Flag fields the worklist never shows: left in the database (JSON decoding and transfer of
-# 200 rows' facts and texts was a visible share of the page).
-_WORKLIST_DEFERRED = (
-    "facts",
-    "sources",
-    "advice",
-    "rationale",
-    "resolution_note",
-    "dismiss_reason",
-)
+# What a worklist row shows of its patient: a link, the name, and the day after surgery
+# (which needs the patient's time zone).
+ROW_PATIENT_FIELDS = (*ATTENTION_PATIENT_FIELDS, "timezone", "care_team_id")
+# Flag fields a worklist row never shows: left in the database.
+_ROW_DEFERRED = ("sources", "advice", "rationale", "resolution_note", "dismiss_reason")
 
 
-def _flag_rows(
+@dataclass(frozen=True)
+class RowKey:
+    """Where a row sorts: most severe first; patients waiting on an unacknowledged finding
+    before those whose flags are all acknowledged; then the longest wait; then the id."""
+
+    rank: int
+    has_open: int
+    sort_at: datetime
+    patient_id: Any
+
+    @classmethod
+    def of(cls, patient: Patient) -> RowKey:
+        return cls(patient.top_rank, patient.has_open, patient.sort_at, patient.id)  # type: ignore[attr-defined]
+
+
+ROW_ORDER = ("-top_rank", "-has_open", "sort_at", "id")
+
+
+def _after(key: RowKey) -> Q:
+    """Rows strictly after `key` in ROW_ORDER (keyset pagination, stable while flags arrive)."""
+    return (
+        Q(top_rank__lt=key.rank)
+        | Q(top_rank=key.rank, has_open__lt=key.has_open)
+        | Q(top_rank=key.rank, has_open=key.has_open, sort_at__gt=key.sort_at)
+        | Q(
+            top_rank=key.rank,
+            has_open=key.has_open,
+            sort_at=key.sort_at,
+            id__gt=key.patient_id,
+        )
+    )
+
+
+def worklist_rows(
     *,
     clinician: Any,
-    team: CareTeam | None,
-    severity: str | None,
-    category: str | None,
     now: datetime,
-) -> tuple[list[FlagRow], bool]:
-    # The row shows the current surgery's day and approach only: two index lookups per flag
-    # in the same query, instead of prefetching every surgery of the page's patients (a query
-    # and a queryset per patient).
+    limit: int,
+    team: CareTeam | None = None,
+    severities: list[str] | None = None,
+    categories: list[str] | None = None,
+    after: RowKey | None = None,
+) -> tuple[list[PatientRow], bool]:
+    """One row per patient with a live flag, in triage order; (rows, more rows exist).
+
+    Three queries whatever the page size: the page of patients (their keys aggregated over
+    their live flags in SQL), those patients' live flags (each with its current surgery's
+    date and approach), and every finding of those flags. The filters narrow the flags a row
+    is made of (a severity filter shows the patients with such a flag, and those flags).
+    """
+    teams = care_teams_for_clinician(clinician=clinician)
+    if team is not None:
+        teams = teams.filter(id=team.id)
+    live = Q(flags__status__in=Flag.LIVE_STATUSES)
+    flag_filter = Q(status__in=Flag.LIVE_STATUSES)
+    if severities:
+        live &= Q(flags__severity__in=severities)
+        flag_filter &= Q(severity__in=severities)
+    if categories:
+        live &= Q(flags__category__in=categories)
+        flag_filter &= Q(category__in=categories)
+    is_open = Q(flags__status=Flag.Status.OPEN)
+    patients = (
+        # One filter() call: the aggregates below see exactly the live flags it joins.
+        Patient.objects.filter(live, care_team_id__in=teams.values("id"))
+        .annotate(
+            top_rank=Max("flags__severity_rank"),
+            has_open=Max(Case(When(is_open, then=Value(1)), default=Value(0))),
+            waiting_since=Min(Coalesce("flags__alerted_at", "flags__opened_at"), filter=is_open),
+            sort_at=Coalesce(
+                Min(Coalesce("flags__alerted_at", "flags__opened_at"), filter=is_open),
+                Min("flags__opened_at"),
+            ),
+        )
+        .only(*ROW_PATIENT_FIELDS)
+        .order_by(*ROW_ORDER)
+    )
+    if after is not None:
+        patients = patients.filter(_after(after))
+    page = list(patients[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    if not page:
+        return [], False
+
     latest = current_surgery_subquery("patient_id")
     flags = (
-        flag_list_for_clinician(clinician=clinician)
-        .filter(status__in=Flag.LIVE_STATUSES)
-        .select_related("patient", "acknowledged_by")
-        .defer(*_WORKLIST_DEFERRED)
+        Flag.objects.filter(flag_filter, patient_id__in=[p.id for p in page])
+        .select_related("acknowledged_by")
+        .defer(*_ROW_DEFERRED)
         .annotate(
             surgery_date=Subquery(latest.values("date")[:1]),
             surgery_approach=Subquery(latest.values("approach")[:1]),
         )
-        # Most severe first, then the longest-waiting: the order a nurse should call in.
         .order_by("-severity_rank", "opened_at", "id")
     )
-    if team is not None:
-        flags = flags.filter(patient__care_team=team)
-    if severity:
-        flags = flags.filter(severity=severity)
-    if category:
-        flags = flags.filter(category=category)
-    page = list(flags[: WORKLIST_FLAG_LIMIT + 1])
+    by_patient: dict[Any, list[Flag]] = {}
+    for flag in flags:
+        by_patient.setdefault(flag.patient_id, []).append(flag)
+    findings: dict[Any, list[FindingData]] = {}
+    for row in (
+        FlagFinding.objects.filter(flag_id__in=[f.id for fs in by_patient.values() for f in fs])
+        .order_by("at", "id")
+        .values("flag_id", "rule_id", "severity", "facts", "checkin_id", "at")
+    ):
+        flag_id = row.pop("flag_id")
+        findings.setdefault(flag_id, []).append(FindingData(**row))
+
     rows = []
-    for flag in page[:WORKLIST_FLAG_LIMIT]:
+    for patient in page:
+        own = by_patient.get(patient.id, [])
+        first = own[0] if own else None
         surgery = None
-        if flag.surgery_date is not None:
-            surgery = Surgery(date=flag.surgery_date, approach=flag.surgery_approach)
+        if first is not None and first.surgery_date is not None:  # type: ignore[attr-defined]
+            surgery = Surgery(date=first.surgery_date, approach=first.surgery_approach)  # type: ignore[attr-defined]
         rows.append(
-            FlagRow(
-                flag=flag,
-                postop_day=postop_day(patient=flag.patient, surgery=surgery, at=now)
+            PatientRow(
+                patient=patient,
+                severity=SEVERITIES[patient.top_rank],  # type: ignore[attr-defined]
+                flags=[FlagItem(flag=f, findings=findings.get(f.id, [])) for f in own],
+                postop_day=postop_day(patient=patient, surgery=surgery, at=now)
                 if surgery
                 else None,
                 approach=surgery.get_approach_display() if surgery else "",
+                waiting_since=patient.waiting_since,  # type: ignore[attr-defined]
             )
         )
-    return rows, len(page) > WORKLIST_FLAG_LIMIT
+    return rows, more
 
 
 def _silent(*, team_ids: Any, now: datetime, silence_days: int) -> dict[Any, tuple]:
@@ -419,11 +540,16 @@ def worklist(
     category: str | None,
     now: datetime,
 ) -> Worklist:
-    rows, truncated = _flag_rows(
-        clinician=clinician, team=team, severity=severity, category=category, now=now
+    rows, truncated = worklist_rows(
+        clinician=clinician,
+        now=now,
+        limit=WORKLIST_PATIENT_LIMIT,
+        team=team,
+        severities=[severity] if severity else None,
+        categories=[category] if category else None,
     )
     attention, note = _attention(clinician=clinician, team=team, now=now)
-    return Worklist(flags=rows, attention=attention, truncated=truncated, attention_note=note)
+    return Worklist(rows=rows, attention=attention, truncated=truncated, attention_note=note)
 
 
 def patients_not_recently_listed(*, actor: Any, patients: list[Patient]) -> list[Patient]:

@@ -4,7 +4,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from recovery.models import AccessEvent, ChecklistEntry, Flag, Patient
+from recovery.models import AccessEvent, ChecklistEntry, Flag, FlagFinding, Patient
+from recovery.selectors.worklist import WORKLIST_PATIENT_LIMIT
 from tests.dashboard.factories import make_checkin, make_flag
 from tests.factories import ClinicianFactory, PatientFactory
 from tests.factories.plans import plan_of, planned_patient
@@ -15,27 +16,103 @@ pytestmark = pytest.mark.django_db
 
 
 def _flag_ids(response) -> list[str]:
-    return [str(row.flag.id) for row in response.context["data"].flags]
+    return [str(item.flag.id) for row in response.context["data"].rows for item in row.flags]
 
 
-def test_it_orders_open_flags_by_severity_then_age(web, clinician, patient):
+def _patient_ids(response) -> list:
+    return [row.patient.id for row in response.context["data"].rows]
+
+
+def test_it_shows_one_row_per_patient_with_every_open_problem(web, clinician, patient):
     now = timezone.now()
     routine = make_flag(
         patient, severity="routine", category="ileus", opened_at=now - timedelta(days=3)
     )
-    urgent_new = make_flag(
+    urgent = make_flag(
         patient, severity="urgent", category="infection", opened_at=now - timedelta(hours=1)
-    )
-    urgent_old = make_flag(
-        PatientFactory(care_team=patient.care_team),
-        severity="urgent",
-        opened_at=now - timedelta(hours=5),
     )
     emergency = make_flag(patient, severity="emergency", category="cauda_equina", opened_at=now)
 
     response = web(clinician).get("/dashboard/")
 
-    assert _flag_ids(response) == [str(f.id) for f in (emergency, urgent_old, urgent_new, routine)]
+    [row] = response.context["data"].rows
+    assert row.severity == "emergency"
+    assert [item.flag.id for item in row.flags] == [emergency.id, urgent.id, routine.id]
+
+
+def test_it_orders_patients_by_severity_then_waiting_time(web, clinician, patient):
+    now = timezone.now()
+    team = patient.care_team
+    urgent_new = PatientFactory(care_team=team)
+    make_flag(urgent_new, severity="urgent", opened_at=now - timedelta(hours=1))
+    urgent_old = PatientFactory(care_team=team)
+    make_flag(urgent_old, severity="urgent", opened_at=now - timedelta(hours=5))
+    acknowledged = PatientFactory(care_team=team)
+    make_flag(
+        acknowledged, severity="urgent", status="acknowledged", opened_at=now - timedelta(days=2)
+    )
+    routine = PatientFactory(care_team=team)
+    make_flag(routine, severity="routine", opened_at=now - timedelta(days=3))
+    make_flag(patient, severity="emergency", category="cauda_equina", opened_at=now)
+
+    response = web(clinician).get("/dashboard/")
+
+    assert _patient_ids(response) == [
+        patient.id,
+        urgent_old.id,
+        urgent_new.id,
+        acknowledged.id,
+        routine.id,
+    ]
+
+
+def test_it_waits_from_the_first_unacknowledged_finding(web, clinician, patient):
+    now = timezone.now()
+    old = make_flag(patient, severity="urgent", opened_at=now - timedelta(days=2))
+    # Acknowledged, then a new finding reopened it an hour ago (a new alert round).
+    Flag.objects.filter(id=old.id).update(alerted_at=now - timedelta(hours=1))
+    make_flag(patient, severity="routine", category="ileus", status="acknowledged")
+
+    response = web(clinician).get("/dashboard/")
+
+    [row] = response.context["data"].rows
+    assert row.waiting_since == now - timedelta(hours=1)
+
+
+def test_it_shows_the_answers_that_fired_each_flag_in_words(web, clinician, patient):
+    flag = make_flag(patient, severity="urgent", category="infection")
+    checkin = make_checkin(patient, day=3, temperature_c=38.9)
+    for rule_id, facts in [
+        ("infection.fever_in_monitoring_window", {"temperature_c": 38.9, "postop_day": 3}),
+        ("infection.purulent_drainage", {"wound_drainage": "pus"}),
+        ("infection.chills_in_monitoring_window", {"chills": True, "postop_day": 3}),
+    ]:
+        FlagFinding.objects.create(
+            flag=flag,
+            rule_id=rule_id,
+            rule_version=1,
+            severity="urgent",
+            facts=facts,
+            checkin=checkin,
+            at=timezone.now(),
+        )
+    make_flag(patient, severity="emergency", category="cauda_equina")
+    FlagFinding.objects.create(
+        flag=Flag.objects.get(patient=patient, category="cauda_equina"),
+        rule_id="cauda_equina.saddle_numbness",
+        rule_version=1,
+        severity="emergency",
+        facts={"saddle_numbness": True},
+        checkin=checkin,
+        at=timezone.now(),
+    )
+
+    page = web(clinician).get("/dashboard/").content.decode()
+
+    assert (
+        "saddle numbness: yes \u00b7 temperature 38.9 °C \u00b7 drainage: pus \u00b7 chills: yes"
+        in page
+    )
 
 
 def test_it_leaves_out_closed_flags_and_other_teams_flags(web, clinician, patient, other_patient):
@@ -64,7 +141,9 @@ def test_it_filters_by_severity_and_category(web, clinician, patient, query, exp
 
     response = web(clinician).get(f"/dashboard/?{query}")
 
-    assert [row.flag.severity for row in response.context["data"].flags] == expected
+    assert [
+        item.flag.severity for row in response.context["data"].rows for item in row.flags
+    ] == expected
 
 
 def test_it_filters_by_team_among_the_clinicians_teams(web, patient):
@@ -172,13 +251,14 @@ def test_it_uses_a_constant_number_of_queries(
         make_checkin(other, day=1)
     client = web(clinician)
 
-    # session, user, membership check, teams, flags (with their current surgery), one query
+    # session, user, membership check, teams, the worklist's three (the page of patients,
+    # their live flags with their current surgery, the flags' findings), one query
     # per attention signal (silence, adherence, overdue milestones, worse than baseline), two
     # for overdue questionnaires (patients, their responses: skipped when no patient can be
     # overdue), access-event insert, the session's OTP device
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(15):
         response = client.get("/dashboard/")
-    assert len(response.context["data"].flags) == size
+    assert len(response.context["data"].rows) == min(size, WORKLIST_PATIENT_LIMIT)
 
 
 # ----------------------------------------------------------------------------- flag actions
