@@ -10,6 +10,7 @@ from recovery.api import (
     outcomes,
     patient,
     plans,
+    worklist,  # issue 16: grouped worklist
 )
 
 urlpatterns = [
@@ -121,6 +122,8 @@ urlpatterns = [
         flags.FlagDismissApi.as_view(),
         name="care-flag-dismiss",
     ),
+    # Grouped worklist: one entry per patient (issue 16)
+    path("care/worklist/", worklist.WorklistApi.as_view(), name="care-worklist"),
     # Questionnaires and outcomes (issue 6)
     path(
         "me/questionnaires/",

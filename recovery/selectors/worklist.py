@@ -108,6 +108,7 @@ class PatientRow:
     # When the first unacknowledged finding came in (the current alert round of the oldest
     # open flag); None when every live flag is acknowledged.
     waiting_since: datetime | None
+    key: RowKey  # where the row sorts (the API's cursor)
 
     @property
     def all_facts(self) -> list[dict[str, Any]]:
@@ -274,6 +275,7 @@ def worklist_rows(
                 else None,
                 approach=surgery.get_approach_display() if surgery else "",
                 waiting_since=patient.waiting_since,  # type: ignore[attr-defined]
+                key=RowKey.of(patient),
             )
         )
     return rows, more
