@@ -100,6 +100,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("/api/v1/care/flags/{flag_id}/acknowledge/", "post"): Rule(CARE, _flag_params),
     ("/api/v1/care/flags/{flag_id}/resolve/", "post"): Rule(CARE, _flag_params),
     ("/api/v1/care/flags/{flag_id}/dismiss/", "post"): Rule(CARE, _flag_params),
+    ("/api/v1/care/worklist/", "get"): Rule(CARE),  # issue 16: grouped worklist
     # Questionnaires and outcomes (issue 6)
     ("/api/v1/me/questionnaires/", "get"): Rule(PATIENT),
     ("/api/v1/me/questionnaires/", "post"): Rule(PATIENT),
@@ -456,7 +457,7 @@ def test_it_records_exactly_one_access_event_per_care_team_read(api, world, path
 
     rule = RULES[(path, method)]
     url = _url(path, rule.params(world))
-    if path == "/api/v1/care/flags/":
+    if path in ("/api/v1/care/flags/", "/api/v1/care/worklist/"):
         _flag_params(world)  # a flag to list
     before = set(AccessEvent.objects.values_list("id", flat=True))
 
