@@ -15,6 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 from recovery.dashboard import charts
 from recovery.dashboard.forms import label_for
 from recovery.models import CheckIn, Flag, Milestone, QuestionnaireResponse, Surgery
+from recovery.models.checkins import SYMPTOM_FIELDS
 from recovery.risk.summary import RiskFactor
 from recovery.selectors.patient_record import (
     TIMELINE_LIMIT,
@@ -23,7 +24,7 @@ from recovery.selectors.patient_record import (
     PlanData,
 )
 from recovery.selectors.worklist import FlagItem, PatientRow, Worklist
-from recovery.triage.wording import facts_in_words, merged_words
+from recovery.triage.wording import answer_words, facts_in_words, merged_words
 
 # Between the answers of a worklist row: "saddle numbness: yes · temperature 38.9 °C".
 ANSWER_SEPARATOR = " \u00b7 "
@@ -56,6 +57,8 @@ class PatientPage:
     risk_factors: list[RiskFactor]
     phases: list[tuple[int, str]]
     live_flags: list[Flag] = field(default_factory=list)
+    # The live flags with every finding in words (what fired, from which check-in).
+    problems: list[ProblemView] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
     timeline: list[TimelineEvent] = field(default_factory=list)
     overdue_milestones: list[Any] = field(default_factory=list)
@@ -178,7 +181,15 @@ def _dash(value: object) -> object:
     return "—" if value is None else value
 
 
+# The check-in answers the timeline words after pain and temperature, in the form's order.
+_ANSWER_FIELDS = tuple(
+    name for name in SYMPTOM_FIELDS if name not in ("back_pain", "leg_pain", "temperature_c")
+)
+
+
 def _checkin_text(c: CheckIn) -> str:
+    """Pain and temperature, then every other answer the patient reported: each "yes" and each
+    value in words, and how many questions were answered "no"."""
     parts = []
     if c.back_pain is not None:
         parts.append(f"back pain {c.back_pain}/10")
@@ -186,6 +197,16 @@ def _checkin_text(c: CheckIn) -> str:
         parts.append(f"leg pain {c.leg_pain}/10")
     if c.temperature_c is not None:
         parts.append(f"{c.temperature_c:.1f} °C")
+    noes = 0
+    for name in _ANSWER_FIELDS:
+        value = getattr(c, name)
+        words = answer_words(name, value)
+        if words:
+            parts.append(words)
+        elif value is False or value == "none":
+            noes += 1
+    if noes:
+        parts.append(f"{noes} other question{'s' if noes != 1 else ''} answered no")
     return f"Day {c.postop_day}: " + (", ".join(parts) if parts else "no scores")
 
 
@@ -287,6 +308,7 @@ def patient_page(record: PatientRecord) -> PatientPage:
     timeline.extend(_plan_events(record.plan))
     timeline.sort(key=lambda e: e.at, reverse=True)
     day = record.postop_day
+    days = {c.id: c.postop_day for c in checkins}
     return PatientPage(
         surgery=record.surgery,
         postop_day=day,
@@ -295,6 +317,7 @@ def patient_page(record: PatientRecord) -> PatientPage:
         risk_factors=record.risk_factors,
         phases=record.phases,
         live_flags=record.live_flags,
+        problems=[problem_view(item, days=days) for item in record.live_items],
         charts=[
             _pain_chart(checkins, record.phases, day or 0),
             _temperature_chart(checkins, day or 0, record.fever_threshold_c),
@@ -318,6 +341,7 @@ class FindingLine:
     answers: str
     checkin_id: Any
     at: datetime
+    source: str  # "check-in of day 3", "trend over several check-ins"
 
 
 @dataclass(frozen=True)
@@ -342,7 +366,16 @@ def rule_words(rule_id: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
-def problem_view(item: FlagItem) -> ProblemView:
+def _source(checkin_id: Any, days: dict[Any, int]) -> str:
+    if checkin_id is None:
+        return "trend over several check-ins"
+    if checkin_id in days:
+        return f"check-in of day {days[checkin_id]}"
+    return "an earlier check-in"
+
+
+def problem_view(item: FlagItem, days: dict[Any, int] | None = None) -> ProblemView:
+    """A live flag and every finding on it; `days` names the check-ins by post-op day."""
     findings = [
         FindingLine(
             rule=rule_words(f.rule_id),
@@ -350,6 +383,7 @@ def problem_view(item: FlagItem) -> ProblemView:
             answers=ANSWER_SEPARATOR.join(facts_in_words(f.facts)) or "no answers recorded",
             checkin_id=f.checkin_id,
             at=f.at,
+            source=_source(f.checkin_id, days or {}),
         )
         for f in item.findings
     ]

@@ -126,6 +126,11 @@ class DashboardLogoutView(LogoutView):
     next_page = reverse_lazy("dashboard:login")
 
 
+def _outcome_options() -> str:
+    # Rendered once, not once per flag (the same <option>s in every resolve form).
+    return format_html_join("", '<option value="{}">{}</option>', outcome_choices())
+
+
 def _worklist_context(request: HttpRequest) -> dict[str, Any]:
     teams = teams_for(clinician=request.user)
     form = WorklistFilterForm(request.GET or None, teams=teams)
@@ -145,10 +150,7 @@ def _worklist_context(request: HttpRequest) -> dict[str, Any]:
         "rows": presenters.worklist_rows(data),
         "query": request.GET.urlencode(),
         "refresh_ms": 1000 * getattr(settings, "DASHBOARD_REFRESH_SECONDS", 30),
-        # Rendered once, not once per flag row (the same <option>s in every resolve form).
-        "outcome_options": format_html_join(
-            "", '<option value="{}">{}</option>', outcome_choices()
-        ),
+        "outcome_options": _outcome_options(),
     }
 
 
@@ -186,7 +188,8 @@ def patient_detail(request: HttpRequest, patient_id: str) -> HttpResponse:
         clinician=request.user, patient_id=patient_id, request=request, purpose="patient"
     )
     page = presenters.patient_page(patient_record(patient=patient, now=timezone.now()))
-    return render(request, "dashboard/patient.html", {"patient": patient, "page": page})
+    context = {"patient": patient, "page": page, "outcome_options": _outcome_options()}
+    return render(request, "dashboard/patient.html", context)
 
 
 def _compare_by(request: HttpRequest) -> str:

@@ -137,9 +137,9 @@ def test_it_uses_a_constant_number_of_queries(
     client = web(clinician)
 
     # session, user, OTP device (verified session), membership check, patient, surgeries,
-    # access event, check-ins, flags, questionnaires, plan, adjustments, plan items, milestones,
-    # checklist entries
-    with django_assert_num_queries(15):
+    # access event, check-ins, flags, the live flags' findings, questionnaires, plan,
+    # adjustments, plan items, milestones, checklist entries
+    with django_assert_num_queries(16):
         client.get(_url(planned))
 
 
@@ -163,3 +163,72 @@ def test_it_plots_odi_against_the_mcid_line(web, clinician, patient):
 
     assert _chart_points(html, "odi") == 3
     assert "MCID target 40" in html  # 50 - 10 points beats 30% (35)
+
+
+# ------------------------------------------------------------------- issue 16: the answers
+
+
+def test_it_shows_every_finding_of_a_live_flag_with_its_answers(web, clinician, patient):
+    from django.utils import timezone
+
+    from recovery.models import FlagFinding
+
+    flag = make_flag(patient, category="infection")
+    checkin = make_checkin(patient, day=4, temperature_c=38.9)
+    for rule_id, facts in [
+        ("infection.fever_in_monitoring_window", {"temperature_c": 38.9, "postop_day": 4}),
+        ("infection.purulent_drainage", {"wound_drainage": "pus"}),
+    ]:
+        FlagFinding.objects.create(
+            flag=flag,
+            rule_id=rule_id,
+            rule_version=1,
+            severity="urgent",
+            facts=facts,
+            checkin=checkin,
+            at=timezone.now(),
+        )
+
+    page = web(clinician).get(_url(patient)).content.decode()
+
+    assert "Fever in monitoring window (check-in of day 4" in page
+    assert "Purulent drainage (check-in of day 4" in page
+    assert "drainage: pus" in page
+
+
+def test_it_offers_acknowledge_and_resolve_on_the_patient_page(web, clinician, patient):
+    flag = make_flag(patient)
+
+    page = web(clinician).get(_url(patient)).content.decode()
+
+    assert f"/dashboard/flags/{flag.id}/acknowledge/" in page
+    assert f"/dashboard/flags/{flag.id}/resolve/" in page
+
+
+def test_it_returns_to_the_patient_page_after_resolving_there(web, clinician, patient):
+    flag = make_flag(patient)
+
+    response = web(clinician).post(
+        f"/dashboard/flags/{flag.id}/resolve/",
+        {"outcome": "advice_given", "note": "", "next": _url(patient)},
+    )
+
+    flag.refresh_from_db()
+    assert response["Location"] == _url(patient)
+    assert flag.status == "resolved"
+
+
+def test_it_shows_every_red_flag_answer_of_a_checkin_on_the_timeline(web, clinician, patient):
+    checkin = make_checkin(patient, day=3, temperature_c=38.9)
+    checkin.saddle_numbness = True
+    checkin.new_leg_weakness = True
+    checkin.wound_drainage = "pus"
+    checkin.chills = False
+    checkin.save()
+
+    page = web(clinician).get(_url(patient)).content.decode()
+
+    assert (
+        "Day 3: back pain 5/10, leg pain 3/10, 38.9 °C, drainage: pus, new leg weakness: yes, "
+        "saddle numbness: yes, 1 other question answered no"
+    ) in page
