@@ -122,6 +122,7 @@ class MilestoneOutputSerializer(serializers.ModelSerializer):
             "range_note",
             "template_code",
             "template_version",
+            "self_report",
         ]
 
 
@@ -315,6 +316,13 @@ class MilestoneStatusInputSerializer(serializers.Serializer):
         required=False, allow_null=True, default=None, help_text="Default: the patient's today."
     )
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class MilestoneSelfReportInputSerializer(serializers.Serializer):
+    """What a patient may say about their own milestone (issue 16): achieved, on a date."""
+
+    status = serializers.ChoiceField(choices=["achieved"])
+    achieved_on = serializers.DateField()
 
 
 class MilestoneStatusOutputSerializer(serializers.Serializer):

@@ -35,6 +35,7 @@ from recovery.api.plan_serializers import (
     ImagingResultOutputSerializer,
     MilestoneCursorPagination,
     MilestoneOutputSerializer,
+    MilestoneSelfReportInputSerializer,
     MilestoneStatusInputSerializer,
     MilestoneStatusOutputSerializer,
     PlanItemAdjustInputSerializer,
@@ -60,6 +61,7 @@ from recovery.selectors.plans import (
 )
 from recovery.services.adjustments import (
     imaging_result_record,
+    milestone_self_report,
     milestone_status_set,
     plan_item_adjust,
 )
@@ -196,6 +198,28 @@ class MeMilestoneListApi(ListAPIView):
     @extend_schema(parameters=[_STATUS_PARAM])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
+
+
+class MeMilestoneApi(APIView):
+    """The patient marks a self-reportable milestone achieved (issue 16)."""
+
+    permission_classes = [IsPatient]
+
+    @extend_schema(request=MilestoneSelfReportInputSerializer, responses=MilestoneOutputSerializer)
+    def patch(self, request: Request, milestone_id: str) -> Response:
+        patient = request.user.patient
+        # Another patient's milestone is a 404 whatever the body says.
+        if not milestones_for_patient(patient=patient).filter(id=milestone_id).exists():
+            raise ApplicationError("No such milestone.", code="not_found", status_code=404)
+        serializer = MilestoneSelfReportInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        milestone = milestone_self_report(
+            patient=patient,
+            milestone_id=milestone_id,
+            achieved_on=serializer.validated_data["achieved_on"],
+            today=patient_today(patient),
+        )
+        return Response(MilestoneOutputSerializer(milestone).data)
 
 
 class MeAdherenceApi(APIView):

@@ -56,6 +56,12 @@ urlpatterns = [
     path("me/plan/", plans.MePlanApi.as_view(), name="me-plan"),
     path("me/checklist/", plans.MeChecklistApi.as_view(), name="me-checklist"),
     path("me/milestones/", plans.MeMilestoneListApi.as_view(), name="me-milestones"),
+    # issue 16: the patient records a self-reportable milestone
+    path(
+        "me/milestones/<uuid:milestone_id>/",
+        plans.MeMilestoneApi.as_view(),
+        name="me-milestone",
+    ),
     path("me/adherence/", plans.MeAdherenceApi.as_view(), name="me-adherence"),
     path(
         "care/patients/<uuid:patient_id>/plan/",

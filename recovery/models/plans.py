@@ -158,6 +158,8 @@ class Milestone(models.Model):
     range_note = BoundedTextField(max_length=TEMPLATE_TEXT_MAX, blank=True)
     template_code = models.CharField(max_length=64)
     template_version = models.PositiveIntegerField()
+    # Copied from the pathway: the patient may mark it achieved in the app (issue 16).
+    self_report = models.BooleanField(default=False)
 
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     achieved_on = models.DateField(null=True, blank=True)

@@ -58,6 +58,7 @@ class MilestoneSpec:
     repeat_every_days: int | None
     sources: tuple[str, ...]
     range_note: str | None
+    self_report: bool = False
 
 
 class _DayWindow(Protocol):
@@ -242,4 +243,5 @@ def _milestone_spec(template: PathwayTemplate, m: Milestone) -> MilestoneSpec:
         repeat_every_days=m.repeat_every_days,
         sources=tuple(m.sources),
         range_note=m.range_note,
+        self_report=m.self_report,
     )

@@ -87,6 +87,9 @@ class Milestone(_Frozen):
     repeat_every_days: Annotated[int, Field(gt=0)] | None = None
     sources: Sources
     range_note: str | None = None
+    # The patient may mark it achieved themselves in the app (issue 16): first walk, back to
+    # driving; visits, imaging and fusion are recorded by the care team.
+    self_report: bool = False
 
 
 class Parameter(_Frozen):

@@ -219,6 +219,7 @@ def _schedule_next_occurrence(milestone: Milestone) -> None:
             "range_note": milestone.range_note,
             "template_code": milestone.template_code,
             "template_version": milestone.template_version,
+            "self_report": milestone.self_report,
         },
     )
 
@@ -267,6 +268,37 @@ def milestone_status_set(
             "date": on.isoformat(),
         },
     )
+
+
+@transaction.atomic
+def milestone_self_report(
+    *,
+    patient: Patient,
+    milestone_id: uuid.UUID | str,
+    achieved_on: datetime.date,
+    today: datetime.date,
+) -> Milestone:
+    """The patient marks one of their self-reportable milestones achieved (issue 16).
+
+    Only milestones the pathway marks `self_report` (first walk, back to driving...); visits,
+    imaging and fusion are the care team's to record. The date may be neither before the
+    surgery nor after the patient's today. Marking it again corrects the date.
+    """
+    plan = _plan(patient)
+    milestone = Milestone.objects.select_for_update().filter(plan=plan, id=milestone_id).first()
+    if milestone is None:
+        raise _not_found("milestone")
+    if not milestone.self_report:
+        raise ApplicationError(
+            "Your care team records this milestone.",
+            code="not_self_reportable",
+            status_code=403,
+        )
+    _check_event_date(achieved_on, plan=plan, today=today, field="achieved_on")
+    _settle(
+        milestone, status=Milestone.Status.ACHIEVED, on=achieved_on, note="", actor=patient.user
+    )
+    return milestone
 
 
 @transaction.atomic

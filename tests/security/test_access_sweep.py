@@ -147,12 +147,22 @@ def _milestone_params(world: dict[str, Any]) -> dict[str, str]:
     return {**params, "milestone_id": str(milestone.id)}
 
 
+def _me_milestone_params(world: dict) -> dict:
+    from recovery.models import Milestone
+
+    _with_plan(world)
+    milestone = Milestone.objects.filter(plan__patient=world["patient"]).first()
+    return {"milestone_id": str(milestone.id)}
+
+
 RULES.update(
     {
         ("/api/v1/me/plan/", "get"): Rule(PATIENT, _with_plan),
         ("/api/v1/me/checklist/", "get"): Rule(PATIENT, _with_plan),
         ("/api/v1/me/checklist/", "post"): Rule(PATIENT, _with_plan),
         ("/api/v1/me/milestones/", "get"): Rule(PATIENT, _with_plan),
+        # issue 16: the patient records a self-reportable milestone
+        ("/api/v1/me/milestones/{milestone_id}/", "patch"): Rule(PATIENT, _me_milestone_params),
         ("/api/v1/me/adherence/", "get"): Rule(PATIENT, _with_plan),
         ("/api/v1/care/patients/{patient_id}/plan/", "get"): Rule(CARE, _plan_params),
         ("/api/v1/care/patients/{patient_id}/plan/items/{item_id}/adjust/", "post"): Rule(
