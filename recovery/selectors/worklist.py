@@ -115,10 +115,17 @@ class PatientRow:
         return [facts for item in self.flags for facts in item.all_facts]
 
 
-@dataclass(frozen=True)
+@dataclass
 class Attention:
+    """A patient with no live flag who may still need a call today, and why."""
+
     patient: Patient
     reasons: list[str]
+    # Since when (the earliest of the reasons'; None when a reason has no start, such as
+    # "no check-in since surgery" or the 7-day adherence).
+    since: date | None = None
+    # How much the reasons weigh together (ATTENTION_WEIGHTS): the list is ranked by it.
+    weight: int = 0
 
 
 @dataclass
@@ -309,11 +316,12 @@ def _silent(*, team_ids: Any, now: datetime, silence_days: int) -> dict[Any, tup
     found = {}
     for patient in patients:
         if patient.last_checkin is None:
-            found[patient.id] = (patient, "No check-in since surgery")
+            found[patient.id] = (patient, "No check-in since surgery", None)
         else:
             found[patient.id] = (
                 patient,
                 f"No check-in for {(now - patient.last_checkin).days} days",
+                patient.last_checkin.date(),
             )
     return found
 
@@ -339,6 +347,7 @@ def _worse_than_baseline(*, team_ids: Any) -> dict[Any, tuple]:
             "patient_id",
             "score",
             "timepoint",
+            "submitted_at",
             *(f"patient__{name}" for name in ATTENTION_PATIENT_FIELDS),
         )[:WORKLIST_FLAG_LIMIT]
     )
@@ -347,6 +356,7 @@ def _worse_than_baseline(*, team_ids: Any) -> dict[Any, tuple]:
             row.patient,
             "Disability score (ODI) worse than before surgery: "
             f"{float(row.score):g} vs {float(row.baseline):g} at {row.get_timepoint_display()}",
+            row.submitted_at.date(),
         )
         for row in rows
     }
@@ -377,7 +387,11 @@ def _low_adherence(*, team_ids: Any, now: datetime) -> dict[Any, tuple]:
         .order_by("last_name", "first_name")[:WORKLIST_FLAG_LIMIT]
     )
     return {
-        p.id: (p, f"Checklist kept {round(100 * p.kept / p.answered)}% over the last 7 days")
+        p.id: (
+            p,
+            f"Checklist kept {round(100 * p.kept / p.answered)}% over the last 7 days",
+            None,
+        )
         for p in patients
     }
 
@@ -455,31 +469,61 @@ def _overdue_questionnaires(*, team_ids: Any, now: datetime) -> dict[Any, tuple]
         completed[pid].add((instrument, timepoint))
     found: dict[Any, tuple] = {}
     for patient in patients:
-        missed = sorted(
-            {
-                due.timepoint
-                for due in due_timepoints(
-                    patient.surgery_date, patient.enrolled_on, today, completed[patient.id]
-                )
-                if due.overdue
-                and due.timepoint != "baseline"
-                and (today - due.closes_on).days <= QUESTIONNAIRE_OVERDUE_DAYS
-            }
-        )
-        if missed:
-            found[patient.id] = (patient, "Questionnaire overdue: " + ", ".join(missed))
+        overdue = [
+            due
+            for due in due_timepoints(
+                patient.surgery_date, patient.enrolled_on, today, completed[patient.id]
+            )
+            if due.overdue
+            and due.timepoint != "baseline"
+            and (today - due.closes_on).days <= QUESTIONNAIRE_OVERDUE_DAYS
+        ]
+        if overdue:
+            missed = sorted({due.timepoint for due in overdue})
+            found[patient.id] = (
+                patient,
+                "Questionnaire overdue: " + ", ".join(missed),
+                min(due.closes_on for due in overdue),
+            )
         if len(found) >= WORKLIST_FLAG_LIMIT:
             break
     return found
 
 
+def milestone_grace_days() -> int:
+    """A milestone nobody recorded is listed this many days after its window closed.
+
+    Project default, no clinical source: settings.DASHBOARD_MILESTONE_GRACE_DAYS (7): a visit
+    or scan is often recorded a few days late, and a nurse acts on a missed one, not on one
+    recorded on Friday instead of Tuesday.
+    """
+    return int(getattr(settings, "DASHBOARD_MILESTONE_GRACE_DAYS", 7))
+
+
+# Overdue milestones stay on the list this long after their grace period (as questionnaires):
+# one missed months ago is the plan's history, not today's call.
+MILESTONE_OVERDUE_DAYS = 30
+# Goals (back to work, off opioids) are wide ranges that vary between patients: a late goal
+# is not a reason to call today (slow recovery shows in pain, adherence and the ODI).
+ATTENTION_MILESTONE_KINDS = (
+    Milestone.Kind.EVENT,
+    Milestone.Kind.VISIT,
+    Milestone.Kind.IMAGING,
+)
+
+
 def _overdue_milestones(*, team_ids: Any, now: datetime) -> dict[Any, tuple]:
-    """Pending milestones whose target window closed (one query, patients joined)."""
+    """Pending visits, scans and events whose window closed more than the grace period ago
+    and less than MILESTONE_OVERDUE_DAYS after that (one query, patients joined)."""
+    grace = timedelta(days=milestone_grace_days())
+    today = now.date()
     rows = (
         Milestone.objects.filter(
             plan__patient__care_team_id__in=team_ids,
             status=Milestone.Status.PENDING,
-            target_date_max__lt=now.date(),
+            kind__in=ATTENTION_MILESTONE_KINDS,
+            target_date_max__lt=today - grace,
+            target_date_max__gte=today - grace - timedelta(days=MILESTONE_OVERDUE_DAYS),
         )
         .select_related("plan__patient")
         .only(
@@ -493,21 +537,38 @@ def _overdue_milestones(*, team_ids: Any, now: datetime) -> dict[Any, tuple]:
     found: dict[Any, tuple] = {}
     for row in rows:
         patient = row.plan.patient
-        titles = found.get(patient.id, (patient, []))[1]
+        _, titles, since = found.get(patient.id, (patient, [], row.target_date_max + grace))
         titles.append(row.title)
-        found[patient.id] = (patient, titles)
+        found[patient.id] = (patient, titles, since)
     return {
-        pid: (patient, "Overdue: " + "; ".join(titles[:3]) + ("…" if len(titles) > 3 else ""))
-        for pid, (patient, titles) in found.items()
+        pid: (
+            patient,
+            "Overdue, not recorded: " + "; ".join(titles[:3]) + ("…" if len(titles) > 3 else ""),
+            since,
+        )
+        for pid, (patient, titles, since) in found.items()
     }
 
 
+# How much each reason weighs when ranking the attention list (project judgement, no
+# clinical source): silence and a worse-than-before ODI first, then adherence, then paperwork.
+ATTENTION_WEIGHTS = {
+    "silence": 4,
+    "worse_than_baseline": 4,
+    "adherence": 2,
+    "questionnaire": 1,
+    "milestone": 1,
+}
+
+
 def _attention(*, clinician: Any, team: CareTeam | None, now: datetime) -> tuple[list, str]:
-    """Patients who may need a call, with the reasons: one aggregate query per signal.
+    """Patients with no live flag who may need a call today, with the reasons and since when,
+    ranked by risk (the summed ATTENTION_WEIGHTS, then the longest-standing): one aggregate
+    query per signal, and one to leave out the patients on the flag list.
 
     Signals: silence (no check-in for the triage rule set's `silence_days`, during follow-up),
-    low checklist adherence, overdue milestones, overdue questionnaires, a latest ODI worse
-    than baseline.
+    low checklist adherence, a visit, scan or event overdue beyond its grace period that
+    nobody recorded, an overdue questionnaire in its window, a latest ODI worse than baseline.
     """
     silence_days = int(triage_ruleset().param("silence_days"))
     teams = care_teams_for_clinician(clinician=clinician)
@@ -515,23 +576,39 @@ def _attention(*, clinician: Any, team: CareTeam | None, now: datetime) -> tuple
         teams = teams.filter(id=team.id)
     team_ids = teams.values("id")
     merged: dict[Any, Attention] = {}
-    for signal in (
-        _silent(team_ids=team_ids, now=now, silence_days=silence_days),
-        _low_adherence(team_ids=team_ids, now=now),
-        _overdue_milestones(team_ids=team_ids, now=now),
-        _overdue_questionnaires(team_ids=team_ids, now=now),
-        _worse_than_baseline(team_ids=team_ids),
+    for kind, signal in (
+        ("silence", _silent(team_ids=team_ids, now=now, silence_days=silence_days)),
+        ("adherence", _low_adherence(team_ids=team_ids, now=now)),
+        ("milestone", _overdue_milestones(team_ids=team_ids, now=now)),
+        ("questionnaire", _overdue_questionnaires(team_ids=team_ids, now=now)),
+        ("worse_than_baseline", _worse_than_baseline(team_ids=team_ids)),
     ):
-        for patient_id, (patient, reason) in signal.items():
+        for patient_id, (patient, reason, since) in signal.items():
             item = merged.setdefault(patient_id, Attention(patient=patient, reasons=[]))
             item.reasons.append(reason)
-    note = (
-        f"Listed: no check-in for {silence_days} or more days (triage rule set); checklist kept "
-        f"under {round(adherence_threshold() * 100)}% over 7 days; a milestone past its target "
-        "window; a follow-up questionnaire not answered in its window; or a latest ODI worse "
-        "than before surgery."
+            item.weight += ATTENTION_WEIGHTS[kind]
+            if since is not None and (item.since is None or since < item.since):
+                item.since = since
+    if merged:
+        # A patient with a live flag is on the flag list: the two lists stay apart.
+        flagged = set(
+            Flag.objects.filter(
+                patient_id__in=list(merged), status__in=Flag.LIVE_STATUSES
+            ).values_list("patient_id", flat=True)
+        )
+        for patient_id in flagged:
+            del merged[patient_id]
+    ranked = sorted(
+        merged.values(), key=lambda a: (-a.weight, a.since is None, a.since or date.max)
     )
-    return list(merged.values()), note
+    note = (
+        f"Patients with no open flag, listed for: no check-in for {silence_days} or more days "
+        f"(triage rule set); checklist kept under {round(adherence_threshold() * 100)}% over 7 "
+        f"days; a visit, scan or event more than {milestone_grace_days()} days past its window "
+        "that nobody recorded; a follow-up questionnaire not answered in its window; or a "
+        "latest ODI worse than before surgery. Most pressing first."
+    )
+    return ranked, note
 
 
 def worklist(

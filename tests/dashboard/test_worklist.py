@@ -252,11 +252,11 @@ def test_it_uses_a_constant_number_of_queries(
     client = web(clinician)
 
     # session, user, membership check, teams, the worklist's three (the page of patients,
-    # their live flags with their current surgery, the flags' findings), one query
-    # per attention signal (silence, adherence, overdue milestones, worse than baseline), two
+    # their live flags with their current surgery, the flags' findings), the attention
+    # patients' live flags (the two lists stay apart), one query per attention signal (silence, adherence, overdue milestones, worse than baseline), two
     # for overdue questionnaires (patients, their responses: skipped when no patient can be
     # overdue), access-event insert, the session's OTP device
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         response = client.get("/dashboard/")
     assert len(response.context["data"].rows) == min(size, WORKLIST_PATIENT_LIMIT)
 
@@ -384,4 +384,86 @@ def test_it_lists_patients_with_low_adherence_and_overdue_milestones(frozen, web
 
     (reasons,) = [a.reasons for a in response.context["data"].attention if a.patient == planned]
     assert reasons[0] == "Checklist kept 33% over the last 7 days"
-    assert reasons[1].startswith("Overdue: ")
+    assert reasons[1].startswith("Overdue, not recorded: ")
+
+
+# ------------------------------------------------------- issue 16: attention that means something
+
+
+def _attention(response) -> dict:
+    return {a.patient.id: a for a in response.context["data"].attention}
+
+
+def test_it_keeps_a_flagged_patient_off_the_attention_list(frozen, web, clinician, patient):
+    make_checkin(patient, day=2)  # 8 days of silence
+    make_flag(patient)
+
+    response = web(clinician).get("/dashboard/")
+
+    assert patient.id not in _attention(response)
+    assert _patient_ids(response) == [patient.id]
+
+
+@pytest.mark.parametrize(("postop_day", "listed"), [(19, False), (23, True), (60, False)])
+def test_it_lists_an_unrecorded_visit_only_after_its_grace_period(
+    frozen, web, patient, postop_day, listed
+):
+    # The wound check is due by day 14; grace 7 days; listed for 30 days after that.
+    planned = planned_patient(care_team=patient.care_team, postop_day=postop_day)
+    plan_of(planned).milestones.exclude(code="wound_check_suture_removal").update(
+        status="achieved"
+    )
+    make_checkin(planned, day=postop_day)
+    clinician = ClinicianFactory(care_teams=[patient.care_team])
+
+    attention = _attention(web(clinician).get("/dashboard/"))
+
+    assert (planned.id in attention) is listed
+
+
+def test_it_says_since_when_a_milestone_is_overdue(frozen, web, patient):
+    planned = planned_patient(care_team=patient.care_team, postop_day=23)
+    plan_of(planned).milestones.exclude(code="wound_check_suture_removal").update(
+        status="achieved"
+    )
+    make_checkin(planned, day=23)
+    clinician = ClinicianFactory(care_teams=[patient.care_team])
+
+    item = _attention(web(clinician).get("/dashboard/"))[planned.id]
+
+    wound_check = plan_of(planned).milestones.get(code="wound_check_suture_removal")
+    assert item.since == wound_check.target_date_max + timedelta(days=7)
+    assert item.reasons == [
+        "Overdue, not recorded: First follow-up visit: wound check, stitches or staples out"
+    ]
+
+
+def test_it_never_lists_a_discharged_patient_for_home_from_hospital(frozen, web, patient):
+    from recovery.services.plans import surgery_update
+
+    planned = planned_patient(care_team=patient.care_team, postop_day=12)
+    make_checkin(planned, day=12)
+    surgery = planned.surgeries.get()
+    surgery_update(surgery=surgery, data={"discharge_date": surgery.date + timedelta(days=2)})
+    clinician = ClinicianFactory(care_teams=[patient.care_team])
+
+    item = _attention(web(clinician).get("/dashboard/")).get(planned.id)
+
+    assert item is None or not any("Home from hospital" in r for r in item.reasons)
+
+
+def test_it_ranks_silence_above_a_late_visit(frozen, web, patient):
+    late_visit = planned_patient(care_team=patient.care_team, postop_day=23)
+    plan_of(late_visit).milestones.exclude(code="wound_check_suture_removal").update(
+        status="achieved"
+    )
+    make_checkin(late_visit, day=23)
+    make_checkin(patient, day=2)  # silent for 8 days
+    clinician = ClinicianFactory(care_teams=[patient.care_team])
+
+    response = web(clinician).get("/dashboard/")
+
+    assert [a.patient.id for a in response.context["data"].attention] == [
+        patient.id,
+        late_visit.id,
+    ]
