@@ -62,6 +62,7 @@ class PatientPage:
     charts: list[Chart] = field(default_factory=list)
     timeline: list[TimelineEvent] = field(default_factory=list)
     overdue_milestones: list[Any] = field(default_factory=list)
+    due_milestones: list[Any] = field(default_factory=list)
 
 
 def _pain_chart(checkins: list[CheckIn], phases: list[tuple[int, str]], day: int) -> Chart:
@@ -325,6 +326,7 @@ def patient_page(record: PatientRecord) -> PatientPage:
             _odi_chart(record.responses, record.odi_mcid_target),
         ],
         overdue_milestones=record.plan.overdue,
+        due_milestones=record.plan.due,
         timeline=timeline[:TIMELINE_LIMIT],
     )
 

@@ -49,6 +49,8 @@ class PlanData:
     adjustments: list[ClinicianAdjustment] = field(default_factory=list)
     milestones: list[Milestone] = field(default_factory=list)
     overdue: list[Milestone] = field(default_factory=list)
+    # Pending milestones whose window has opened: what the team may record today.
+    due: list[Milestone] = field(default_factory=list)
 
 
 @dataclass
@@ -106,6 +108,11 @@ def _plan_data(patient: Patient, today: Any) -> PlanData:
         if due:
             data.heat.append(DayAdherence(day, rate.rate))
         day += timedelta(days=1)
+    data.due = [
+        m
+        for m in data.milestones
+        if m.status == Milestone.Status.PENDING and m.target_date_min <= today
+    ]
     data.overdue = [
         m
         for m in data.milestones

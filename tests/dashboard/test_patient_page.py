@@ -232,3 +232,48 @@ def test_it_shows_every_red_flag_answer_of_a_checkin_on_the_timeline(web, clinic
         "Day 3: back pain 5/10, leg pain 3/10, 38.9 °C, drainage: pus, new leg weakness: yes, "
         "saddle numbness: yes, 1 other question answered no"
     ) in page
+
+
+def test_it_lets_the_team_record_a_milestone_from_the_patient_page(web, clinician):
+    from recovery.models import AccessEvent as Event
+
+    planned = planned_patient(care_team=clinician.care_memberships.first().team, postop_day=20)
+    wound_check = plan_of(planned).milestones.get(code="wound_check_suture_removal")
+    client = web(clinician)
+    assert f"milestone-{wound_check.id}" in client.get(_url(planned)).content.decode()
+
+    response = client.post(
+        f"/dashboard/patients/{planned.id}/milestones/{wound_check.id}/",
+        {"status": "achieved", "date": (wound_check.target_date_min).isoformat()},
+    )
+
+    wound_check.refresh_from_db()
+    assert response["Location"] == _url(planned)
+    assert (wound_check.status, wound_check.recorded_by) == ("achieved", clinician)
+    assert Event.objects.filter(patient=planned, object_type="milestone").count() == 1
+
+
+def test_it_refuses_a_milestone_date_in_the_future(web, clinician):
+    from django.utils import timezone
+
+    planned = planned_patient(care_team=clinician.care_memberships.first().team, postop_day=20)
+    wound_check = plan_of(planned).milestones.get(code="wound_check_suture_removal")
+
+    web(clinician).post(
+        f"/dashboard/patients/{planned.id}/milestones/{wound_check.id}/",
+        {"status": "achieved", "date": (timezone.now().date() + timedelta(days=3)).isoformat()},
+    )
+
+    wound_check.refresh_from_db()
+    assert wound_check.status == "pending"
+
+
+def test_it_answers_404_for_another_teams_milestone(web, outsider_clinician):
+    planned = planned_patient(postop_day=20)
+    wound_check = plan_of(planned).milestones.get(code="wound_check_suture_removal")
+
+    response = web(outsider_clinician).post(
+        f"/dashboard/patients/{planned.id}/milestones/{wound_check.id}/", {"status": "achieved"}
+    )
+
+    assert response.status_code == 404
