@@ -76,17 +76,17 @@ def _pain_chart(checkins: list[CheckIn], phases: list[tuple[int, str]], day: int
         for c in checkins
         if c.leg_pain is not None
     ]
-    x_high = max([day, 14, *(c.postop_day for c in checkins)])
+    x_high = _day_axis_end(day, [c.postop_day for c in checkins], phases)
     svg = charts.line_chart(
         chart_id="chart-pain-svg",
         title="Back and leg pain by day after surgery",
-        x_axis=charts.Axis(0, x_high, "Day after surgery"),
-        y_axis=charts.Axis(0, 10, "Pain (0-10)"),
+        x_axis=charts.Axis(0, x_high, "Day after surgery", ticks=charts.day_ticks(0, x_high)),
+        y_axis=charts.Axis(0, 10, "Pain (0-10)", ticks=charts.whole_ticks(0, 10)[::2]),
         series=[
             charts.Series("Back pain", back, colour=charts.BLUE, marker="circle"),
             charts.Series("Leg pain", leg, colour=charts.VERMILLION, marker="square", dashed=True),
         ],
-        markers=[charts.Marker(start, title) for start, title in phases if start > 0],
+        markers=_phase_markers(phases),
     )
     rows = [(c.postop_day, _dash(c.back_pain), _dash(c.leg_pain)) for c in checkins]
     return Chart(
@@ -99,19 +99,34 @@ def _pain_chart(checkins: list[CheckIn], phases: list[tuple[int, str]], day: int
     )
 
 
-def _temperature_chart(checkins: list[CheckIn], day: int, fever: float) -> Chart:
+def _day_axis_end(day: int, days: list[int], phases: list[tuple[int, str]]) -> int:
+    """The day axis reaches today, the latest check-in and two weeks at least, and on to the
+    next phase boundary when one is within a week, so the phase lines show where they fall."""
+    end = max([day, 14, *days])
+    upcoming = [start for start, _ in phases if end < start <= end + 7]
+    return min(upcoming) if upcoming else end
+
+
+def _phase_markers(phases: list[tuple[int, str]]) -> list[charts.Marker]:
+    return [charts.Marker(start, title) for start, title in phases if start > 0]
+
+
+def _temperature_chart(
+    checkins: list[CheckIn], day: int, fever: float, phases: list[tuple[int, str]]
+) -> Chart:
     temps = [c for c in checkins if c.temperature_c is not None]
     points = [
         charts.Point(c.postop_day, c.temperature_c, f"Day {c.postop_day}: {c.temperature_c:.1f} °C")
         for c in temps
     ]
-    x_high = max([day, 14, *(c.postop_day for c in temps)])
+    x_high = _day_axis_end(day, [c.postop_day for c in temps], phases)
     svg = charts.line_chart(
         chart_id="chart-temperature-svg",
         title="Temperature by day after surgery",
-        x_axis=charts.Axis(0, x_high, "Day after surgery"),
-        y_axis=charts.Axis(35, 40, "Temperature (°C)"),
+        x_axis=charts.Axis(0, x_high, "Day after surgery", ticks=charts.day_ticks(0, x_high)),
+        y_axis=charts.Axis(35, 40, "Temperature (°C)", ticks=charts.whole_ticks(35, 40)),
         series=[charts.Series("Temperature", points, colour=charts.GREEN, marker="diamond")],
+        markers=_phase_markers(phases),
         thresholds=[charts.Threshold(fever, f"Fever {fever:.1f} °C")],
     )
     rows = [(c.postop_day, f"{c.temperature_c:.1f}") for c in temps]
@@ -119,7 +134,8 @@ def _temperature_chart(checkins: list[CheckIn], day: int, fever: float) -> Chart
         "temperature",
         "Temperature",
         mark_safe(svg),  # noqa: S308
-        note=f"The dashed line is the fever threshold used by triage ({fever:.1f} °C).",
+        note=f"The dashed line is the fever threshold used by triage ({fever:.1f} °C); "
+        "dotted lines mark the recovery phases of the patient's pathway.",
         headers=("Day", "°C"),
         rows=rows,
     )
@@ -321,7 +337,7 @@ def patient_page(record: PatientRecord) -> PatientPage:
         problems=[problem_view(item, days=days) for item in record.live_items],
         charts=[
             _pain_chart(checkins, record.phases, day or 0),
-            _temperature_chart(checkins, day or 0, record.fever_threshold_c),
+            _temperature_chart(checkins, day or 0, record.fever_threshold_c, record.phases),
             _adherence_chart(record.plan.heat),
             _odi_chart(record.responses, record.odi_mcid_target),
         ],
@@ -363,7 +379,7 @@ class WorklistRowView:
 
 
 def rule_words(rule_id: str) -> str:
-    """"infection.fever_with_wound_signs" -> "Fever with wound signs"."""
+    """ "infection.fever_with_wound_signs" -> "Fever with wound signs"."""
     name = rule_id.split(".", 1)[-1]
     return name.replace("_", " ").capitalize()
 

@@ -82,14 +82,15 @@ def test_it_plots_each_reported_pain_score_and_temperature(web, clinician, patie
     assert "Fever 38.0 °C" in html
 
 
-def test_it_marks_the_pathway_phases_on_the_pain_chart(frozen, web, clinician, patient):
+def test_it_marks_the_pathway_phases_on_the_day_charts(frozen, web, clinician, patient):
     surgery = patient.surgeries.get()
     surgery.date = surgery.date - timedelta(days=40)  # day 50: the first two boundaries show
     surgery.save()
 
     html = web(clinician).get(_url(patient)).content.decode()
 
-    assert html.count('class="phase-marker"') == 2
+    # On the pain and the temperature chart.
+    assert html.count('class="phase-marker"') == 2 * 2
     assert "Weeks 3-6" in html or "weeks" in html.lower()
 
 
@@ -277,3 +278,26 @@ def test_it_answers_404_for_another_teams_milestone(web, outsider_clinician):
     )
 
     assert response.status_code == 404
+
+
+def test_it_draws_the_next_phase_boundary_in_the_first_two_weeks(frozen, web, clinician, patient):
+    # Day 10: the axis reaches the first boundary (day 15) instead of stopping at 14.
+    page = web(clinician).get(_url(patient)).context["page"]
+
+    pain = next(c for c in page.charts if c.key == "pain")
+    assert 'class="phase-marker"' in pain.svg
+
+
+@pytest.mark.parametrize(
+    ("key", "ticks"),
+    [("temperature", ["35", "36", "37", "38", "39", "40"]), ("pain", ["0", "2", "4", "6", "8"])],
+)
+def test_it_labels_chart_axes_with_round_numbers(frozen, web, clinician, patient, key, ticks):
+    import re
+
+    page = web(clinician).get(_url(patient)).context["page"]
+
+    svg = next(c for c in page.charts if c.key == key).svg
+    labels = re.findall(r'<text[^>]*>([0-9.]+)</text>', svg)
+    assert all("." not in label for label in labels), labels
+    assert set(ticks) <= set(labels)
