@@ -165,6 +165,16 @@ def measure(client, path: str, requests: int, token: str) -> list[object]:
             percentile(latencies, 0.99), f"{min(queries)}-{max(queries)}"]  # fmt: skip
 
 
+def _has_grouped_worklist() -> bool:
+    from django.urls import Resolver404, resolve
+
+    try:
+        resolve("/api/v1/care/worklist/")
+    except Resolver404:
+        return False
+    return True
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--patients", type=int, default=10_000)
@@ -210,6 +220,12 @@ def main() -> None:
             client, "/api/v1/care/flags/?status=open&status=acknowledged", args.requests, token
         ),
         measure(client, "/api/v1/care/flags/", args.requests, token),
+        # issue 16: the grouped worklist (one entry per patient); absent before it existed
+        *(
+            [measure(client, "/api/v1/care/worklist/", args.requests, token)]
+            if _has_grouped_worklist()
+            else []
+        ),
         measure(client, "/api/v1/care/patients/", args.requests, token),
         measure(client, f"/api/v1/care/patients/{busiest}/", args.requests, token),
         measure(client, f"/api/v1/care/patients/{busiest}/outcomes/", args.requests, token),

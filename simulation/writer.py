@@ -115,6 +115,19 @@ def teams_create(
     return teams
 
 
+def team_existing(*, name: str, timezone: str) -> Team | None:
+    """An existing care team to simulate into (the demo team, issue 16), or None."""
+    team = CareTeam.objects.filter(name=name).first()
+    if team is None:
+        return None
+    members = tuple(
+        CareTeamMembership.objects.filter(team=team)
+        .order_by("id")
+        .values_list("user_id", flat=True)
+    )
+    return Team(team=team, timezone=timezone, clinician_ids=members)
+
+
 def _decimal(value: float | None) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
