@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from playwright.sync_api import ConsoleMessage, Page, expect
 
-from recovery.models import Flag
+from recovery.models import Flag, FlagFinding
 from tests.dashboard.factories import make_checkin, make_flag
 from tests.dashboard.world import seed_cohort
 from tests.factories import PASSWORD, PatientFactory
@@ -55,24 +55,41 @@ def test_it_handles_an_emergency_flag_and_shows_the_patients_charts(
         opened_at=now - timedelta(days=1),
     )
     emergency = make_flag(patient, severity="emergency", category="cauda_equina", opened_at=now)
-    for day, (back, leg, temp) in enumerate([(8, 6, 37.9), (7, 6, 38.3), (6, 4, 37.4)], 1):
+    infection = make_flag(patient, severity="urgent", category="infection", opened_at=now)
+    for day, (back, leg, temp) in enumerate([(8, 6, 37.9), (7, 6, 38.3), (6, 4, 38.9)], 1):
         make_checkin(patient, day=day, back_pain=back, leg_pain=leg, temperature_c=temp)
+    for flag, rule_id, facts in [
+        (emergency, "cauda_equina.saddle_numbness", {"saddle_numbness": True}),
+        (infection, "infection.purulent_drainage", {"wound_drainage": "pus"}),
+    ]:
+        FlagFinding.objects.create(
+            flag=flag, rule_id=rule_id, rule_version=1, severity=flag.severity, facts=facts, at=now
+        )
 
     _sign_in(page, live_server.url, clinician.username)
 
-    first = page.locator("tr.flag-row").first
-    expect(first).to_have_attribute("data-flag-id", str(emergency.id))
+    # One row per patient, most severe first, with what the patient reported in words.
+    first = page.locator("tr.patient-row").first
+    expect(page.locator("tr.patient-row")).to_have_count(2)
+    expect(first).to_have_attribute("data-patient-id", str(patient.id))
     expect(first).to_contain_text("Emergency")
-    first.get_by_role("button", name="Acknowledge").click()
+    expect(first.locator("p.answers")).to_contain_text("saddle numbness: yes \u00b7 drainage: pus")
+    item = first.locator(f'li[data-flag-id="{emergency.id}"]')
+    item.get_by_role("button", name="Acknowledge").click()
     expect(page.get_by_text("Flag acknowledged.")).to_be_visible()
 
-    row = page.locator(f'tr[data-flag-id="{emergency.id}"]')
-    row.get_by_text("Resolve…").click()
-    row.get_by_label("Outcome").select_option("seen_in_clinic")
-    row.get_by_label("Note").fill("Seen the same day; MRI clear.")
-    row.get_by_role("button", name="Resolve flag").click()
+    # Resolve from the patient page, by keyboard.
+    page.goto(f"{live_server.url}/dashboard/patients/{patient.id}/")
+    flag_item = page.locator(f'li[data-flag-id="{emergency.id}"]')
+    expect(flag_item).to_contain_text("saddle numbness: yes")
+    flag_item.locator("summary").focus()
+    page.keyboard.press("Enter")
+    flag_item.get_by_label("Outcome").select_option("seen_in_clinic")
+    flag_item.get_by_label("Note").fill("Seen the same day; MRI clear.")
+    flag_item.get_by_role("button", name="Resolve flag").focus()
+    page.keyboard.press("Enter")
     expect(page.get_by_text("Flag resolved.")).to_be_visible()
-    expect(page.locator(f'tr[data-flag-id="{emergency.id}"]')).to_have_count(0)
+    expect(page.locator(f'li[data-flag-id="{emergency.id}"]')).to_have_count(0)
     emergency.refresh_from_db()
     assert (emergency.status, emergency.acknowledged_by_id) == ("resolved", clinician.id)
 
@@ -89,11 +106,11 @@ def test_it_shows_a_new_flag_without_a_reload(
 ):
     settings.DASHBOARD_REFRESH_SECONDS = 1
     _sign_in(page, live_server.url, clinician.username)
-    expect(page.locator("tr.flag-row")).to_have_count(0)
+    expect(page.locator("tr.patient-row")).to_have_count(0)
 
     flag = make_flag(patient, severity="emergency", category="dvt_pe")
 
-    expect(page.locator(f'tr[data-flag-id="{flag.id}"]')).to_be_visible(timeout=10_000)
+    expect(page.locator(f'li[data-flag-id="{flag.id}"]')).to_be_visible(timeout=10_000)
     expect(page.locator("#live-status")).to_contain_text("1 new flag")
 
 
@@ -102,7 +119,7 @@ def test_it_refuses_another_teams_patient(
 ):
     make_flag(other_patient, severity="emergency")
     _sign_in(page, live_server.url, clinician.username)
-    expect(page.locator("tr.flag-row")).to_have_count(0)
+    expect(page.locator("tr.patient-row")).to_have_count(0)
 
     response = page.goto(f"{live_server.url}/dashboard/patients/{other_patient.id}/")
 
