@@ -27,7 +27,7 @@ from recovery.risk.summary import RiskFactor, age_on, mcid_target, phase_markers
 from recovery.selectors.checkins import checkins_recent_for_patient
 from recovery.selectors.patients import current_surgery, postop_day
 from recovery.selectors.plans import items_in_force
-from recovery.selectors.worklist import FindingData, FlagItem
+from recovery.selectors.worklist import FindingData, FlagItem, findings_by_flag
 from recovery.services.triage_facts import triage_ruleset
 
 # The patient page charts and timeline cover this many of the most recent check-ins.
@@ -131,13 +131,9 @@ def patient_record(*, patient: Patient, now: datetime) -> PatientRecord:
         .select_related("acknowledged_by", "resolved_by", "dismissed_by")
         .order_by("-severity_rank", "opened_at")
     )
-    findings: dict[Any, list[FindingData]] = {}
-    for row in (
+    findings = findings_by_flag(
         FlagFinding.objects.filter(flag__patient=patient, flag__status__in=Flag.LIVE_STATUSES)
-        .order_by("at", "id")
-        .values("flag_id", "rule_id", "severity", "facts", "checkin_id", "at")
-    ):
-        findings.setdefault(row.pop("flag_id"), []).append(FindingData(**row))
+    )
     responses = list(
         QuestionnaireResponse.objects.filter(patient=patient)
         .only("id", "instrument", "timepoint", "score", "scores", "valid", "submitted_at")

@@ -23,6 +23,7 @@ from django.db.models import (
     Min,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Value,
     When,
@@ -190,6 +191,16 @@ def _after(key: RowKey) -> Q:
     )
 
 
+def findings_by_flag(findings: QuerySet[FlagFinding]) -> dict[Any, list[FindingData]]:
+    """Those findings as data, oldest first, by flag id (one query)."""
+    found: dict[Any, list[FindingData]] = {}
+    for flag_id, rule_id, severity, facts, checkin_id, at in findings.order_by(
+        "at", "id"
+    ).values_list("flag_id", "rule_id", "severity", "facts", "checkin_id", "at"):
+        found.setdefault(flag_id, []).append(FindingData(rule_id, severity, facts, checkin_id, at))
+    return found
+
+
 def worklist_rows(
     *,
     clinician: Any,
@@ -256,14 +267,9 @@ def worklist_rows(
     by_patient: dict[Any, list[Flag]] = {}
     for flag in flags:
         by_patient.setdefault(flag.patient_id, []).append(flag)
-    findings: dict[Any, list[FindingData]] = {}
-    for row in (
+    findings = findings_by_flag(
         FlagFinding.objects.filter(flag_id__in=[f.id for fs in by_patient.values() for f in fs])
-        .order_by("at", "id")
-        .values("flag_id", "rule_id", "severity", "facts", "checkin_id", "at")
-    ):
-        flag_id = row.pop("flag_id")
-        findings.setdefault(flag_id, []).append(FindingData(**row))
+    )
 
     rows = []
     for patient in page:
@@ -275,13 +281,13 @@ def worklist_rows(
         rows.append(
             PatientRow(
                 patient=patient,
-                severity=SEVERITIES[patient.top_rank],  # type: ignore[attr-defined]
+                severity=SEVERITIES[patient.top_rank],
                 flags=[FlagItem(flag=f, findings=findings.get(f.id, [])) for f in own],
                 postop_day=postop_day(patient=patient, surgery=surgery, at=now)
                 if surgery
                 else None,
                 approach=surgery.get_approach_display() if surgery else "",
-                waiting_since=patient.waiting_since,  # type: ignore[attr-defined]
+                waiting_since=patient.waiting_since,
                 key=RowKey.of(patient),
             )
         )

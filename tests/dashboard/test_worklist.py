@@ -253,7 +253,8 @@ def test_it_uses_a_constant_number_of_queries(
 
     # session, user, membership check, teams, the worklist's three (the page of patients,
     # their live flags with their current surgery, the flags' findings), the attention
-    # patients' live flags (the two lists stay apart), one query per attention signal (silence, adherence, overdue milestones, worse than baseline), two
+    # patients' live flags (the two lists stay apart), one query per attention signal
+    # (silence, adherence, overdue milestones, worse than baseline), two
     # for overdue questionnaires (patients, their responses: skipped when no patient can be
     # overdue), access-event insert, the session's OTP device
     with django_assert_max_num_queries(16):
