@@ -142,3 +142,29 @@ def test_it_downloads_the_outcomes_csv(
     assert download.suggested_filename == "outcomes-by-approach.csv"
     header = download.path().read_text(encoding="utf-8").splitlines()[0]
     assert header.startswith("approach,timepoint,")
+
+
+def test_it_clears_an_attention_entry_when_the_team_records_the_milestone(
+    page: Page, live_server, clinician, csp_violations
+):
+    from tests.factories.plans import plan_of, planned_patient
+
+    team = clinician.care_memberships.get().team
+    late = planned_patient(care_team=team, postop_day=23, last_name="Latevisit")
+    plan_of(late).milestones.exclude(code="wound_check_suture_removal").update(status="achieved")
+    make_checkin(late, day=23)
+    wound_check = plan_of(late).milestones.get(code="wound_check_suture_removal")
+
+    _sign_in(page, live_server.url, clinician.username)
+    attention = page.locator("section.attention")
+    expect(attention).to_contain_text("Latevisit")
+    expect(attention).to_contain_text("Overdue, not recorded: First follow-up visit")
+
+    attention.get_by_role("link", name="Latevisit", exact=False).click()
+    item = page.locator(f"#milestone-{wound_check.id}")
+    item.get_by_label("Date").fill(wound_check.target_date_max.isoformat())
+    item.get_by_role("button", name="Record").click()
+    expect(page.get_by_text("Milestone recorded.")).to_be_visible()
+
+    page.goto(f"{live_server.url}/dashboard/")
+    expect(page.locator("section.attention")).not_to_contain_text("Latevisit")
