@@ -78,8 +78,7 @@ class WorklistRowOutputSerializer(serializers.Serializer):
     postop_day = serializers.IntegerField(allow_null=True)
     waiting_since = serializers.DateTimeField(
         allow_null=True,
-        help_text="When the first unacknowledged finding came in; null when all are "
-        "acknowledged.",
+        help_text="When the first unacknowledged finding came in; null when all are acknowledged.",
     )
     answers = serializers.SerializerMethodField(
         help_text="The answers behind every live flag, each once, in words."
@@ -150,9 +149,7 @@ class WorklistApi(APIView):
         filters = WorklistFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         wanted = filters.validated_data
-        size = page_size_from(
-            request, param="page_size", default=PAGE_SIZE, maximum=MAX_PAGE_SIZE
-        )
+        size = page_size_from(request, param="page_size", default=PAGE_SIZE, maximum=MAX_PAGE_SIZE)
         rows, more = worklist_rows(
             clinician=request.user,
             now=timezone.now(),

@@ -26,9 +26,7 @@ def test_it_lists_at_most_a_fifth_of_the_simulated_cohort() -> None:
             "--no-progress", stdout=io.StringIO(), stderr=io.StringIO(),
         )  # fmt: skip
         membership = CareTeamMembership.objects.select_related("user").first()
-        data = worklist(
-            clinician=membership.user, team=None, severity=None, category=None, now=NOW
-        )
+        data = worklist(clinician=membership.user, team=None, severity=None, category=None, now=NOW)
 
     total = Patient.objects.filter(care_team_id=membership.team_id).count()
     assert total == PATIENTS

@@ -298,6 +298,6 @@ def test_it_labels_chart_axes_with_round_numbers(frozen, web, clinician, patient
     page = web(clinician).get(_url(patient)).context["page"]
 
     svg = next(c for c in page.charts if c.key == key).svg
-    labels = re.findall(r'<text[^>]*>([0-9.]+)</text>', svg)
+    labels = re.findall(r"<text[^>]*>([0-9.]+)</text>", svg)
     assert all("." not in label for label in labels), labels
     assert set(ticks) <= set(labels)

@@ -411,9 +411,7 @@ def test_it_lists_an_unrecorded_visit_only_after_its_grace_period(
 ):
     # The wound check is due by day 14; grace 7 days; listed for 30 days after that.
     planned = planned_patient(care_team=patient.care_team, postop_day=postop_day)
-    plan_of(planned).milestones.exclude(code="wound_check_suture_removal").update(
-        status="achieved"
-    )
+    plan_of(planned).milestones.exclude(code="wound_check_suture_removal").update(status="achieved")
     make_checkin(planned, day=postop_day)
     clinician = ClinicianFactory(care_teams=[patient.care_team])
 
@@ -424,9 +422,7 @@ def test_it_lists_an_unrecorded_visit_only_after_its_grace_period(
 
 def test_it_says_since_when_a_milestone_is_overdue(frozen, web, patient):
     planned = planned_patient(care_team=patient.care_team, postop_day=23)
-    plan_of(planned).milestones.exclude(code="wound_check_suture_removal").update(
-        status="achieved"
-    )
+    plan_of(planned).milestones.exclude(code="wound_check_suture_removal").update(status="achieved")
     make_checkin(planned, day=23)
     clinician = ClinicianFactory(care_teams=[patient.care_team])
 
