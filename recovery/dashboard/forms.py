@@ -100,6 +100,14 @@ class TimeZoneForm(forms.Form):
         ]
 
 
+class MilestoneRecordForm(forms.Form):
+    """The care team records a milestone from the patient page (issue 16)."""
+
+    status = forms.ChoiceField(choices=[("achieved", "Achieved"), ("missed", "Missed")])
+    date = forms.DateField(required=False)
+    note = forms.CharField(required=False, max_length=2000)
+
+
 class FlagResolveForm(forms.Form):
     outcome = forms.ChoiceField(choices=outcome_choices)
     note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea)

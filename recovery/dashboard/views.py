@@ -31,18 +31,21 @@ from recovery.dashboard.account import pending_start
 from recovery.dashboard.forms import (
     ClinicianLoginForm,
     FlagResolveForm,
+    MilestoneRecordForm,
     TimeZoneForm,
     WorklistFilterForm,
     outcome_choices,
 )
 from recovery.dashboard.timezones import SESSION_KEY, zone_for, zone_name_for
 from recovery.models import AccessEvent
-from recovery.selectors import is_clinician
+from recovery.selectors import is_clinician, patient_get_for_clinician
 from recovery.selectors.flags import flag_get_for_clinician
 from recovery.selectors.patient_record import patient_record
+from recovery.selectors.plans import patient_today
 from recovery.selectors.worklist import patients_not_recently_listed, teams_for
 from recovery.selectors.worklist import worklist as worklist_data
 from recovery.selectors.wound_photos import wound_gallery
+from recovery.services.adjustments import milestone_status_set
 from recovery.services.audit import (
     access_event_record,
     access_events_record_list,
@@ -127,6 +130,11 @@ class DashboardLogoutView(LogoutView):
     next_page = reverse_lazy("dashboard:login")
 
 
+def _outcome_options() -> str:
+    # Rendered once, not once per flag (the same <option>s in every resolve form).
+    return format_html_join("", '<option value="{}">{}</option>', outcome_choices())
+
+
 def _worklist_context(request: HttpRequest) -> dict[str, Any]:
     teams = teams_for(clinician=request.user)
     form = WorklistFilterForm(request.GET or None, teams=teams)
@@ -143,12 +151,10 @@ def _worklist_context(request: HttpRequest) -> dict[str, Any]:
         "form": form,
         "teams": teams,
         "data": data,
+        "rows": presenters.worklist_rows(data),
         "query": request.GET.urlencode(),
         "refresh_ms": 1000 * getattr(settings, "DASHBOARD_REFRESH_SECONDS", 30),
-        # Rendered once, not once per flag row (the same <option>s in every resolve form).
-        "outcome_options": format_html_join(
-            "", '<option value="{}">{}</option>', outcome_choices()
-        ),
+        "outcome_options": _outcome_options(),
     }
 
 
@@ -199,9 +205,13 @@ def patient_detail(request: HttpRequest, patient_id: str) -> HttpResponse:
     wound = wound_gallery(
         patient=patient, compare=(request.GET.get("day_a"), request.GET.get("day_b"))
     )
-    return render(
-        request, "dashboard/patient.html", {"patient": patient, "page": page, "wound": wound}
-    )
+    context = {
+        "patient": patient,
+        "page": page,
+        "wound": wound,
+        "outcome_options": _outcome_options(),
+    }
+    return render(request, "dashboard/patient.html", context)
 
 
 def _compare_by(request: HttpRequest) -> str:
@@ -299,6 +309,42 @@ def flag_acknowledge_view(request: HttpRequest, flag_id: str) -> HttpResponse:
     else:
         messages.success(request, "Flag acknowledged.")
     return _back(request, reverse("dashboard:worklist"))
+
+
+@require_http_methods(["POST"])
+@clinician_required
+def milestone_record_view(request: HttpRequest, patient_id: str, milestone_id: str) -> HttpResponse:
+    """Record a milestone achieved or missed (issue 16); back to the patient page."""
+    patient = patient_get_for_clinician(clinician=request.user, patient_id=patient_id)
+    back = reverse("dashboard:patient", args=[patient.id])
+    form = MilestoneRecordForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose achieved or missed, and a valid date.")
+        return HttpResponseRedirect(back)
+    try:
+        milestone_status_set(
+            patient=patient,
+            milestone_id=milestone_id,
+            status=form.cleaned_data["status"],
+            on=form.cleaned_data["date"],
+            note=form.cleaned_data["note"],
+            actor=request.user,
+            today=patient_today(patient),
+        )
+    except ApplicationError as exc:
+        detail = " ".join(str(m) for msgs in exc.fields.values() for m in msgs)
+        messages.error(request, f"{exc.message} {detail}".strip())
+        return HttpResponseRedirect(back)
+    access_event_record(
+        actor=request.user,
+        patient=patient,
+        action=AccessEvent.Action.UPDATE,
+        object_type="milestone",
+        object_id=milestone_id,
+        request=request,
+    )
+    messages.success(request, "Milestone recorded.")
+    return HttpResponseRedirect(back)
 
 
 @require_http_methods(["POST"])
