@@ -232,7 +232,7 @@ def _milestones_recorded(
             span = (m.target_date_max - m.target_date_min).days
             m.status = Milestone.Status.ACHIEVED
             m.achieved_on = m.target_date_min + timedelta(days=rng.randint(0, span))
-        if m.status == Milestone.Status.ACHIEVED:
+        if m.status == Milestone.Status.ACHIEVED and m.achieved_on is not None:
             m.status_changed_at = datetime.combine(m.achieved_on, time(12), tzinfo=UTC)
     return milestones
 

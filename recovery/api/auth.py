@@ -235,7 +235,7 @@ class ActivateApi(APIView):
                 request=request._request,
             )
             user = link.caregiver
-            body = {
+            body: dict[str, str | None] = {
                 "role": "caregiver",
                 "patient": str(link.patient_id),
                 "caregiver_link": str(link.id),

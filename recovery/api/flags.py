@@ -112,7 +112,7 @@ class FlagOutputSerializer(serializers.ModelSerializer):
         ]
 
     @extend_schema_field(ReportedByOutputSerializer(allow_null=True))
-    def get_reported_by(self, flag: Flag) -> dict[str, str] | None:
+    def get_reported_by(self, flag: Flag) -> dict[str, str | None] | None:
         """Who reported the latest check-in behind the flag (null: no check-in, e.g. silence)."""
         rows = sorted(flag.checkins.all(), key=lambda row: row.recorded_at, reverse=True)
         return reported_by(rows[0].reported_by_caregiver) if rows else None

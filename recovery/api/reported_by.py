@@ -27,7 +27,7 @@ class ReportedByField(serializers.Field):
         kwargs["read_only"] = True
         super().__init__(**kwargs)
 
-    def to_representation(self, instance: Any) -> dict[str, str] | None:
+    def to_representation(self, instance: Any) -> dict[str, str | None] | None:
         return reported_by(instance.reported_by_caregiver)
 
 
@@ -35,7 +35,7 @@ class ReportedByField(serializers.Field):
 class MilestoneReportedByField(ReportedByField):
     """A milestone is settled by a caregiver, the care team, or nobody yet (null)."""
 
-    def to_representation(self, instance: Any) -> dict[str, str] | None:
+    def to_representation(self, instance: Any) -> dict[str, str | None] | None:
         if instance.reported_by_caregiver_id is not None:
             return reported_by(instance.reported_by_caregiver)
         if instance.recorded_by_id is not None:

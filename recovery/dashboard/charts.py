@@ -360,7 +360,8 @@ def line_chart(
                 dashed="yes" if s.dashed else "no",
             )
         )
-    entries = [(s.name, s.colour, s.marker, s.dashed) for s in (*series, *bands)]
+    entries = [(s.name, s.colour, s.marker, s.dashed) for s in series]
+    entries += [(b.name, b.colour, b.marker, b.dashed) for b in bands]
     if entries:
         parts.extend(_legend(frame, entries))
     if count == 0:

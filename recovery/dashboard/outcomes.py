@@ -74,7 +74,8 @@ def cohort_groups(*, clinician: Any, compare_by: str, today: date) -> list[Group
     _, choices = GROUPINGS[compare_by]
     groups = []
     for index, (code, label) in enumerate(choices):
-        filters = cohort.CohortFilters(**{compare_by: code})
+        grouping: dict[str, Any] = {compare_by: code}
+        filters = cohort.CohortFilters(**grouping)
         table = cohort.cohort_outcome_table(clinician=clinician, filters=filters, today=today)
         groups.append(
             Group(

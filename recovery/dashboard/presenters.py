@@ -6,6 +6,7 @@ record into the page's charts (SVG through recovery/dashboard/charts.py) and tim
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -37,7 +38,7 @@ class Chart:
     svg: SafeString
     note: str = ""
     headers: tuple[str, ...] = ()
-    rows: list[tuple[object, ...]] = field(default_factory=list)
+    rows: Sequence[tuple[object, ...]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -114,12 +115,9 @@ def _phase_markers(phases: list[tuple[int, str]]) -> list[charts.Marker]:
 def _temperature_chart(
     checkins: list[CheckIn], day: int, fever: float, phases: list[tuple[int, str]]
 ) -> Chart:
-    temps = [c for c in checkins if c.temperature_c is not None]
-    points = [
-        charts.Point(c.postop_day, c.temperature_c, f"Day {c.postop_day}: {c.temperature_c:.1f} °C")
-        for c in temps
-    ]
-    x_high = _day_axis_end(day, [c.postop_day for c in temps], phases)
+    temps = [(c.postop_day, t) for c in checkins if (t := c.temperature_c) is not None]
+    points = [charts.Point(d, t, f"Day {d}: {t:.1f} °C") for d, t in temps]
+    x_high = _day_axis_end(day, [d for d, _ in temps], phases)
     svg = charts.line_chart(
         chart_id="chart-temperature-svg",
         title="Temperature by day after surgery",
@@ -129,7 +127,7 @@ def _temperature_chart(
         markers=_phase_markers(phases),
         thresholds=[charts.Threshold(fever, f"Fever {fever:.1f} °C")],
     )
-    rows = [(c.postop_day, f"{c.temperature_c:.1f}") for c in temps]
+    rows = [(d, f"{t:.1f}") for d, t in temps]
     return Chart(
         "temperature",
         "Temperature",
@@ -145,12 +143,16 @@ TIMEPOINT_ORDER = ("baseline", "6w", "3m", "6m", "12m", "24m")
 
 
 def _odi_chart(responses: list[QuestionnaireResponse], target: float | None) -> Chart:
-    odi = {r.timepoint: r for r in responses if r.instrument == "odi" and r.valid}
+    odi = {
+        r.timepoint: float(score)
+        for r in responses
+        if r.instrument == "odi" and r.valid and (score := r.score) is not None
+    }
     labels = dict(QuestionnaireResponse.Timepoint.choices)
     points = [
-        charts.Point(i, float(odi[code].score), f"{labels[code]}: ODI {float(odi[code].score):g}")
+        charts.Point(i, odi[code], f"{labels[code]}: ODI {odi[code]:g}")
         for i, code in enumerate(TIMEPOINT_ORDER)
-        if code in odi and odi[code].score is not None
+        if code in odi
     ]
     thresholds = []
     if target is not None:
@@ -164,11 +166,7 @@ def _odi_chart(responses: list[QuestionnaireResponse], target: float | None) -> 
         series=[charts.Series("ODI", points, colour=charts.PURPLE, marker="triangle")],
         thresholds=thresholds,
     )
-    rows = [
-        (labels[code], f"{float(odi[code].score):g}")
-        for code in TIMEPOINT_ORDER
-        if code in odi and odi[code].score is not None
-    ]
+    rows = [(labels[code], f"{odi[code]:g}") for code in TIMEPOINT_ORDER if code in odi]
     return Chart(
         "odi",
         "Disability (ODI)",

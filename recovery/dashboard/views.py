@@ -13,11 +13,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView, LogoutView, redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -27,7 +28,7 @@ from core.client_ip import client_ip
 from core.exceptions import ApplicationError
 from recovery.dashboard import outcomes as outcomes_view
 from recovery.dashboard import presenters
-from recovery.dashboard.account import pending_start
+from recovery.dashboard.account import is_verified, pending_start
 from recovery.dashboard.forms import (
     ClinicianLoginForm,
     FlagResolveForm,
@@ -74,7 +75,7 @@ def clinician_required(view: View) -> View:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not request.user.is_verified() and mfa_required_for(request.user):
+        if not is_verified(request.user) and mfa_required_for(request.user):
             # A session without a verified second factor (issue 17): sign in again, with it.
             logout(request)
             return redirect_to_login(request.get_full_path())
@@ -97,7 +98,7 @@ class DashboardLoginView(LoginView):
     template_name = "dashboard/login.html"
     authentication_form = ClinicianLoginForm
     redirect_authenticated_user = True
-    next_page = reverse_lazy("dashboard:worklist")
+    next_page = "dashboard:worklist"  # a URL name: resolve_url() reverses it
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         username = str(request.POST.get("username", ""))[:150]
@@ -109,7 +110,7 @@ class DashboardLoginView(LoginView):
             return response
         return super().post(request, *args, **kwargs)
 
-    def form_invalid(self, form: ClinicianLoginForm) -> HttpResponse:
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
         if form.has_error("__all__", "invalid_login"):
             login_failure_record(
                 username=str(form.data.get("username", ""))[:150],
@@ -117,7 +118,7 @@ class DashboardLoginView(LoginView):
             )
         return super().form_invalid(form)
 
-    def form_valid(self, form: ClinicianLoginForm) -> HttpResponse:
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         user = form.get_user()
         if otp_needed(user):
             pending_start(self.request, user=user, next_url=self.get_redirect_url())
@@ -127,7 +128,7 @@ class DashboardLoginView(LoginView):
 
 
 class DashboardLogoutView(LogoutView):
-    next_page = reverse_lazy("dashboard:login")
+    next_page = "dashboard:login"  # a URL name: resolve_url() reverses it
 
 
 def _outcome_options() -> str:

@@ -104,7 +104,9 @@ def _plan_data(patient: Patient, today: Any) -> PlanData:
     day = first
     while day <= today:
         due = items_in_force(items, (day - surgery_date).days, daily_only=True)
-        rate = adherence({day: DayRecord(due={i.code for i in due}, entries=entries.get(day, {}))})
+        rate = adherence(
+            {day: DayRecord(due=frozenset(i.code for i in due), entries=entries.get(day, {}))}
+        )
         if due:
             data.heat.append(DayAdherence(day, rate.rate))
         day += timedelta(days=1)

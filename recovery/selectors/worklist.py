@@ -371,15 +371,17 @@ def _worse_than_baseline(*, team_ids: Any) -> dict[Any, tuple]:
             *(f"patient__{name}" for name in ATTENTION_PATIENT_FIELDS),
         )[:WORKLIST_FLAG_LIMIT]
     )
-    return {
-        row.patient_id: (
+    found: dict[Any, tuple] = {}
+    for row in rows:
+        if row.score is None:  # never: score > baseline is false for NULL
+            continue
+        found[row.patient_id] = (
             row.patient,
             "Disability score (ODI) worse than before surgery: "
             f"{float(row.score):g} vs {float(row.baseline):g} at {row.get_timepoint_display()}",
             row.submitted_at.date(),
         )
-        for row in rows
-    }
+    return found
 
 
 def _low_adherence(*, team_ids: Any, now: datetime) -> dict[Any, tuple]:
@@ -443,7 +445,7 @@ def _may_have_overdue_questionnaire(today: date) -> Q:
         earliest = today - closes_after - timedelta(days=QUESTIONNAIRE_OVERDUE_DAYS)
         unanswered = Q()
         for code in codes:
-            unanswered |= ~Exists(answered.filter(instrument=code, timepoint=tp.code))
+            unanswered |= Q(~Exists(answered.filter(instrument=code, timepoint=tp.code)))
         candidates |= (
             Q(
                 surgeries__date__gte=earliest,

@@ -119,7 +119,9 @@ def _redeemable(code: str, now: datetime) -> CaregiverInvitation:
     )
     if invitation is None:
         raise ApplicationError(
-            INVALID_CODE, code="invalid_activation_code", fields={"activation_code": [INVALID_CODE]}
+            str(INVALID_CODE),
+            code="invalid_activation_code",
+            fields={"activation_code": [str(INVALID_CODE)]},
         )
     return invitation
 
