@@ -208,6 +208,9 @@ class MeMilestoneApi(APIView):
     @extend_schema(request=MilestoneSelfReportInputSerializer, responses=MilestoneOutputSerializer)
     def patch(self, request: Request, milestone_id: str) -> Response:
         patient = caller(request).patient
+        # Another patient's milestone is a 404 whatever the body says.
+        if not milestones_for_patient(patient=patient).filter(id=milestone_id).exists():
+            raise ApplicationError("No such milestone.", code="not_found", status_code=404)
         serializer = MilestoneSelfReportInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         # The same service and rule as POST me/milestones/{id}/achieved/ (the patient app).

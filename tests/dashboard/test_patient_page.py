@@ -140,7 +140,7 @@ def test_it_uses_a_constant_number_of_queries(
     # session, user, OTP device (verified session), membership check, patient, surgeries,
     # access event, check-ins, flags, the live flags' findings, questionnaires, plan,
     # adjustments, plan items, milestones, checklist entries, wound photos
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(17):
         client.get(_url(planned))
 
 
@@ -220,7 +220,7 @@ def test_it_returns_to_the_patient_page_after_resolving_there(web, clinician, pa
 
 
 def test_it_shows_every_red_flag_answer_of_a_checkin_on_the_timeline(web, clinician, patient):
-    checkin = CheckInFactory(patient=patient, day=3, temperature_c=38.9)
+    checkin = CheckInFactory(patient=patient, day=3, back_pain=5, leg_pain=3, temperature_c=38.9)
     checkin.saddle_numbness = True
     checkin.new_leg_weakness = True
     checkin.wound_drainage = "pus"
