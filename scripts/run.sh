@@ -64,6 +64,10 @@ if [[ "${SEED_DEMO:-1}" != 0 ]]; then
     # A small synthetic cohort (its own team) so the dashboard and outcomes have data; once.
     "$PYTHON" manage.py simulate_cohort --patients 30 --days 60 --seed 1 --skip-existing \
         --clinician-password demo-recovery-2026
+    # issue 16: the demo team gets a cohort followed for over a year, large enough to pass the
+    # outcomes page's small-cell suppression, so nurse.demo sees real tables.
+    "$PYTHON" manage.py simulate_cohort --patients 40 --days 420 --seed 2 --skip-existing \
+        --team "Demo Spine Team" --no-progress
 fi
 
 # supervise.py splits each command like a shell: quote paths that may hold spaces.

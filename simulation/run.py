@@ -20,6 +20,7 @@ from simulation.questionnaires import questionnaires_answered
 from simulation.trajectory import simulate_reports
 from simulation.writer import (
     SimPatient,
+    Team,
     patients_write,
     simulation_now_for,
     teams_create,
@@ -129,12 +130,18 @@ def cohort_simulate(
     batch_size: int = 500,
     clinician_password: str | None = None,
     progress: bool = True,
+    into: Team | None = None,
 ) -> Counter[str]:
-    """Create the teams, then simulate and write the patients; returns row counts."""
-    teams = teams_create(
-        seed=plan.seed, count=plan.team_count, timezones=TIMEZONES, password=clinician_password
-    )
-    totals: Counter[str] = Counter({"teams": len(teams), "clinicians": 4 * len(teams)})
+    """Create the teams (or use `into`, an existing team), then simulate and write the
+    patients; returns row counts."""
+    if into is not None:
+        teams = [into]
+        totals: Counter[str] = Counter()
+    else:
+        teams = teams_create(
+            seed=plan.seed, count=plan.team_count, timezones=TIMEZONES, password=clinician_password
+        )
+        totals = Counter({"teams": len(teams), "clinicians": 4 * len(teams)})
     bar = Progress(plan.patients, label="patients") if progress else None
     for sims in _batches(plan, workers, batch_size):
         totals.update(patients_write(seed=plan.seed, sims=sims, teams=teams, now=plan.now))

@@ -46,7 +46,7 @@ from recovery.pathways import milestones_for, pathway_for_technique, plan_items_
 from recovery.reminders.schedule import evening_time
 from recovery.reminders.timing import next_occurrence
 from recovery.selectors.plans import items_in_force, pathway_templates
-from recovery.services.plans import milestone_row, plan_item_row
+from recovery.services.plans import DISCHARGE_MILESTONE, milestone_row, plan_item_row
 from recovery.triage import severity_rank
 from simulation.bulk import BULK, objects_insert, rows_insert
 from simulation.cohort import Profile
@@ -114,6 +114,19 @@ def teams_create(
         timezone = timezones[(number - 1) % len(timezones)]
         teams.append(Team(team=team, timezone=timezone, clinician_ids=tuple(u.id for u in users)))
     return teams
+
+
+def team_existing(*, name: str, timezone: str) -> Team | None:
+    """An existing care team to simulate into (the demo team, issue 16), or None."""
+    team = CareTeam.objects.filter(name=name).first()
+    if team is None:
+        return None
+    members = tuple(
+        CareTeamMembership.objects.filter(team=team)
+        .order_by("id")
+        .values_list("user_id", flat=True)
+    )
+    return Team(team=team, timezone=timezone, clinician_ids=members)
 
 
 def _decimal(value: float | None) -> Decimal | None:
@@ -197,6 +210,31 @@ def _plan(surgery: Surgery, patient: Patient, templates: Any) -> tuple[PatientPl
         milestone_row(plan, spec, surgery.date) for spec in milestones_for(template, **risk)
     ]
     return plan, items, milestones
+
+
+# Share of past milestones recorded, by kind: a team records nearly every visit and scan it
+# sees; a patient marks most of their goals. The rest stay pending, as in a real clinic
+# (the worklist lists those overdue beyond their grace period). Simulation assumptions.
+RECORDED_SHARE = {"visit": 0.97, "imaging": 0.97, "event": 0.97, "goal": 0.8}
+
+
+def _milestones_recorded(
+    milestones: list[Milestone], surgery: Surgery, *, today: date, rng: random.Random
+) -> list[Milestone]:
+    """Settle the milestones whose window has closed as a team and patient would have: the
+    discharge on the discharge date (as enrollment does), others achieved in their window
+    with the RECORDED_SHARE chance. Own random stream: the other rows stay as they were."""
+    for m in milestones:
+        if m.code == DISCHARGE_MILESTONE and surgery.discharge_date:
+            if surgery.discharge_date <= today:
+                m.status, m.achieved_on = Milestone.Status.ACHIEVED, surgery.discharge_date
+        elif m.target_date_max < today and rng.random() < RECORDED_SHARE.get(m.kind, 0.9):
+            span = (m.target_date_max - m.target_date_min).days
+            m.status = Milestone.Status.ACHIEVED
+            m.achieved_on = m.target_date_min + timedelta(days=rng.randint(0, span))
+        if m.status == Milestone.Status.ACHIEVED and m.achieved_on is not None:
+            m.status_changed_at = datetime.combine(m.achieved_on, time(12), tzinfo=UTC)
+    return milestones
 
 
 def _flag_row(flag: SimFlag, patient: Patient, clinicians: tuple[int, ...]) -> Flag:
@@ -379,7 +417,9 @@ def patients_write(
         rows.reminders += _reminders(patient, preference, now)
         rows.plans.append(plan)
         rows.items += items
-        rows.milestones += milestones
+        rows.milestones += _milestones_recorded(
+            milestones, surgery, today=now.date(), rng=random.Random(f"{seed}:{sim.index}:ms")
+        )
         rows.checkins += _checkins(sim, patient, surgery)
         rows.entries += _checklist(sim, patient, items, rng)
         rows.responses += [_response(a, patient, surgery, rng) for a in sim.questionnaires]

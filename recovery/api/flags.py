@@ -33,6 +33,7 @@ from recovery.selectors import care_teams_for_clinician
 from recovery.selectors.caregivers import reported_by
 from recovery.services.audit import access_event_record, access_events_record_list
 from recovery.services.flags import flag_acknowledge, flag_dismiss, flag_resolve
+from recovery.triage.wording import facts_in_words
 
 
 def flag_list_for_clinician(*, clinician: Any) -> QuerySet[Flag]:
@@ -138,10 +139,16 @@ class FlagFindingOutputSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="The check-in the finding came from (null for a trend finding).",
     )
+    answers = serializers.SerializerMethodField(
+        help_text="The answers that fired the rule, in words (issue 16)."
+    )
 
     class Meta:
         model = FlagFinding
-        fields = ["rule_id", "rule_version", "severity", "check_in", "facts", "at"]
+        fields = ["rule_id", "rule_version", "severity", "check_in", "facts", "answers", "at"]
+
+    def get_answers(self, finding: FlagFinding) -> list[str]:
+        return facts_in_words(finding.facts)
 
 
 class FlagDetailOutputSerializer(FlagOutputSerializer):

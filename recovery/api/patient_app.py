@@ -2,7 +2,8 @@
 
 - GET triage/emergency-answers/: the answers that are emergencies on their own, generated from
   the rule set in force and versioned, so the app can show the emergency screen offline.
-- POST me/milestones/<id>/achieved/: the patient records one of their own goals.
+- POST me/milestones/<id>/achieved/: the patient records one of their self-reportable
+  milestones (the same service and rule as PATCH me/milestones/<id>/).
 """
 
 from __future__ import annotations
@@ -76,7 +77,12 @@ class MeMilestoneAchievedApi(APIView):
 
     @extend_schema(
         request=MilestoneAchievedInputSerializer,
-        responses={200: MilestoneOutputSerializer, 400: ErrorSerializer, 404: ErrorSerializer},
+        responses={
+            200: MilestoneOutputSerializer,
+            400: ErrorSerializer,
+            403: ErrorSerializer,
+            404: ErrorSerializer,
+        },
     )
     def post(self, request: Request, milestone_id: str) -> Response:
         patient = patient_for_user(request.user)

@@ -130,6 +130,7 @@ class MilestoneOutputSerializer(serializers.ModelSerializer):
             "template_code",
             "template_version",
             "reported_by",
+            "self_report",
         ]
 
 
@@ -327,6 +328,13 @@ class MilestoneStatusInputSerializer(serializers.Serializer):
         required=False, allow_null=True, default=None, help_text="Default: the patient's today."
     )
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class MilestoneSelfReportInputSerializer(serializers.Serializer):
+    """What a patient may say about their own milestone (issue 16): achieved, on a date."""
+
+    status = serializers.ChoiceField(choices=["achieved"])
+    achieved_on = serializers.DateField()
 
 
 class MilestoneStatusOutputSerializer(serializers.Serializer):

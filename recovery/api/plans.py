@@ -35,6 +35,7 @@ from recovery.api.plan_serializers import (
     ImagingResultOutputSerializer,
     MilestoneCursorPagination,
     MilestoneOutputSerializer,
+    MilestoneSelfReportInputSerializer,
     MilestoneStatusInputSerializer,
     MilestoneStatusOutputSerializer,
     PlanItemAdjustInputSerializer,
@@ -65,6 +66,7 @@ from recovery.services.adjustments import (
 )
 from recovery.services.audit import access_event_record, patient_access_for_clinician
 from recovery.services.checklists import EntryInput, checklist_entries_record
+from recovery.services.milestone_self_report import milestone_self_report
 from recovery.services.plans import surgery_update
 
 
@@ -196,6 +198,31 @@ class MeMilestoneListApi(ListAPIView):
     @extend_schema(parameters=[_STATUS_PARAM])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
+
+
+class MeMilestoneApi(APIView):
+    """The patient marks a self-reportable milestone achieved (issue 16)."""
+
+    permission_classes = [IsPatient]
+
+    @extend_schema(request=MilestoneSelfReportInputSerializer, responses=MilestoneOutputSerializer)
+    def patch(self, request: Request, milestone_id: str) -> Response:
+        patient = caller(request).patient
+        # Another patient's milestone is a 404 whatever the body says.
+        if not milestones_for_patient(patient=patient).filter(id=milestone_id).exists():
+            raise ApplicationError("No such milestone.", code="not_found", status_code=404)
+        serializer = MilestoneSelfReportInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        # The same service and rule as POST me/milestones/{id}/achieved/ (the patient app).
+        adjustment = milestone_self_report(
+            patient=patient,
+            milestone_id=milestone_id,
+            actor=request.user,
+            today=patient_today(patient),
+            on=serializer.validated_data["achieved_on"],
+            date_field="achieved_on",
+        )
+        return Response(MilestoneOutputSerializer(adjustment.milestone).data)
 
 
 class MeAdherenceApi(APIView):

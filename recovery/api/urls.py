@@ -12,6 +12,7 @@ from recovery.api import (
     patient,
     plans,
     questionnaires,
+    worklist,  # issue 16: grouped worklist
     wound_photos,
 )
 
@@ -58,6 +59,12 @@ urlpatterns = [
     path("me/plan/", plans.MePlanApi.as_view(), name="me-plan"),
     path("me/checklist/", plans.MeChecklistApi.as_view(), name="me-checklist"),
     path("me/milestones/", plans.MeMilestoneListApi.as_view(), name="me-milestones"),
+    # issue 16: the patient records a self-reportable milestone
+    path(
+        "me/milestones/<uuid:milestone_id>/",
+        plans.MeMilestoneApi.as_view(),
+        name="me-milestone",
+    ),
     path("me/adherence/", plans.MeAdherenceApi.as_view(), name="me-adherence"),
     path(
         "care/patients/<uuid:patient_id>/plan/",
@@ -124,6 +131,8 @@ urlpatterns = [
         flags.FlagDismissApi.as_view(),
         name="care-flag-dismiss",
     ),
+    # Grouped worklist: one entry per patient (issue 16)
+    path("care/worklist/", worklist.WorklistApi.as_view(), name="care-worklist"),
     # Questionnaires and outcomes (issue 6)
     path(
         "me/questionnaires/",

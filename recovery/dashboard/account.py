@@ -57,6 +57,13 @@ class OtpForm(forms.Form):
     )
 
 
+def is_verified(user: Any) -> bool:
+    """Whether this session's user passed a second factor (django_otp's OTPMiddleware sets
+    `is_verified` on the request's user; a user it never saw has not)."""
+    check = getattr(user, "is_verified", None)
+    return bool(check()) if check is not None else False
+
+
 class PasswordResetSetForm(forms.Form):
     """A new password typed twice; the password change form adds the current one."""
 
@@ -64,7 +71,7 @@ class PasswordResetSetForm(forms.Form):
     new_password2 = forms.CharField(label="New password (again)", widget=forms.PasswordInput)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or self.cleaned_data
         if data.get("new_password1") != data.get("new_password2"):
             self.add_error("new_password2", "The two new passwords differ.")
         return data
@@ -166,7 +173,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
         state, user = pending
         if mfa_enrolled(user):  # a password alone never replaces an enrolled device
             return redirect("dashboard:login-otp")
-    elif request.user.is_authenticated and request.user.is_verified():
+    elif request.user.is_authenticated and is_verified(request.user):
         state, user = None, request.user
     else:
         return redirect("dashboard:login")
@@ -199,7 +206,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
 
 
 def verified_required(request: HttpRequest) -> HttpResponse | None:
-    if not request.user.is_authenticated or not request.user.is_verified():
+    if not request.user.is_authenticated or not is_verified(request.user):
         return redirect("dashboard:login")
     return None
 

@@ -119,6 +119,22 @@ def scale(value: float, low: float, high: float, out_low: float, out_high: float
     return out_low + (value - low) * (out_high - out_low) / (high - low)
 
 
+# Steps a day axis may take: whole days, then a week, two weeks, a month, a quarter, a year.
+DAY_STEPS = (1, 2, 5, 7, 14, 30, 60, 90, 180, 365)
+
+
+def day_ticks(low: int, high: int, most: int = 8) -> list[tuple[float, str]]:
+    """Whole-day ticks from `low`, the smallest DAY_STEPS step giving at most `most` ticks."""
+    span = max(high - low, 1)
+    step = next((s for s in DAY_STEPS if span / s <= most - 1), DAY_STEPS[-1])
+    return [(float(day), str(day)) for day in range(low, high + 1, step)]
+
+
+def whole_ticks(low: int, high: int) -> list[tuple[float, str]]:
+    """One tick per whole unit: a temperature axis reads 35, 36, 37, 38, 39, 40."""
+    return [(float(v), str(v)) for v in range(low, high + 1)]
+
+
 def default_ticks(low: float, high: float, count: int = 5) -> list[tuple[float, str]]:
     if high == low:
         return [(low, _num(low))]
@@ -344,7 +360,8 @@ def line_chart(
                 dashed="yes" if s.dashed else "no",
             )
         )
-    entries = [(s.name, s.colour, s.marker, s.dashed) for s in (*series, *bands)]
+    entries = [(s.name, s.colour, s.marker, s.dashed) for s in series]
+    entries += [(b.name, b.colour, b.marker, b.dashed) for b in bands]
     if entries:
         parts.extend(_legend(frame, entries))
     if count == 0:

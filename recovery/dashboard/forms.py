@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
@@ -72,13 +72,13 @@ class WorklistFilterForm(forms.Form):
         # The clinician's own teams only, from the list the page already has (no extra query):
         # another team's id fails validation like a typo and is ignored.
         self.teams = {str(team.id): team for team in teams}
-        self.fields["team"].choices = [("", "All my teams")] + [
+        cast(forms.ChoiceField, self.fields["team"]).choices = [("", "All my teams")] + [
             (key, team.name) for key, team in self.teams.items()
         ]
-        self.fields["severity"].choices = [("", "Any severity")] + [
+        cast(forms.ChoiceField, self.fields["severity"]).choices = [("", "Any severity")] + [
             (s, s.capitalize()) for s in reversed(SEVERITIES)
         ]
-        self.fields["category"].choices = [("", "Any category")] + [
+        cast(forms.ChoiceField, self.fields["category"]).choices = [("", "Any category")] + [
             (c, label_for(c)) for c in FLAG_CATEGORIES
         ]
 
@@ -95,9 +95,17 @@ class TimeZoneForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["zone"].choices = [("", "My browser's time zone")] + [
+        cast(forms.ChoiceField, self.fields["zone"]).choices = [("", "My browser's time zone")] + [
             (z, z) for z in sorted(known_zones())
         ]
+
+
+class MilestoneRecordForm(forms.Form):
+    """The care team records a milestone from the patient page (issue 16)."""
+
+    status = forms.ChoiceField(choices=[("achieved", "Achieved"), ("missed", "Missed")])
+    date = forms.DateField(required=False)
+    note = forms.CharField(required=False, max_length=2000)
 
 
 class FlagResolveForm(forms.Form):

@@ -74,7 +74,8 @@ def cohort_groups(*, clinician: Any, compare_by: str, today: date) -> list[Group
     _, choices = GROUPINGS[compare_by]
     groups = []
     for index, (code, label) in enumerate(choices):
-        filters = cohort.CohortFilters(**{compare_by: code})
+        grouping: dict[str, Any] = {compare_by: code}
+        filters = cohort.CohortFilters(**grouping)
         table = cohort.cohort_outcome_table(clinician=clinician, filters=filters, today=today)
         groups.append(
             Group(
@@ -114,7 +115,10 @@ def trajectory_chart(
     )
 
 
-SHARE_AXIS = charts.Axis(0, 1, "Share of patients", ticks=[(0, "0%"), (0.5, "50%"), (1, "100%")])
+# Shares are drawn in percent: 0-100 % with a tick every 25 % (issue 16: not a bare 0-1).
+SHARE_AXIS = charts.Axis(
+    0, 100, "Share of patients (%)", ticks=[(v, f"{v}%") for v in (0, 25, 50, 75, 100)]
+)
 
 
 def mcid_chart(groups: list[Group], *, measure: str, chart_id: str) -> str:
@@ -148,7 +152,7 @@ def share_bars(groups: list[Group], cell_of: Any) -> list[charts.Bar]:
                 bars.append(
                     charts.Bar(
                         f"{group.label} {when}",
-                        cell["share"],
+                        cell["share"] * 100,
                         text=f"{round(cell['share'] * 100)}% (n={cell['n']})",
                         colour=group.colour,
                     )

@@ -6,6 +6,7 @@ record into the page's charts (SVG through recovery/dashboard/charts.py) and tim
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,6 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 from recovery.dashboard import charts
 from recovery.dashboard.forms import label_for
 from recovery.models import CaregiverLink, CheckIn, Flag, Milestone, QuestionnaireResponse, Surgery
+from recovery.models.checkins import SYMPTOM_FIELDS
 from recovery.risk.summary import RiskFactor
 from recovery.selectors.patient_record import (
     TIMELINE_LIMIT,
@@ -22,6 +24,11 @@ from recovery.selectors.patient_record import (
     PatientRecord,
     PlanData,
 )
+from recovery.selectors.worklist import FlagItem, PatientRow, Worklist
+from recovery.triage.wording import answer_words, facts_in_words, merged_words
+
+# Between the answers of a worklist row: "saddle numbness: yes · temperature 38.9 °C".
+ANSWER_SEPARATOR = " \u00b7 "
 
 
 @dataclass(frozen=True)
@@ -31,7 +38,7 @@ class Chart:
     svg: SafeString
     note: str = ""
     headers: tuple[str, ...] = ()
-    rows: list[tuple[object, ...]] = field(default_factory=list)
+    rows: Sequence[tuple[object, ...]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -51,9 +58,12 @@ class PatientPage:
     risk_factors: list[RiskFactor]
     phases: list[tuple[int, str]]
     live_flags: list[Flag] = field(default_factory=list)
+    # The live flags with every finding in words (what fired, from which check-in).
+    problems: list[ProblemView] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
     timeline: list[TimelineEvent] = field(default_factory=list)
     overdue_milestones: list[Any] = field(default_factory=list)
+    due_milestones: list[Any] = field(default_factory=list)
 
 
 def _pain_chart(checkins: list[CheckIn], phases: list[tuple[int, str]], day: int) -> Chart:
@@ -67,17 +77,17 @@ def _pain_chart(checkins: list[CheckIn], phases: list[tuple[int, str]], day: int
         for c in checkins
         if c.leg_pain is not None
     ]
-    x_high = max([day, 14, *(c.postop_day for c in checkins)])
+    x_high = _day_axis_end(day, [c.postop_day for c in checkins], phases)
     svg = charts.line_chart(
         chart_id="chart-pain-svg",
         title="Back and leg pain by day after surgery",
-        x_axis=charts.Axis(0, x_high, "Day after surgery"),
-        y_axis=charts.Axis(0, 10, "Pain (0-10)"),
+        x_axis=charts.Axis(0, x_high, "Day after surgery", ticks=charts.day_ticks(0, x_high)),
+        y_axis=charts.Axis(0, 10, "Pain (0-10)", ticks=charts.whole_ticks(0, 10)[::2]),
         series=[
             charts.Series("Back pain", back, colour=charts.BLUE, marker="circle"),
             charts.Series("Leg pain", leg, colour=charts.VERMILLION, marker="square", dashed=True),
         ],
-        markers=[charts.Marker(start, title) for start, title in phases if start > 0],
+        markers=_phase_markers(phases),
     )
     rows = [(c.postop_day, _dash(c.back_pain), _dash(c.leg_pain)) for c in checkins]
     return Chart(
@@ -90,27 +100,40 @@ def _pain_chart(checkins: list[CheckIn], phases: list[tuple[int, str]], day: int
     )
 
 
-def _temperature_chart(checkins: list[CheckIn], day: int, fever: float) -> Chart:
-    temps = [c for c in checkins if c.temperature_c is not None]
-    points = [
-        charts.Point(c.postop_day, c.temperature_c, f"Day {c.postop_day}: {c.temperature_c:.1f} °C")
-        for c in temps
-    ]
-    x_high = max([day, 14, *(c.postop_day for c in temps)])
+def _day_axis_end(day: int, days: list[int], phases: list[tuple[int, str]]) -> int:
+    """The day axis reaches today, the latest check-in and two weeks at least, and on to the
+    next phase boundary when one is within a week, so the phase lines show where they fall."""
+    end = max([day, 14, *days])
+    upcoming = [start for start, _ in phases if end < start <= end + 7]
+    return min(upcoming) if upcoming else end
+
+
+def _phase_markers(phases: list[tuple[int, str]]) -> list[charts.Marker]:
+    return [charts.Marker(start, title) for start, title in phases if start > 0]
+
+
+def _temperature_chart(
+    checkins: list[CheckIn], day: int, fever: float, phases: list[tuple[int, str]]
+) -> Chart:
+    temps = [(c.postop_day, t) for c in checkins if (t := c.temperature_c) is not None]
+    points = [charts.Point(d, t, f"Day {d}: {t:.1f} °C") for d, t in temps]
+    x_high = _day_axis_end(day, [d for d, _ in temps], phases)
     svg = charts.line_chart(
         chart_id="chart-temperature-svg",
         title="Temperature by day after surgery",
-        x_axis=charts.Axis(0, x_high, "Day after surgery"),
-        y_axis=charts.Axis(35, 40, "Temperature (°C)"),
+        x_axis=charts.Axis(0, x_high, "Day after surgery", ticks=charts.day_ticks(0, x_high)),
+        y_axis=charts.Axis(35, 40, "Temperature (°C)", ticks=charts.whole_ticks(35, 40)),
         series=[charts.Series("Temperature", points, colour=charts.GREEN, marker="diamond")],
+        markers=_phase_markers(phases),
         thresholds=[charts.Threshold(fever, f"Fever {fever:.1f} °C")],
     )
-    rows = [(c.postop_day, f"{c.temperature_c:.1f}") for c in temps]
+    rows = [(d, f"{t:.1f}") for d, t in temps]
     return Chart(
         "temperature",
         "Temperature",
         mark_safe(svg),  # noqa: S308
-        note=f"The dashed line is the fever threshold used by triage ({fever:.1f} °C).",
+        note=f"The dashed line is the fever threshold used by triage ({fever:.1f} °C); "
+        "dotted lines mark the recovery phases of the patient's pathway.",
         headers=("Day", "°C"),
         rows=rows,
     )
@@ -120,12 +143,16 @@ TIMEPOINT_ORDER = ("baseline", "6w", "3m", "6m", "12m", "24m")
 
 
 def _odi_chart(responses: list[QuestionnaireResponse], target: float | None) -> Chart:
-    odi = {r.timepoint: r for r in responses if r.instrument == "odi" and r.valid}
+    odi = {
+        r.timepoint: float(score)
+        for r in responses
+        if r.instrument == "odi" and r.valid and (score := r.score) is not None
+    }
     labels = dict(QuestionnaireResponse.Timepoint.choices)
     points = [
-        charts.Point(i, float(odi[code].score), f"{labels[code]}: ODI {float(odi[code].score):g}")
+        charts.Point(i, odi[code], f"{labels[code]}: ODI {odi[code]:g}")
         for i, code in enumerate(TIMEPOINT_ORDER)
-        if code in odi and odi[code].score is not None
+        if code in odi
     ]
     thresholds = []
     if target is not None:
@@ -139,11 +166,7 @@ def _odi_chart(responses: list[QuestionnaireResponse], target: float | None) -> 
         series=[charts.Series("ODI", points, colour=charts.PURPLE, marker="triangle")],
         thresholds=thresholds,
     )
-    rows = [
-        (labels[code], f"{float(odi[code].score):g}")
-        for code in TIMEPOINT_ORDER
-        if code in odi and odi[code].score is not None
-    ]
+    rows = [(labels[code], f"{odi[code]:g}") for code in TIMEPOINT_ORDER if code in odi]
     return Chart(
         "odi",
         "Disability (ODI)",
@@ -173,7 +196,15 @@ def _dash(value: object) -> object:
     return "—" if value is None else value
 
 
+# The check-in answers the timeline words after pain and temperature, in the form's order.
+_ANSWER_FIELDS = tuple(
+    name for name in SYMPTOM_FIELDS if name not in ("back_pain", "leg_pain", "temperature_c")
+)
+
+
 def _checkin_text(c: CheckIn) -> str:
+    """Pain and temperature, then every other answer the patient reported: each "yes" and each
+    value in words, and how many questions were answered "no"."""
     parts = []
     if c.back_pain is not None:
         parts.append(f"back pain {c.back_pain}/10")
@@ -181,6 +212,16 @@ def _checkin_text(c: CheckIn) -> str:
         parts.append(f"leg pain {c.leg_pain}/10")
     if c.temperature_c is not None:
         parts.append(f"{c.temperature_c:.1f} °C")
+    noes = 0
+    for name in _ANSWER_FIELDS:
+        value = getattr(c, name)
+        words = answer_words(name, value)
+        if words:
+            parts.append(words)
+        elif value is False or value == "none":
+            noes += 1
+    if noes:
+        parts.append(f"{noes} other question{'s' if noes != 1 else ''} answered no")
     return f"Day {c.postop_day}: " + (", ".join(parts) if parts else "no scores")
 
 
@@ -298,6 +339,7 @@ def patient_page(record: PatientRecord) -> PatientPage:
     timeline.extend(_plan_events(record.plan))
     timeline.sort(key=lambda e: e.at, reverse=True)
     day = record.postop_day
+    days = {c.id: c.postop_day for c in checkins}
     return PatientPage(
         surgery=record.surgery,
         postop_day=day,
@@ -306,12 +348,91 @@ def patient_page(record: PatientRecord) -> PatientPage:
         risk_factors=record.risk_factors,
         phases=record.phases,
         live_flags=record.live_flags,
+        problems=[problem_view(item, days=days) for item in record.live_items],
         charts=[
             _pain_chart(checkins, record.phases, day or 0),
-            _temperature_chart(checkins, day or 0, record.fever_threshold_c),
+            _temperature_chart(checkins, day or 0, record.fever_threshold_c, record.phases),
             _adherence_chart(record.plan.heat),
             _odi_chart(record.responses, record.odi_mcid_target),
         ],
         overdue_milestones=record.plan.overdue,
+        due_milestones=record.plan.due,
         timeline=timeline[:TIMELINE_LIMIT],
     )
+
+
+# -------------------------------------------------------------------------------- worklist
+
+
+@dataclass(frozen=True)
+class FindingLine:
+    """One rule that fired, in words: which rule, from which check-in, on which answers."""
+
+    rule: str
+    severity: str
+    answers: str
+    checkin_id: Any
+    at: datetime
+    source: str  # "check-in of day 3", "trend over several check-ins"
+
+
+@dataclass(frozen=True)
+class ProblemView:
+    """A live flag as a row or the patient page shows it."""
+
+    flag: Flag
+    answers: str
+    findings: list[FindingLine]
+
+
+@dataclass(frozen=True)
+class WorklistRowView:
+    row: PatientRow
+    answers: str
+    problems: list[ProblemView]
+
+
+def rule_words(rule_id: str) -> str:
+    """ "infection.fever_with_wound_signs" -> "Fever with wound signs"."""
+    name = rule_id.split(".", 1)[-1]
+    return name.replace("_", " ").capitalize()
+
+
+def _source(checkin_id: Any, days: dict[Any, int]) -> str:
+    if checkin_id is None:
+        return "trend over several check-ins"
+    if checkin_id in days:
+        return f"check-in of day {days[checkin_id]}"
+    return "an earlier check-in"
+
+
+def problem_view(item: FlagItem, days: dict[Any, int] | None = None) -> ProblemView:
+    """A live flag and every finding on it; `days` names the check-ins by post-op day."""
+    findings = [
+        FindingLine(
+            rule=rule_words(f.rule_id),
+            severity=f.severity,
+            answers=ANSWER_SEPARATOR.join(facts_in_words(f.facts)) or "no answers recorded",
+            checkin_id=f.checkin_id,
+            at=f.at,
+            source=_source(f.checkin_id, days or {}),
+        )
+        for f in item.findings
+    ]
+    return ProblemView(
+        flag=item.flag,
+        answers=ANSWER_SEPARATOR.join(merged_words(item.all_facts)),
+        findings=findings,
+    )
+
+
+def worklist_rows(data: Worklist) -> list[WorklistRowView]:
+    """The worklist's rows: each patient's problems and the answers that fired them, in words."""
+    return [
+        WorklistRowView(
+            row=row,
+            answers=ANSWER_SEPARATOR.join(merged_words(row.all_facts)),
+            problems=[problem_view(item) for item in row.flags],
+        )
+        for row in data.rows
+    ]

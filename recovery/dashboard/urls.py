@@ -40,6 +40,11 @@ urlpatterns = [
     path(  # issue 17: emergency access
         "patients/<uuid:patient_id>/break-glass/", break_glass_views.break_glass, name="break-glass"
     ),
+    path(  # issue 16: the team records a milestone
+        "patients/<uuid:patient_id>/milestones/<uuid:milestone_id>/",
+        views.milestone_record_view,
+        name="milestone-record",
+    ),
     path("outcomes/", views.outcomes, name="outcomes"),
     path("outcomes/export.csv", views.outcomes_csv, name="outcomes-csv"),
     path("flags/<uuid:flag_id>/", views.flag_detail, name="flag"),

@@ -13,11 +13,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView, LogoutView, redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -27,22 +28,25 @@ from core.client_ip import client_ip
 from core.exceptions import ApplicationError
 from recovery.dashboard import outcomes as outcomes_view
 from recovery.dashboard import presenters
-from recovery.dashboard.account import pending_start
+from recovery.dashboard.account import is_verified, pending_start
 from recovery.dashboard.forms import (
     ClinicianLoginForm,
     FlagResolveForm,
+    MilestoneRecordForm,
     TimeZoneForm,
     WorklistFilterForm,
     outcome_choices,
 )
 from recovery.dashboard.timezones import SESSION_KEY, zone_for, zone_name_for
 from recovery.models import AccessEvent
-from recovery.selectors import is_clinician
+from recovery.selectors import is_clinician, patient_get_for_clinician
 from recovery.selectors.flags import flag_get_for_clinician
 from recovery.selectors.patient_record import patient_record
+from recovery.selectors.plans import patient_today
 from recovery.selectors.worklist import patients_not_recently_listed, teams_for
 from recovery.selectors.worklist import worklist as worklist_data
 from recovery.selectors.wound_photos import wound_gallery
+from recovery.services.adjustments import milestone_status_set
 from recovery.services.audit import (
     access_event_record,
     access_events_record_list,
@@ -71,7 +75,7 @@ def clinician_required(view: View) -> View:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not request.user.is_verified() and mfa_required_for(request.user):
+        if not is_verified(request.user) and mfa_required_for(request.user):
             # A session without a verified second factor (issue 17): sign in again, with it.
             logout(request)
             return redirect_to_login(request.get_full_path())
@@ -94,7 +98,7 @@ class DashboardLoginView(LoginView):
     template_name = "dashboard/login.html"
     authentication_form = ClinicianLoginForm
     redirect_authenticated_user = True
-    next_page = reverse_lazy("dashboard:worklist")
+    next_page = "dashboard:worklist"  # a URL name: resolve_url() reverses it
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         username = str(request.POST.get("username", ""))[:150]
@@ -106,7 +110,7 @@ class DashboardLoginView(LoginView):
             return response
         return super().post(request, *args, **kwargs)
 
-    def form_invalid(self, form: ClinicianLoginForm) -> HttpResponse:
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
         if form.has_error("__all__", "invalid_login"):
             login_failure_record(
                 username=str(form.data.get("username", ""))[:150],
@@ -114,7 +118,7 @@ class DashboardLoginView(LoginView):
             )
         return super().form_invalid(form)
 
-    def form_valid(self, form: ClinicianLoginForm) -> HttpResponse:
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         user = form.get_user()
         if otp_needed(user):
             pending_start(self.request, user=user, next_url=self.get_redirect_url())
@@ -124,7 +128,12 @@ class DashboardLoginView(LoginView):
 
 
 class DashboardLogoutView(LogoutView):
-    next_page = reverse_lazy("dashboard:login")
+    next_page = "dashboard:login"  # a URL name: resolve_url() reverses it
+
+
+def _outcome_options() -> str:
+    # Rendered once, not once per flag (the same <option>s in every resolve form).
+    return format_html_join("", '<option value="{}">{}</option>', outcome_choices())
 
 
 def _worklist_context(request: HttpRequest) -> dict[str, Any]:
@@ -143,12 +152,10 @@ def _worklist_context(request: HttpRequest) -> dict[str, Any]:
         "form": form,
         "teams": teams,
         "data": data,
+        "rows": presenters.worklist_rows(data),
         "query": request.GET.urlencode(),
         "refresh_ms": 1000 * getattr(settings, "DASHBOARD_REFRESH_SECONDS", 30),
-        # Rendered once, not once per flag row (the same <option>s in every resolve form).
-        "outcome_options": format_html_join(
-            "", '<option value="{}">{}</option>', outcome_choices()
-        ),
+        "outcome_options": _outcome_options(),
     }
 
 
@@ -199,9 +206,13 @@ def patient_detail(request: HttpRequest, patient_id: str) -> HttpResponse:
     wound = wound_gallery(
         patient=patient, compare=(request.GET.get("day_a"), request.GET.get("day_b"))
     )
-    return render(
-        request, "dashboard/patient.html", {"patient": patient, "page": page, "wound": wound}
-    )
+    context = {
+        "patient": patient,
+        "page": page,
+        "wound": wound,
+        "outcome_options": _outcome_options(),
+    }
+    return render(request, "dashboard/patient.html", context)
 
 
 def _compare_by(request: HttpRequest) -> str:
@@ -299,6 +310,42 @@ def flag_acknowledge_view(request: HttpRequest, flag_id: str) -> HttpResponse:
     else:
         messages.success(request, "Flag acknowledged.")
     return _back(request, reverse("dashboard:worklist"))
+
+
+@require_http_methods(["POST"])
+@clinician_required
+def milestone_record_view(request: HttpRequest, patient_id: str, milestone_id: str) -> HttpResponse:
+    """Record a milestone achieved or missed (issue 16); back to the patient page."""
+    patient = patient_get_for_clinician(clinician=request.user, patient_id=patient_id)
+    back = reverse("dashboard:patient", args=[patient.id])
+    form = MilestoneRecordForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose achieved or missed, and a valid date.")
+        return HttpResponseRedirect(back)
+    try:
+        milestone_status_set(
+            patient=patient,
+            milestone_id=milestone_id,
+            status=form.cleaned_data["status"],
+            on=form.cleaned_data["date"],
+            note=form.cleaned_data["note"],
+            actor=request.user,
+            today=patient_today(patient),
+        )
+    except ApplicationError as exc:
+        detail = " ".join(str(m) for msgs in exc.fields.values() for m in msgs)
+        messages.error(request, f"{exc.message} {detail}".strip())
+        return HttpResponseRedirect(back)
+    access_event_record(
+        actor=request.user,
+        patient=patient,
+        action=AccessEvent.Action.UPDATE,
+        object_type="milestone",
+        object_id=milestone_id,
+        request=request,
+    )
+    messages.success(request, "Milestone recorded.")
+    return HttpResponseRedirect(back)
 
 
 @require_http_methods(["POST"])

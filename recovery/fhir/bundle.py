@@ -77,13 +77,14 @@ def _plans(patient: Patient) -> list[PatientPlan]:
     return list(
         PatientPlan.objects.filter(patient=patient)
         .order_by("created_at", "id")
+        # One call per lookup: django-stubs types a call's Prefetch()es as one model.
         .prefetch_related(
             Prefetch(
                 "items",
                 queryset=PlanItem.objects.filter(retired_at__isnull=True).order_by("position"),
             )
         )
-        .prefetch_related(  # one call per Prefetch: the stubs type each by its own model
+        .prefetch_related(
             Prefetch(
                 "milestones", queryset=Milestone.objects.order_by("day_min", "code", "occurrence")
             )

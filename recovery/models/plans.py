@@ -186,6 +186,8 @@ class Milestone(_Translated, models.Model):
     template_code = models.CharField(max_length=64)
     template_version = models.PositiveIntegerField()
     translations = models.JSONField(default=dict, blank=True)  # {language: {"title", "detail"}}
+    # Copied from the pathway: the patient may mark it achieved in the app (issue 16).
+    self_report = models.BooleanField(default=False)
 
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     achieved_on = models.DateField(null=True, blank=True)

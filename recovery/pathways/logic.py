@@ -62,6 +62,7 @@ class MilestoneSpec:
     sources: tuple[str, ...]
     range_note: str | None
     translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict, hash=False)
+    self_report: bool = False
 
 
 class _DayWindow(Protocol):
@@ -259,4 +260,5 @@ def _milestone_spec(template: PathwayTemplate, m: Milestone) -> MilestoneSpec:
         sources=tuple(m.sources),
         range_note=m.range_note,
         translations=translated(m.translations, {}),
+        self_report=m.self_report,
     )

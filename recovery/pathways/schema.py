@@ -101,6 +101,9 @@ class Milestone(_Frozen):
     sources: Sources
     range_note: str | None = None
     translations: Translations = Field(default_factory=dict)  # title, detail (issue 19)
+    # The patient may mark it achieved themselves in the app (issue 16): first walk, back to
+    # driving; visits, imaging and fusion are recorded by the care team.
+    self_report: bool = False
 
 
 class Parameter(_Frozen):

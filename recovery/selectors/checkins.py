@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from recovery.models import CheckIn, Patient
+from recovery.models.checkins import SYMPTOM_FIELDS
 from recovery.selectors.caregivers import CHECKIN_REPORTER_COLUMNS
 
 
 def checkins_recent_for_patient(*, patient: Patient, limit: int) -> list[CheckIn]:
-    """The patient's latest `limit` check-ins, oldest first, with the charted fields only.
+    """The patient's latest `limit` check-ins, oldest first, with every reported answer (the
+    charts draw pain and temperature; the timeline and the answers strip show the rest).
 
     Who reported each one (issue 22) is joined in: the timeline says "reported by Maria
     (daughter)" without a query per row.
@@ -15,14 +17,6 @@ def checkins_recent_for_patient(*, patient: Patient, limit: int) -> list[CheckIn
     return list(
         CheckIn.objects.filter(patient=patient)
         .select_related("reported_by_caregiver")
-        .only(
-            "id",
-            "recorded_at",
-            "postop_day",
-            "back_pain",
-            "leg_pain",
-            "temperature_c",
-            *CHECKIN_REPORTER_COLUMNS,
-        )
+        .only("id", "recorded_at", "postop_day", *SYMPTOM_FIELDS, *CHECKIN_REPORTER_COLUMNS)
         .order_by("-recorded_at")[:limit]
     )[::-1]

@@ -15,6 +15,7 @@ from recovery.models import (
     ChecklistEntry,
     ClinicianAdjustment,
     Flag,
+    FlagFinding,
     Milestone,
     Patient,
     PatientPlan,
@@ -26,6 +27,7 @@ from recovery.risk.summary import RiskFactor, age_on, mcid_target, phase_markers
 from recovery.selectors.checkins import checkins_recent_for_patient
 from recovery.selectors.patients import current_surgery, postop_day
 from recovery.selectors.plans import items_in_force
+from recovery.selectors.worklist import FindingData, FlagItem, findings_by_flag
 from recovery.services.triage_facts import triage_ruleset
 
 # The patient page charts and timeline cover this many of the most recent check-ins.
@@ -47,6 +49,8 @@ class PlanData:
     adjustments: list[ClinicianAdjustment] = field(default_factory=list)
     milestones: list[Milestone] = field(default_factory=list)
     overdue: list[Milestone] = field(default_factory=list)
+    # Pending milestones whose window has opened: what the team may record today.
+    due: list[Milestone] = field(default_factory=list)
 
 
 @dataclass
@@ -59,6 +63,8 @@ class PatientRecord:
     phases: list[tuple[int, str]]
     checkins: list[CheckIn]
     flags: list[Flag]
+    # Every finding of every flag, oldest first, by flag id.
+    findings: dict[Any, list[FindingData]]
     responses: list[QuestionnaireResponse]
     plan: PlanData
     fever_threshold_c: float
@@ -67,6 +73,10 @@ class PatientRecord:
     @property
     def live_flags(self) -> list[Flag]:
         return [f for f in self.flags if f.is_live]
+
+    @property
+    def live_items(self) -> list[FlagItem]:
+        return [FlagItem(flag=f, findings=self.findings.get(f.id, [])) for f in self.live_flags]
 
 
 def _plan_data(patient: Patient, today: Any) -> PlanData:
@@ -94,10 +104,17 @@ def _plan_data(patient: Patient, today: Any) -> PlanData:
     day = first
     while day <= today:
         due = items_in_force(items, (day - surgery_date).days, daily_only=True)
-        rate = adherence({day: DayRecord(due={i.code for i in due}, entries=entries.get(day, {}))})
+        rate = adherence(
+            {day: DayRecord(due=frozenset(i.code for i in due), entries=entries.get(day, {}))}
+        )
         if due:
             data.heat.append(DayAdherence(day, rate.rate))
         day += timedelta(days=1)
+    data.due = [
+        m
+        for m in data.milestones
+        if m.status == Milestone.Status.PENDING and m.target_date_min <= today
+    ]
     data.overdue = [
         m
         for m in data.milestones
@@ -115,6 +132,9 @@ def patient_record(*, patient: Patient, now: datetime) -> PatientRecord:
         Flag.objects.filter(patient=patient)
         .select_related("acknowledged_by", "resolved_by", "dismissed_by")
         .order_by("-severity_rank", "opened_at")
+    )
+    findings = findings_by_flag(
+        FlagFinding.objects.filter(flag__patient=patient, flag__status__in=Flag.LIVE_STATUSES)
     )
     responses = list(
         QuestionnaireResponse.objects.filter(patient=patient)
@@ -140,6 +160,7 @@ def patient_record(*, patient: Patient, now: datetime) -> PatientRecord:
         phases=phases,
         checkins=checkins,
         flags=flags,
+        findings=findings,
         responses=responses,
         plan=_plan_data(patient, patient.local_date(now)),
         fever_threshold_c=float(triage_ruleset().param("fever_threshold_c")),

@@ -13,16 +13,22 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import (
+    Case,
     Count,
     DateField,
     Exists,
     ExpressionWrapper,
     F,
+    Max,
+    Min,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
+    Value,
+    When,
 )
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Coalesce, TruncDate
 
 from recovery.instruments import due_timepoints, load_instruments, load_schedule
 from recovery.models import (
@@ -30,25 +36,29 @@ from recovery.models import (
     CareTeam,
     CheckIn,
     Flag,
+    FlagFinding,
     Milestone,
     Patient,
     QuestionnaireResponse,
     Surgery,
 )
 from recovery.selectors.caregivers import flag_reporter_subqueries
-from recovery.selectors.flags import flag_list_for_clinician
 from recovery.selectors.patients import (
     care_teams_for_clinician,
     current_surgery_subquery,
     postop_day,
 )
 from recovery.services.triage_facts import triage_ruleset
+from recovery.triage.spec import SEVERITIES
 
 # How long a patient listed on the polled worklist is not recorded again for the same
 # clinician (the full page always records). Keeps the audit meaningful at one poll per 30 s.
 LIST_AUDIT_DEDUPE_SECONDS = 15 * 60
-# The worklist shows at most this many flags; a team with more is told so.
+# The attention signals list at most this many patients each.
 WORKLIST_FLAG_LIMIT = 200
+# The server-rendered worklist's first page: this many patients (one row each, every live
+# flag of theirs in the row); a team with more is told so and can filter.
+WORKLIST_PATIENT_LIMIT = 50
 # What the worklist shows of a patient listed for attention (a link and the name): the
 # signals load only these, not every column of up to 200 patients each.
 ATTENTION_PATIENT_FIELDS = ("id", "first_name", "last_name")
@@ -66,21 +76,64 @@ def adherence_threshold() -> float:
 
 
 @dataclass(frozen=True)
-class FlagRow:
-    flag: Flag
-    postop_day: int | None
-    approach: str
+class FindingData:
+    """One rule that fired on a flag: what it saw and where it came from."""
+
+    rule_id: str
+    severity: str
+    facts: dict[str, Any]
+    checkin_id: Any
+    at: datetime
 
 
 @dataclass(frozen=True)
+class FlagItem:
+    """A live flag of a worklist row, with every finding recorded on it (oldest first)."""
+
+    flag: Flag
+    findings: list[FindingData]
+
+    @property
+    def all_facts(self) -> list[dict[str, Any]]:
+        # A flag raised before findings were recorded has only its headline's facts.
+        return [f.facts for f in self.findings] or [self.flag.facts]
+
+
+@dataclass(frozen=True)
+class PatientRow:
+    """One worklist row: a patient with live flags, most severe flag first."""
+
+    patient: Patient
+    severity: str  # the most severe live flag's
+    flags: list[FlagItem]
+    postop_day: int | None
+    approach: str
+    # When the first unacknowledged finding came in (the current alert round of the oldest
+    # open flag); None when every live flag is acknowledged.
+    waiting_since: datetime | None
+    key: RowKey  # where the row sorts (the API's cursor)
+
+    @property
+    def all_facts(self) -> list[dict[str, Any]]:
+        return [facts for item in self.flags for facts in item.all_facts]
+
+
+@dataclass
 class Attention:
+    """A patient with no live flag who may still need a call today, and why."""
+
     patient: Patient
     reasons: list[str]
+    # Since when (the earliest of the reasons'; None when a reason has no start, such as
+    # "no check-in since surgery" or the 7-day adherence).
+    since: date | None = None
+    # How much the reasons weigh together (ATTENTION_WEIGHTS): the list is ranked by it.
+    weight: int = 0
 
 
 @dataclass
 class Worklist:
-    flags: list[FlagRow] = field(default_factory=list)
+    rows: list[PatientRow] = field(default_factory=list)
     attention: list[Attention] = field(default_factory=list)
     truncated: bool = False
     attention_note: str = ""
@@ -89,8 +142,8 @@ class Worklist:
     def patients(self) -> list[Patient]:
         """Every patient the page shows, once each, for the access log."""
         seen: dict[Any, Patient] = {}
-        for row in self.flags:
-            seen.setdefault(row.flag.patient_id, row.flag.patient)
+        for row in self.rows:
+            seen.setdefault(row.patient.id, row.patient)
         for item in self.attention:
             seen.setdefault(item.patient.id, item.patient)
         return list(seen.values())
@@ -100,37 +153,122 @@ def teams_for(*, clinician: Any) -> list[CareTeam]:
     return list(care_teams_for_clinician(clinician=clinician))
 
 
-# Flag fields the worklist never shows: left in the database (JSON decoding and transfer of
-# 200 rows' facts and texts was a visible share of the page).
-_WORKLIST_DEFERRED = (
-    "facts",
-    "sources",
-    "advice",
-    "rationale",
-    "resolution_note",
-    "dismiss_reason",
+# What a worklist row shows of its patient: a link, the name, and the day after surgery
+# (which needs the patient's time zone, on their notification preference: PATIENT_ZONE_PATH).
+ROW_PATIENT_FIELDS = (
+    *ATTENTION_PATIENT_FIELDS,
+    "care_team_id",
+    "user_id",
+    "user__id",
+    "user__notification_preference__id",
+    "user__notification_preference__timezone",
 )
+# Flag fields a worklist row never shows: left in the database.
+_ROW_DEFERRED = ("sources", "advice", "rationale", "resolution_note", "dismiss_reason")
 
 
-def _flag_rows(
+@dataclass(frozen=True)
+class RowKey:
+    """Where a row sorts: most severe first; patients waiting on an unacknowledged finding
+    before those whose flags are all acknowledged; then the longest wait; then the id."""
+
+    rank: int
+    has_open: int
+    sort_at: datetime
+    patient_id: Any
+
+    @classmethod
+    def of(cls, patient: Patient) -> RowKey:
+        return cls(patient.top_rank, patient.has_open, patient.sort_at, patient.id)  # type: ignore[attr-defined]
+
+
+ROW_ORDER = ("-top_rank", "-has_open", "sort_at", "id")
+
+
+def _after(key: RowKey) -> Q:
+    """Rows strictly after `key` in ROW_ORDER (keyset pagination, stable while flags arrive)."""
+    return (
+        Q(top_rank__lt=key.rank)
+        | Q(top_rank=key.rank, has_open__lt=key.has_open)
+        | Q(top_rank=key.rank, has_open=key.has_open, sort_at__gt=key.sort_at)
+        | Q(
+            top_rank=key.rank,
+            has_open=key.has_open,
+            sort_at=key.sort_at,
+            id__gt=key.patient_id,
+        )
+    )
+
+
+def findings_by_flag(findings: QuerySet[FlagFinding]) -> dict[Any, list[FindingData]]:
+    """Those findings as data, oldest first, by flag id (one query)."""
+    found: dict[Any, list[FindingData]] = {}
+    for flag_id, rule_id, severity, facts, checkin_id, at in findings.order_by(
+        "at", "id"
+    ).values_list("flag_id", "rule_id", "severity", "facts", "checkin_id", "at"):
+        found.setdefault(flag_id, []).append(FindingData(rule_id, severity, facts, checkin_id, at))
+    return found
+
+
+def worklist_rows(
     *,
     clinician: Any,
-    team: CareTeam | None,
-    severity: str | None,
-    category: str | None,
     now: datetime,
-) -> tuple[list[FlagRow], bool]:
-    # The row shows the current surgery's day and approach only: two index lookups per flag
-    # in the same query, instead of prefetching every surgery of the page's patients (a query
-    # and a queryset per patient).
+    limit: int,
+    team: CareTeam | None = None,
+    severities: list[str] | None = None,
+    categories: list[str] | None = None,
+    after: RowKey | None = None,
+) -> tuple[list[PatientRow], bool]:
+    """One row per patient with a live flag, in triage order; (rows, more rows exist).
+
+    Three queries whatever the page size: the page of patients (their keys aggregated over
+    their live flags in SQL), those patients' live flags (each with its current surgery's
+    date and approach), and every finding of those flags. The filters narrow the flags a row
+    is made of (a severity filter shows the patients with such a flag, and those flags).
+    """
+    teams = care_teams_for_clinician(clinician=clinician)
+    if team is not None:
+        teams = teams.filter(id=team.id)
+    live = Q(flags__status__in=Flag.LIVE_STATUSES)
+    flag_filter = Q(status__in=Flag.LIVE_STATUSES)
+    if severities:
+        live &= Q(flags__severity__in=severities)
+        flag_filter &= Q(severity__in=severities)
+    if categories:
+        live &= Q(flags__category__in=categories)
+        flag_filter &= Q(category__in=categories)
+    is_open = Q(flags__status=Flag.Status.OPEN)
+    patients = (
+        # One filter() call: the aggregates below see exactly the live flags it joins.
+        Patient.objects.filter(live, care_team_id__in=teams.values("id"))
+        .annotate(
+            top_rank=Max("flags__severity_rank"),
+            has_open=Max(Case(When(is_open, then=Value(1)), default=Value(0))),
+            waiting_since=Min(Coalesce("flags__alerted_at", "flags__opened_at"), filter=is_open),
+            sort_at=Coalesce(
+                Min(Coalesce("flags__alerted_at", "flags__opened_at"), filter=is_open),
+                Min("flags__opened_at"),
+            ),
+        )
+        .select_related(PATIENT_ZONE_PATH)
+        .only(*ROW_PATIENT_FIELDS)
+        .order_by(*ROW_ORDER)
+    )
+    if after is not None:
+        patients = patients.filter(_after(after))
+    page = list(patients[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    if not page:
+        return [], False
+
     latest = current_surgery_subquery("patient_id")
     reporter_name, reporter_relationship = flag_reporter_subqueries()
     flags = (
-        flag_list_for_clinician(clinician=clinician)
-        .filter(status__in=Flag.LIVE_STATUSES)
-        # The patient's zone decides the postoperative day shown.
-        .select_related("patient", f"patient__{PATIENT_ZONE_PATH}", "acknowledged_by")
-        .defer(*_WORKLIST_DEFERRED)
+        Flag.objects.filter(flag_filter, patient_id__in=[p.id for p in page])
+        .select_related("acknowledged_by")
+        .defer(*_ROW_DEFERRED)
         .annotate(
             surgery_date=Subquery(latest.values("date")[:1]),
             surgery_approach=Subquery(latest.values("approach")[:1]),
@@ -138,31 +276,36 @@ def _flag_rows(
             reported_by_name=reporter_name,
             reported_by_relationship=reporter_relationship,
         )
-        # Most severe first, then the longest-waiting: the order a nurse should call in.
         .order_by("-severity_rank", "opened_at", "id")
     )
-    if team is not None:
-        flags = flags.filter(patient__care_team=team)
-    if severity:
-        flags = flags.filter(severity=severity)
-    if category:
-        flags = flags.filter(category=category)
-    page = list(flags[: WORKLIST_FLAG_LIMIT + 1])
+    by_patient: dict[Any, list[Flag]] = {}
+    for flag in flags:
+        by_patient.setdefault(flag.patient_id, []).append(flag)
+    findings = findings_by_flag(
+        FlagFinding.objects.filter(flag_id__in=[f.id for fs in by_patient.values() for f in fs])
+    )
+
     rows = []
-    for flag in page[:WORKLIST_FLAG_LIMIT]:
+    for patient in page:
+        own = by_patient.get(patient.id, [])
+        first = own[0] if own else None
         surgery = None
-        if flag.surgery_date is not None:
-            surgery = Surgery(date=flag.surgery_date, approach=flag.surgery_approach)
+        if first is not None and first.surgery_date is not None:  # type: ignore[attr-defined]
+            surgery = Surgery(date=first.surgery_date, approach=first.surgery_approach)  # type: ignore[attr-defined]
         rows.append(
-            FlagRow(
-                flag=flag,
-                postop_day=postop_day(patient=flag.patient, surgery=surgery, at=now)
+            PatientRow(
+                patient=patient,
+                severity=SEVERITIES[patient.top_rank],
+                flags=[FlagItem(flag=f, findings=findings.get(f.id, [])) for f in own],
+                postop_day=postop_day(patient=patient, surgery=surgery, at=now)
                 if surgery
                 else None,
                 approach=surgery.get_approach_display() if surgery else "",
+                waiting_since=patient.waiting_since,
+                key=RowKey.of(patient),
             )
         )
-    return rows, len(page) > WORKLIST_FLAG_LIMIT
+    return rows, more
 
 
 def _silent(*, team_ids: Any, now: datetime, silence_days: int) -> dict[Any, tuple]:
@@ -193,11 +336,12 @@ def _silent(*, team_ids: Any, now: datetime, silence_days: int) -> dict[Any, tup
     found = {}
     for patient in patients:
         if patient.last_checkin is None:
-            found[patient.id] = (patient, "No check-in since surgery")
+            found[patient.id] = (patient, "No check-in since surgery", None)
         else:
             found[patient.id] = (
                 patient,
                 f"No check-in for {(now - patient.last_checkin).days} days",
+                patient.last_checkin.date(),
             )
     return found
 
@@ -223,17 +367,21 @@ def _worse_than_baseline(*, team_ids: Any) -> dict[Any, tuple]:
             "patient_id",
             "score",
             "timepoint",
+            "submitted_at",
             *(f"patient__{name}" for name in ATTENTION_PATIENT_FIELDS),
         )[:WORKLIST_FLAG_LIMIT]
     )
-    return {
-        row.patient_id: (
+    found: dict[Any, tuple] = {}
+    for row in rows:
+        if row.score is None:  # never: score > baseline is false for NULL
+            continue
+        found[row.patient_id] = (
             row.patient,
             "Disability score (ODI) worse than before surgery: "
             f"{float(row.score):g} vs {float(row.baseline):g} at {row.get_timepoint_display()}",
+            row.submitted_at.date(),
         )
-        for row in rows
-    }
+    return found
 
 
 def _low_adherence(*, team_ids: Any, now: datetime) -> dict[Any, tuple]:
@@ -261,7 +409,11 @@ def _low_adherence(*, team_ids: Any, now: datetime) -> dict[Any, tuple]:
         .order_by("last_name", "first_name")[:WORKLIST_FLAG_LIMIT]
     )
     return {
-        p.id: (p, f"Checklist kept {round(100 * p.kept / p.answered)}% over the last 7 days")
+        p.id: (
+            p,
+            f"Checklist kept {round(100 * p.kept / p.answered)}% over the last 7 days",
+            None,
+        )
         for p in patients
     }
 
@@ -293,7 +445,7 @@ def _may_have_overdue_questionnaire(today: date) -> Q:
         earliest = today - closes_after - timedelta(days=QUESTIONNAIRE_OVERDUE_DAYS)
         unanswered = Q()
         for code in codes:
-            unanswered |= ~Exists(answered.filter(instrument=code, timepoint=tp.code))
+            unanswered |= Q(~Exists(answered.filter(instrument=code, timepoint=tp.code)))
         candidates |= (
             Q(
                 surgeries__date__gte=earliest,
@@ -339,31 +491,61 @@ def _overdue_questionnaires(*, team_ids: Any, now: datetime) -> dict[Any, tuple]
         completed[pid].add((instrument, timepoint))
     found: dict[Any, tuple] = {}
     for patient in patients:
-        missed = sorted(
-            {
-                due.timepoint
-                for due in due_timepoints(
-                    patient.surgery_date, patient.enrolled_on, today, completed[patient.id]
-                )
-                if due.overdue
-                and due.timepoint != "baseline"
-                and (today - due.closes_on).days <= QUESTIONNAIRE_OVERDUE_DAYS
-            }
-        )
-        if missed:
-            found[patient.id] = (patient, "Questionnaire overdue: " + ", ".join(missed))
+        overdue = [
+            due
+            for due in due_timepoints(
+                patient.surgery_date, patient.enrolled_on, today, completed[patient.id]
+            )
+            if due.overdue
+            and due.timepoint != "baseline"
+            and (today - due.closes_on).days <= QUESTIONNAIRE_OVERDUE_DAYS
+        ]
+        if overdue:
+            missed = sorted({due.timepoint for due in overdue})
+            found[patient.id] = (
+                patient,
+                "Questionnaire overdue: " + ", ".join(missed),
+                min(due.closes_on for due in overdue),
+            )
         if len(found) >= WORKLIST_FLAG_LIMIT:
             break
     return found
 
 
+def milestone_grace_days() -> int:
+    """A milestone nobody recorded is listed this many days after its window closed.
+
+    Project default, no clinical source: settings.DASHBOARD_MILESTONE_GRACE_DAYS (7): a visit
+    or scan is often recorded a few days late, and a nurse acts on a missed one, not on one
+    recorded on Friday instead of Tuesday.
+    """
+    return int(getattr(settings, "DASHBOARD_MILESTONE_GRACE_DAYS", 7))
+
+
+# Overdue milestones stay on the list this long after their grace period (as questionnaires):
+# one missed months ago is the plan's history, not today's call.
+MILESTONE_OVERDUE_DAYS = 30
+# Goals (back to work, off opioids) are wide ranges that vary between patients: a late goal
+# is not a reason to call today (slow recovery shows in pain, adherence and the ODI).
+ATTENTION_MILESTONE_KINDS = (
+    Milestone.Kind.EVENT,
+    Milestone.Kind.VISIT,
+    Milestone.Kind.IMAGING,
+)
+
+
 def _overdue_milestones(*, team_ids: Any, now: datetime) -> dict[Any, tuple]:
-    """Pending milestones whose target window closed (one query, patients joined)."""
+    """Pending visits, scans and events whose window closed more than the grace period ago
+    and less than MILESTONE_OVERDUE_DAYS after that (one query, patients joined)."""
+    grace = timedelta(days=milestone_grace_days())
+    today = now.date()
     rows = (
         Milestone.objects.filter(
             plan__patient__care_team_id__in=team_ids,
             status=Milestone.Status.PENDING,
-            target_date_max__lt=now.date(),
+            kind__in=ATTENTION_MILESTONE_KINDS,
+            target_date_max__lt=today - grace,
+            target_date_max__gte=today - grace - timedelta(days=MILESTONE_OVERDUE_DAYS),
         )
         .select_related("plan__patient")
         .only(
@@ -377,21 +559,38 @@ def _overdue_milestones(*, team_ids: Any, now: datetime) -> dict[Any, tuple]:
     found: dict[Any, tuple] = {}
     for row in rows:
         patient = row.plan.patient
-        titles = found.get(patient.id, (patient, []))[1]
+        _, titles, since = found.get(patient.id, (patient, [], row.target_date_max + grace))
         titles.append(row.title)
-        found[patient.id] = (patient, titles)
+        found[patient.id] = (patient, titles, since)
     return {
-        pid: (patient, "Overdue: " + "; ".join(titles[:3]) + ("…" if len(titles) > 3 else ""))
-        for pid, (patient, titles) in found.items()
+        pid: (
+            patient,
+            "Overdue, not recorded: " + "; ".join(titles[:3]) + ("…" if len(titles) > 3 else ""),
+            since,
+        )
+        for pid, (patient, titles, since) in found.items()
     }
 
 
+# How much each reason weighs when ranking the attention list (project judgement, no
+# clinical source): silence and a worse-than-before ODI first, then adherence, then paperwork.
+ATTENTION_WEIGHTS = {
+    "silence": 4,
+    "worse_than_baseline": 4,
+    "adherence": 2,
+    "questionnaire": 1,
+    "milestone": 1,
+}
+
+
 def _attention(*, clinician: Any, team: CareTeam | None, now: datetime) -> tuple[list, str]:
-    """Patients who may need a call, with the reasons: one aggregate query per signal.
+    """Patients with no live flag who may need a call today, with the reasons and since when,
+    ranked by risk (the summed ATTENTION_WEIGHTS, then the longest-standing): one aggregate
+    query per signal, and one to leave out the patients on the flag list.
 
     Signals: silence (no check-in for the triage rule set's `silence_days`, during follow-up),
-    low checklist adherence, overdue milestones, overdue questionnaires, a latest ODI worse
-    than baseline.
+    low checklist adherence, a visit, scan or event overdue beyond its grace period that
+    nobody recorded, an overdue questionnaire in its window, a latest ODI worse than baseline.
     """
     silence_days = int(triage_ruleset().param("silence_days"))
     teams = care_teams_for_clinician(clinician=clinician)
@@ -399,23 +598,39 @@ def _attention(*, clinician: Any, team: CareTeam | None, now: datetime) -> tuple
         teams = teams.filter(id=team.id)
     team_ids = teams.values("id")
     merged: dict[Any, Attention] = {}
-    for signal in (
-        _silent(team_ids=team_ids, now=now, silence_days=silence_days),
-        _low_adherence(team_ids=team_ids, now=now),
-        _overdue_milestones(team_ids=team_ids, now=now),
-        _overdue_questionnaires(team_ids=team_ids, now=now),
-        _worse_than_baseline(team_ids=team_ids),
+    for kind, signal in (
+        ("silence", _silent(team_ids=team_ids, now=now, silence_days=silence_days)),
+        ("adherence", _low_adherence(team_ids=team_ids, now=now)),
+        ("milestone", _overdue_milestones(team_ids=team_ids, now=now)),
+        ("questionnaire", _overdue_questionnaires(team_ids=team_ids, now=now)),
+        ("worse_than_baseline", _worse_than_baseline(team_ids=team_ids)),
     ):
-        for patient_id, (patient, reason) in signal.items():
+        for patient_id, (patient, reason, since) in signal.items():
             item = merged.setdefault(patient_id, Attention(patient=patient, reasons=[]))
             item.reasons.append(reason)
-    note = (
-        f"Listed: no check-in for {silence_days} or more days (triage rule set); checklist kept "
-        f"under {round(adherence_threshold() * 100)}% over 7 days; a milestone past its target "
-        "window; a follow-up questionnaire not answered in its window; or a latest ODI worse "
-        "than before surgery."
+            item.weight += ATTENTION_WEIGHTS[kind]
+            if since is not None and (item.since is None or since < item.since):
+                item.since = since
+    if merged:
+        # A patient with a live flag is on the flag list: the two lists stay apart.
+        flagged = set(
+            Flag.objects.filter(
+                patient_id__in=list(merged), status__in=Flag.LIVE_STATUSES
+            ).values_list("patient_id", flat=True)
+        )
+        for patient_id in flagged:
+            del merged[patient_id]
+    ranked = sorted(
+        merged.values(), key=lambda a: (-a.weight, a.since is None, a.since or date.max)
     )
-    return list(merged.values()), note
+    note = (
+        f"Patients with no open flag, listed for: no check-in for {silence_days} or more days "
+        f"(triage rule set); checklist kept under {round(adherence_threshold() * 100)}% over 7 "
+        f"days; a visit, scan or event more than {milestone_grace_days()} days past its window "
+        "that nobody recorded; a follow-up questionnaire not answered in its window; or a "
+        "latest ODI worse than before surgery. Most pressing first."
+    )
+    return ranked, note
 
 
 def worklist(
@@ -426,11 +641,16 @@ def worklist(
     category: str | None,
     now: datetime,
 ) -> Worklist:
-    rows, truncated = _flag_rows(
-        clinician=clinician, team=team, severity=severity, category=category, now=now
+    rows, truncated = worklist_rows(
+        clinician=clinician,
+        now=now,
+        limit=WORKLIST_PATIENT_LIMIT,
+        team=team,
+        severities=[severity] if severity else None,
+        categories=[category] if category else None,
     )
     attention, note = _attention(clinician=clinician, team=team, now=now)
-    return Worklist(flags=rows, attention=attention, truncated=truncated, attention_note=note)
+    return Worklist(rows=rows, attention=attention, truncated=truncated, attention_note=note)
 
 
 def patients_not_recently_listed(*, actor: Any, patients: list[Patient]) -> list[Patient]:

@@ -219,6 +219,7 @@ def _schedule_next_occurrence(milestone: Milestone) -> None:
             "range_note": milestone.range_note,
             "template_code": milestone.template_code,
             "template_version": milestone.template_version,
+            "self_report": milestone.self_report,
         },
     )
 
@@ -239,8 +240,12 @@ def milestone_status_set(
     today: datetime.date,
     on: datetime.date | None = None,
     note: str = "",
+    date_field: str = "date",
 ) -> ClinicianAdjustment:
-    """Mark a milestone achieved (on `on`, default today) or missed. Re-marking corrects it."""
+    """Mark a milestone achieved (on `on`, default today) or missed. Re-marking corrects it.
+
+    A date before the surgery or after `today` is a 400 naming `date_field` (the request's
+    name for it)."""
     if status not in _KIND_FOR_STATUS:
         raise ApplicationError(
             "Unknown status.", fields={"status": ["Use 'achieved' or 'missed'."]}
@@ -250,7 +255,7 @@ def milestone_status_set(
     if milestone is None:
         raise _not_found("milestone")
     on = on or today
-    _check_event_date(on, plan=plan, today=today)
+    _check_event_date(on, plan=plan, today=today, field=date_field)
     previous = milestone.status
     _settle(milestone, status=status, on=on, note=note.strip(), actor=actor)
     return ClinicianAdjustment.objects.create(

@@ -139,6 +139,7 @@ def milestone_row(
         template_code=spec.template_code,
         template_version=spec.template_version,
         translations={language: dict(texts) for language, texts in spec.translations.items()},
+        self_report=spec.self_report,
     )
 
 
@@ -177,7 +178,33 @@ def plan_instantiate(
     Milestone.objects.bulk_create(
         milestone_row(plan, spec, surgery.date) for spec in specs.milestones
     )
+    discharge_milestone_record(surgery=surgery, plan=plan)
     return plan
+
+
+# The pathway milestone a recorded discharge date settles ("Home from hospital").
+DISCHARGE_MILESTONE = "discharge"
+
+
+def discharge_milestone_record(*, surgery: Surgery, plan: PatientPlan | None = None) -> int:
+    """A surgery with a discharge date has its discharge milestone achieved on that date
+    (issue 16: it was stored, yet the milestone still showed as overdue). Only a pending
+    milestone or one recorded from an earlier discharge date is changed; a milestone the team
+    marked missed is theirs to correct."""
+    if surgery.discharge_date is None:
+        return 0
+    plan = plan or PatientPlan.objects.filter(surgery=surgery).first()
+    if plan is None:
+        return 0
+    return (
+        Milestone.objects.filter(plan=plan, code=DISCHARGE_MILESTONE)
+        .exclude(status=Milestone.Status.MISSED)
+        .update(
+            status=Milestone.Status.ACHIEVED,
+            achieved_on=surgery.discharge_date,
+            status_changed_at=timezone.now(),
+        )
+    )
 
 
 # An item is "unchanged" when its template phase, code, text and version are the same: it is
@@ -361,6 +388,8 @@ def surgery_update(
     rebuild = None
     if _PLAN_FIELDS & set(changed):
         rebuild = plan_rebuild(surgery=surgery, today=today)
+    if "discharge_date" in changed or rebuild is not None:
+        discharge_milestone_record(surgery=surgery)
     return SurgeryUpdate(surgery, changed, rebuild)
 
 

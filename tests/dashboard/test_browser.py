@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from playwright.sync_api import ConsoleMessage, Page, expect
 
-from recovery.models import Flag
+from recovery.models import Flag, FlagFinding
 from tests.dashboard.world import seed_cohort
 from tests.factories import PASSWORD, PatientFactory
 from tests.factories.checkins import CheckInFactory, FlagFactory
@@ -57,24 +57,41 @@ def test_it_handles_an_emergency_flag_and_shows_the_patients_charts(
     emergency = FlagFactory(
         patient=patient, severity="emergency", category="cauda_equina", opened_at=now
     )
-    for day, (back, leg, temp) in enumerate([(8, 6, 37.9), (7, 6, 38.3), (6, 4, 37.4)], 1):
+    infection = FlagFactory(patient=patient, severity="urgent", category="infection", opened_at=now)
+    for day, (back, leg, temp) in enumerate([(8, 6, 37.9), (7, 6, 38.3), (6, 4, 38.9)], 1):
         CheckInFactory(patient=patient, day=day, back_pain=back, leg_pain=leg, temperature_c=temp)
+    for flag, rule_id, facts in [
+        (emergency, "cauda_equina.saddle_numbness", {"saddle_numbness": True}),
+        (infection, "infection.purulent_drainage", {"wound_drainage": "pus"}),
+    ]:
+        FlagFinding.objects.create(
+            flag=flag, rule_id=rule_id, rule_version=1, severity=flag.severity, facts=facts, at=now
+        )
 
     _sign_in(page, live_server.url, clinician.username)
 
-    first = page.locator("tr.flag-row").first
-    expect(first).to_have_attribute("data-flag-id", str(emergency.id))
+    # One row per patient, most severe first, with what the patient reported in words.
+    first = page.locator("tr.patient-row").first
+    expect(page.locator("tr.patient-row")).to_have_count(2)
+    expect(first).to_have_attribute("data-patient-id", str(patient.id))
     expect(first).to_contain_text("Emergency")
-    first.get_by_role("button", name="Acknowledge").click()
+    expect(first.locator("p.answers")).to_contain_text("saddle numbness: yes \u00b7 drainage: pus")
+    item = first.locator(f'li[data-flag-id="{emergency.id}"]')
+    item.get_by_role("button", name="Acknowledge").click()
     expect(page.get_by_text("Flag acknowledged.")).to_be_visible()
 
-    row = page.locator(f'tr[data-flag-id="{emergency.id}"]')
-    row.get_by_text("Resolve…").click()
-    row.get_by_label("Outcome").select_option("seen_in_clinic")
-    row.get_by_label("Note").fill("Seen the same day; MRI clear.")
-    row.get_by_role("button", name="Resolve flag").click()
+    # Resolve from the patient page, by keyboard.
+    page.goto(f"{live_server.url}/dashboard/patients/{patient.id}/")
+    flag_item = page.locator(f'li[data-flag-id="{emergency.id}"]')
+    expect(flag_item).to_contain_text("saddle numbness: yes")
+    flag_item.locator("summary").focus()
+    page.keyboard.press("Enter")
+    flag_item.get_by_label("Outcome").select_option("seen_in_clinic")
+    flag_item.get_by_label("Note").fill("Seen the same day; MRI clear.")
+    flag_item.get_by_role("button", name="Resolve flag").focus()
+    page.keyboard.press("Enter")
     expect(page.get_by_text("Flag resolved.")).to_be_visible()
-    expect(page.locator(f'tr[data-flag-id="{emergency.id}"]')).to_have_count(0)
+    expect(page.locator(f'li[data-flag-id="{emergency.id}"]')).to_have_count(0)
     emergency.refresh_from_db()
     assert (emergency.status, emergency.acknowledged_by_id) == ("resolved", clinician.id)
 
@@ -91,11 +108,11 @@ def test_it_shows_a_new_flag_without_a_reload(
 ):
     settings.DASHBOARD_REFRESH_SECONDS = 1
     _sign_in(page, live_server.url, clinician.username)
-    expect(page.locator("tr.flag-row")).to_have_count(0)
+    expect(page.locator("tr.patient-row")).to_have_count(0)
 
     flag = FlagFactory(patient=patient, severity="emergency", category="dvt_pe")
 
-    expect(page.locator(f'tr[data-flag-id="{flag.id}"]')).to_be_visible(timeout=10_000)
+    expect(page.locator(f'li[data-flag-id="{flag.id}"]')).to_be_visible(timeout=10_000)
     expect(page.locator("#live-status")).to_contain_text("1 new flag")
 
 
@@ -104,7 +121,7 @@ def test_it_refuses_another_teams_patient(
 ):
     FlagFactory(patient=other_patient, severity="emergency")
     _sign_in(page, live_server.url, clinician.username)
-    expect(page.locator("tr.flag-row")).to_have_count(0)
+    expect(page.locator("tr.patient-row")).to_have_count(0)
 
     response = page.goto(f"{live_server.url}/dashboard/patients/{other_patient.id}/")
 
@@ -127,3 +144,29 @@ def test_it_downloads_the_outcomes_csv(
     assert download.suggested_filename == "outcomes-by-approach.csv"
     header = download.path().read_text(encoding="utf-8").splitlines()[0]
     assert header.startswith("approach,timepoint,")
+
+
+def test_it_clears_an_attention_entry_when_the_team_records_the_milestone(
+    page: Page, live_server, clinician, csp_violations
+):
+    from tests.factories.plans import plan_of, planned_patient
+
+    team = clinician.care_memberships.get().team
+    late = planned_patient(care_team=team, postop_day=23, last_name="Latevisit")
+    plan_of(late).milestones.exclude(code="wound_check_suture_removal").update(status="achieved")
+    CheckInFactory(patient=late, day=23)
+    wound_check = plan_of(late).milestones.get(code="wound_check_suture_removal")
+
+    _sign_in(page, live_server.url, clinician.username)
+    attention = page.locator("section.attention")
+    expect(attention).to_contain_text("Latevisit")
+    expect(attention).to_contain_text("Overdue, not recorded: First follow-up visit")
+
+    attention.get_by_role("link", name="Latevisit", exact=False).click()
+    item = page.locator(f"#milestone-{wound_check.id}")
+    item.get_by_label("Date").fill(wound_check.target_date_max.isoformat())
+    item.get_by_role("button", name="Record").click()
+    expect(page.get_by_text("Milestone recorded.")).to_be_visible()
+
+    page.goto(f"{live_server.url}/dashboard/")
+    expect(page.locator("section.attention")).not_to_contain_text("Latevisit")

@@ -179,3 +179,18 @@ def test_it_writes_each_bar_value_as_text():
     root = _parse(svg)
     assert len([el for el in root.iter(f"{SVG}rect") if el.get("class") == "bar"]) == 2
     assert re.search(r">64% \(n=25\)</text>", svg)
+
+
+@pytest.mark.parametrize(
+    ("high", "expected"),
+    [
+        (14, [0, 2, 4, 6, 8, 10, 12, 14]),
+        (15, [0, 5, 10, 15]),
+        (50, [0, 14, 28, 42]),
+        (90, [0, 14, 28, 42, 56, 70, 84]),
+    ],
+)
+def test_it_puts_day_ticks_on_whole_days(high, expected):
+    from recovery.dashboard.charts import day_ticks
+
+    assert [int(value) for value, _ in day_ticks(0, high)] == expected

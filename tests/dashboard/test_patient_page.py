@@ -82,14 +82,15 @@ def test_it_plots_each_reported_pain_score_and_temperature(web, clinician, patie
     assert "Fever 38.0 °C" in html
 
 
-def test_it_marks_the_pathway_phases_on_the_pain_chart(frozen, web, clinician, patient):
+def test_it_marks_the_pathway_phases_on_the_day_charts(frozen, web, clinician, patient):
     surgery = patient.surgeries.get()
     surgery.date = surgery.date - timedelta(days=40)  # day 50: the first two boundaries show
     surgery.save()
 
     html = web(clinician).get(_url(patient)).content.decode()
 
-    assert html.count('class="phase-marker"') == 2
+    # On the pain and the temperature chart.
+    assert html.count('class="phase-marker"') == 2 * 2
     assert "Weeks 3-6" in html or "weeks" in html.lower()
 
 
@@ -137,9 +138,9 @@ def test_it_uses_a_constant_number_of_queries(
     client = web(clinician)
 
     # session, user, OTP device (verified session), membership check, patient, surgeries,
-    # access event, check-ins, flags, questionnaires, plan, adjustments, plan items, milestones,
-    # checklist entries, wound photos
-    with django_assert_num_queries(16):
+    # access event, check-ins, flags, the live flags' findings, questionnaires, plan,
+    # adjustments, plan items, milestones, checklist entries, wound photos
+    with django_assert_num_queries(17):
         client.get(_url(planned))
 
 
@@ -163,3 +164,140 @@ def test_it_plots_odi_against_the_mcid_line(web, clinician, patient):
 
     assert _chart_points(html, "odi") == 3
     assert "MCID target 40" in html  # 50 - 10 points beats 30% (35)
+
+
+# ------------------------------------------------------------------- issue 16: the answers
+
+
+def test_it_shows_every_finding_of_a_live_flag_with_its_answers(web, clinician, patient):
+    from django.utils import timezone
+
+    from recovery.models import FlagFinding
+
+    flag = FlagFactory(patient=patient, category="infection")
+    checkin = CheckInFactory(patient=patient, day=4, temperature_c=38.9)
+    for rule_id, facts in [
+        ("infection.fever_in_monitoring_window", {"temperature_c": 38.9, "postop_day": 4}),
+        ("infection.purulent_drainage", {"wound_drainage": "pus"}),
+    ]:
+        FlagFinding.objects.create(
+            flag=flag,
+            rule_id=rule_id,
+            rule_version=1,
+            severity="urgent",
+            facts=facts,
+            checkin=checkin,
+            at=timezone.now(),
+        )
+
+    page = web(clinician).get(_url(patient)).content.decode()
+
+    assert "Fever in monitoring window (check-in of day 4" in page
+    assert "Purulent drainage (check-in of day 4" in page
+    assert "drainage: pus" in page
+
+
+def test_it_offers_acknowledge_and_resolve_on_the_patient_page(web, clinician, patient):
+    flag = FlagFactory(patient=patient)
+
+    page = web(clinician).get(_url(patient)).content.decode()
+
+    assert f"/dashboard/flags/{flag.id}/acknowledge/" in page
+    assert f"/dashboard/flags/{flag.id}/resolve/" in page
+
+
+def test_it_returns_to_the_patient_page_after_resolving_there(web, clinician, patient):
+    flag = FlagFactory(patient=patient)
+
+    response = web(clinician).post(
+        f"/dashboard/flags/{flag.id}/resolve/",
+        {"outcome": "advice_given", "note": "", "next": _url(patient)},
+    )
+
+    flag.refresh_from_db()
+    assert response["Location"] == _url(patient)
+    assert flag.status == "resolved"
+
+
+def test_it_shows_every_red_flag_answer_of_a_checkin_on_the_timeline(web, clinician, patient):
+    checkin = CheckInFactory(patient=patient, day=3, back_pain=5, leg_pain=3, temperature_c=38.9)
+    checkin.saddle_numbness = True
+    checkin.new_leg_weakness = True
+    checkin.wound_drainage = "pus"
+    checkin.chills = False
+    checkin.save()
+
+    page = web(clinician).get(_url(patient)).content.decode()
+
+    assert (
+        "Day 3: back pain 5/10, leg pain 3/10, 38.9 °C, drainage: pus, new leg weakness: yes, "
+        "saddle numbness: yes, 1 other question answered no"
+    ) in page
+
+
+def test_it_lets_the_team_record_a_milestone_from_the_patient_page(web, clinician):
+    from recovery.models import AccessEvent as Event
+
+    planned = planned_patient(care_team=clinician.care_memberships.first().team, postop_day=20)
+    wound_check = plan_of(planned).milestones.get(code="wound_check_suture_removal")
+    client = web(clinician)
+    assert f"milestone-{wound_check.id}" in client.get(_url(planned)).content.decode()
+
+    response = client.post(
+        f"/dashboard/patients/{planned.id}/milestones/{wound_check.id}/",
+        {"status": "achieved", "date": (wound_check.target_date_min).isoformat()},
+    )
+
+    wound_check.refresh_from_db()
+    assert response["Location"] == _url(planned)
+    assert (wound_check.status, wound_check.recorded_by) == ("achieved", clinician)
+    assert Event.objects.filter(patient=planned, object_type="milestone").count() == 1
+
+
+def test_it_refuses_a_milestone_date_in_the_future(web, clinician):
+    from django.utils import timezone
+
+    planned = planned_patient(care_team=clinician.care_memberships.first().team, postop_day=20)
+    wound_check = plan_of(planned).milestones.get(code="wound_check_suture_removal")
+
+    web(clinician).post(
+        f"/dashboard/patients/{planned.id}/milestones/{wound_check.id}/",
+        {"status": "achieved", "date": (timezone.now().date() + timedelta(days=3)).isoformat()},
+    )
+
+    wound_check.refresh_from_db()
+    assert wound_check.status == "pending"
+
+
+def test_it_answers_404_for_another_teams_milestone(web, outsider_clinician):
+    planned = planned_patient(postop_day=20)
+    wound_check = plan_of(planned).milestones.get(code="wound_check_suture_removal")
+
+    response = web(outsider_clinician).post(
+        f"/dashboard/patients/{planned.id}/milestones/{wound_check.id}/", {"status": "achieved"}
+    )
+
+    assert response.status_code == 404
+
+
+def test_it_draws_the_next_phase_boundary_in_the_first_two_weeks(frozen, web, clinician, patient):
+    # Day 10: the axis reaches the first boundary (day 15) instead of stopping at 14.
+    page = web(clinician).get(_url(patient)).context["page"]
+
+    pain = next(c for c in page.charts if c.key == "pain")
+    assert 'class="phase-marker"' in pain.svg
+
+
+@pytest.mark.parametrize(
+    ("key", "ticks"),
+    [("temperature", ["35", "36", "37", "38", "39", "40"]), ("pain", ["0", "2", "4", "6", "8"])],
+)
+def test_it_labels_chart_axes_with_round_numbers(frozen, web, clinician, patient, key, ticks):
+    import re
+
+    page = web(clinician).get(_url(patient)).context["page"]
+
+    svg = next(c for c in page.charts if c.key == key).svg
+    labels = re.findall(r"<text[^>]*>([0-9.]+)</text>", svg)
+    assert all("." not in label for label in labels), labels
+    assert set(ticks) <= set(labels)

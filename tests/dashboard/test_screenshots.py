@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from tests.dashboard.world import seed_cohort, seed_recovering_patient, seed_worklist
 from tests.factories import PASSWORD
 from tests.factories.plans import planned_patient
+from tests.mfa import totp_code, totp_device_for
 
 pytestmark = [pytest.mark.screenshots, pytest.mark.django_db(transaction=True)]
 
@@ -38,8 +39,11 @@ def test_it_saves_worklist_patient_and_outcomes_screenshots(page: Page, live_ser
     page.goto(f"{live_server.url}/dashboard/")
     page.get_by_label("Username").fill(clinician.username)
     page.get_by_label("Password").fill(PASSWORD)
+    device = totp_device_for(clinician)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.locator("tr.flag-row")).to_have_count(3)
+    page.get_by_label("6-digit code").fill(totp_code(device))
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator("tr.patient-row")).to_have_count(3)
     page.screenshot(path=OUT / "worklist.png", full_page=True)
 
     page.goto(f"{live_server.url}/dashboard/patients/{patient.id}/")

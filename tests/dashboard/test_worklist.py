@@ -4,7 +4,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from recovery.models import AccessEvent, Flag, Patient
+from recovery.models import AccessEvent, Flag, FlagFinding, Patient
+from recovery.selectors.worklist import WORKLIST_PATIENT_LIMIT
 from tests.factories import ClinicianFactory, PatientFactory
 from tests.factories.checkins import CheckInFactory, FlagFactory
 from tests.factories.plans import ChecklistEntryFactory, plan_of, planned_patient
@@ -15,21 +16,20 @@ pytestmark = pytest.mark.django_db
 
 
 def _flag_ids(response) -> list[str]:
-    return [str(row.flag.id) for row in response.context["data"].flags]
+    return [str(item.flag.id) for row in response.context["data"].rows for item in row.flags]
 
 
-def test_it_orders_open_flags_by_severity_then_age(web, clinician, patient):
+def _patient_ids(response) -> list:
+    return [row.patient.id for row in response.context["data"].rows]
+
+
+def test_it_shows_one_row_per_patient_with_every_open_problem(web, clinician, patient):
     now = timezone.now()
     routine = FlagFactory(
         patient=patient, severity="routine", category="ileus", opened_at=now - timedelta(days=3)
     )
-    urgent_new = FlagFactory(
+    urgent = FlagFactory(
         patient=patient, severity="urgent", category="infection", opened_at=now - timedelta(hours=1)
-    )
-    urgent_old = FlagFactory(
-        patient=PatientFactory(care_team=patient.care_team),
-        severity="urgent",
-        opened_at=now - timedelta(hours=5),
     )
     emergency = FlagFactory(
         patient=patient, severity="emergency", category="cauda_equina", opened_at=now
@@ -37,7 +37,87 @@ def test_it_orders_open_flags_by_severity_then_age(web, clinician, patient):
 
     response = web(clinician).get("/dashboard/")
 
-    assert _flag_ids(response) == [str(f.id) for f in (emergency, urgent_old, urgent_new, routine)]
+    [row] = response.context["data"].rows
+    assert row.severity == "emergency"
+    assert [item.flag.id for item in row.flags] == [emergency.id, urgent.id, routine.id]
+
+
+def test_it_orders_patients_by_severity_then_waiting_time(web, clinician, patient):
+    now = timezone.now()
+    team = patient.care_team
+    urgent_new = PatientFactory(care_team=team)
+    FlagFactory(patient=urgent_new, severity="urgent", opened_at=now - timedelta(hours=1))
+    urgent_old = PatientFactory(care_team=team)
+    FlagFactory(patient=urgent_old, severity="urgent", opened_at=now - timedelta(hours=5))
+    acknowledged = PatientFactory(care_team=team)
+    FlagFactory(
+        patient=acknowledged,
+        severity="urgent",
+        status="acknowledged",
+        opened_at=now - timedelta(days=2),
+    )
+    routine = PatientFactory(care_team=team)
+    FlagFactory(patient=routine, severity="routine", opened_at=now - timedelta(days=3))
+    FlagFactory(patient=patient, severity="emergency", category="cauda_equina", opened_at=now)
+
+    response = web(clinician).get("/dashboard/")
+
+    assert _patient_ids(response) == [
+        patient.id,
+        urgent_old.id,
+        urgent_new.id,
+        acknowledged.id,
+        routine.id,
+    ]
+
+
+def test_it_waits_from_the_first_unacknowledged_finding(web, clinician, patient):
+    now = timezone.now()
+    old = FlagFactory(patient=patient, severity="urgent", opened_at=now - timedelta(days=2))
+    # Acknowledged, then a new finding reopened it an hour ago (a new alert round).
+    Flag.objects.filter(id=old.id).update(alerted_at=now - timedelta(hours=1))
+    FlagFactory(patient=patient, severity="routine", category="ileus", status="acknowledged")
+
+    response = web(clinician).get("/dashboard/")
+
+    [row] = response.context["data"].rows
+    assert row.waiting_since == now - timedelta(hours=1)
+
+
+def test_it_shows_the_answers_that_fired_each_flag_in_words(web, clinician, patient):
+    flag = FlagFactory(patient=patient, severity="urgent", category="infection")
+    checkin = CheckInFactory(patient=patient, day=3, temperature_c=38.9)
+    for rule_id, facts in [
+        ("infection.fever_in_monitoring_window", {"temperature_c": 38.9, "postop_day": 3}),
+        ("infection.purulent_drainage", {"wound_drainage": "pus"}),
+        ("infection.chills_in_monitoring_window", {"chills": True, "postop_day": 3}),
+    ]:
+        FlagFinding.objects.create(
+            flag=flag,
+            rule_id=rule_id,
+            rule_version=1,
+            severity="urgent",
+            facts=facts,
+            checkin=checkin,
+            at=timezone.now(),
+        )
+    FlagFactory(patient=patient, severity="emergency", category="cauda_equina")
+    FlagFinding.objects.create(
+        flag=Flag.objects.get(patient=patient, category="cauda_equina"),
+        rule_id="cauda_equina.saddle_numbness",
+        rule_version=1,
+        severity="emergency",
+        facts={"saddle_numbness": True},
+        checkin=checkin,
+        at=timezone.now(),
+    )
+
+    page = web(clinician).get("/dashboard/").content.decode()
+
+    assert (
+        "saddle numbness: yes \u00b7 temperature 38.9 °C \u00b7 drainage: pus \u00b7 chills: yes"
+        in page
+    )
 
 
 def test_it_leaves_out_closed_flags_and_other_teams_flags(web, clinician, patient, other_patient):
@@ -66,7 +146,9 @@ def test_it_filters_by_severity_and_category(web, clinician, patient, query, exp
 
     response = web(clinician).get(f"/dashboard/?{query}")
 
-    assert [row.flag.severity for row in response.context["data"].flags] == expected
+    assert [
+        item.flag.severity for row in response.context["data"].rows for item in row.flags
+    ] == expected
 
 
 def test_it_filters_by_team_among_the_clinicians_teams(web, patient):
@@ -174,13 +256,15 @@ def test_it_uses_a_constant_number_of_queries(
         CheckInFactory(patient=other, day=1)
     client = web(clinician)
 
-    # session, user, membership check, teams, flags (with their current surgery), one query
-    # per attention signal (silence, adherence, overdue milestones, worse than baseline), two
+    # session, user, membership check, teams, the worklist's three (the page of patients,
+    # their live flags with their current surgery, the flags' findings), the attention
+    # patients' live flags (the two lists stay apart), one query per attention signal
+    # (silence, adherence, overdue milestones, worse than baseline), two
     # for overdue questionnaires (patients, their responses: skipped when no patient can be
     # overdue), access-event insert, the session's OTP device
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(16):
         response = client.get("/dashboard/")
-    assert len(response.context["data"].flags) == size
+    assert len(response.context["data"].rows) == min(size, WORKLIST_PATIENT_LIMIT)
 
 
 # ----------------------------------------------------------------------------- flag actions
@@ -306,4 +390,82 @@ def test_it_lists_patients_with_low_adherence_and_overdue_milestones(frozen, web
 
     (reasons,) = [a.reasons for a in response.context["data"].attention if a.patient == planned]
     assert reasons[0] == "Checklist kept 33% over the last 7 days"
-    assert reasons[1].startswith("Overdue: ")
+    assert reasons[1].startswith("Overdue, not recorded: ")
+
+
+# ------------------------------------------------------- issue 16: attention that means something
+
+
+def _attention(response) -> dict:
+    return {a.patient.id: a for a in response.context["data"].attention}
+
+
+def test_it_keeps_a_flagged_patient_off_the_attention_list(frozen, web, clinician, patient):
+    CheckInFactory(patient=patient, day=2)  # 8 days of silence
+    FlagFactory(patient=patient)
+
+    response = web(clinician).get("/dashboard/")
+
+    assert patient.id not in _attention(response)
+    assert _patient_ids(response) == [patient.id]
+
+
+@pytest.mark.parametrize(("postop_day", "listed"), [(19, False), (23, True), (60, False)])
+def test_it_lists_an_unrecorded_visit_only_after_its_grace_period(
+    frozen, web, patient, postop_day, listed
+):
+    # The wound check is due by day 14; grace 7 days; listed for 30 days after that.
+    planned = planned_patient(care_team=patient.care_team, postop_day=postop_day)
+    plan_of(planned).milestones.exclude(code="wound_check_suture_removal").update(status="achieved")
+    CheckInFactory(patient=planned, day=postop_day)
+    clinician = ClinicianFactory(care_teams=[patient.care_team])
+
+    attention = _attention(web(clinician).get("/dashboard/"))
+
+    assert (planned.id in attention) is listed
+
+
+def test_it_says_since_when_a_milestone_is_overdue(frozen, web, patient):
+    planned = planned_patient(care_team=patient.care_team, postop_day=23)
+    plan_of(planned).milestones.exclude(code="wound_check_suture_removal").update(status="achieved")
+    CheckInFactory(patient=planned, day=23)
+    clinician = ClinicianFactory(care_teams=[patient.care_team])
+
+    item = _attention(web(clinician).get("/dashboard/"))[planned.id]
+
+    wound_check = plan_of(planned).milestones.get(code="wound_check_suture_removal")
+    assert item.since == wound_check.target_date_max + timedelta(days=7)
+    assert item.reasons == [
+        "Overdue, not recorded: First follow-up visit: wound check, stitches or staples out"
+    ]
+
+
+def test_it_never_lists_a_discharged_patient_for_home_from_hospital(frozen, web, patient):
+    from recovery.services.plans import surgery_update
+
+    planned = planned_patient(care_team=patient.care_team, postop_day=12)
+    CheckInFactory(patient=planned, day=12)
+    surgery = planned.surgeries.get()
+    surgery_update(surgery=surgery, data={"discharge_date": surgery.date + timedelta(days=2)})
+    clinician = ClinicianFactory(care_teams=[patient.care_team])
+
+    item = _attention(web(clinician).get("/dashboard/")).get(planned.id)
+
+    assert item is None or not any("Home from hospital" in r for r in item.reasons)
+
+
+def test_it_ranks_silence_above_a_late_visit(frozen, web, patient):
+    late_visit = planned_patient(care_team=patient.care_team, postop_day=23)
+    plan_of(late_visit).milestones.exclude(code="wound_check_suture_removal").update(
+        status="achieved"
+    )
+    CheckInFactory(patient=late_visit, day=23)
+    CheckInFactory(patient=patient, day=2)  # silent for 8 days
+    clinician = ClinicianFactory(care_teams=[patient.care_team])
+
+    response = web(clinician).get("/dashboard/")
+
+    assert [a.patient.id for a in response.context["data"].attention] == [
+        patient.id,
+        late_visit.id,
+    ]

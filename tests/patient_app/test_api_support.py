@@ -73,7 +73,7 @@ def test_it_leaves_visits_to_the_care_team(api):
         reverse("me-milestone-achieved", args=[visit.id]), {}, format="json"
     )
 
-    assert (response.status_code, response.json()["code"]) == (400, "not_self_reported")
+    assert (response.status_code, response.json()["code"]) == (403, "not_self_reportable")
 
 
 def test_it_answers_404_for_another_patients_goal(api):

@@ -202,6 +202,7 @@ def test_it_lists_every_finding_on_the_detail_oldest_first(api, patient, clinici
             "severity": flag.severity,
             "check_in": str(checkin.id),
             "facts": flag.facts,
+            "answers": ["temperature 38.4 °C"],
             "at": flag.opened_at.isoformat().replace("+00:00", "Z"),
         },
         {
@@ -210,6 +211,7 @@ def test_it_lists_every_finding_on_the_detail_oldest_first(api, patient, clinici
             "severity": flag.severity,
             "check_in": None,
             "facts": {"wound_drainage": "pus"},
+            "answers": ["drainage: pus"],
             "at": later.isoformat().replace("+00:00", "Z"),
         },
     ]

@@ -103,6 +103,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("/api/v1/care/flags/{flag_id}/acknowledge/", "post"): Rule(CARE, _flag_params),
     ("/api/v1/care/flags/{flag_id}/resolve/", "post"): Rule(CARE, _flag_params),
     ("/api/v1/care/flags/{flag_id}/dismiss/", "post"): Rule(CARE, _flag_params),
+    ("/api/v1/care/worklist/", "get"): Rule(CARE),  # issue 16: grouped worklist
     # Questionnaires and outcomes (issue 6)
     ("/api/v1/me/questionnaires/", "get"): Rule(PATIENT),
     ("/api/v1/me/questionnaires/", "post"): Rule(PATIENT),
@@ -152,12 +153,22 @@ def _milestone_params(world: dict[str, Any]) -> dict[str, str]:
     return {**params, "milestone_id": str(milestone.id)}
 
 
+def _me_milestone_params(world: dict) -> dict:
+    from recovery.models import Milestone
+
+    _with_plan(world)
+    milestone = Milestone.objects.filter(plan__patient=world["patient"]).first()
+    return {"milestone_id": str(milestone.id)}
+
+
 RULES.update(
     {
         ("/api/v1/me/plan/", "get"): Rule(PATIENT, _with_plan),
         ("/api/v1/me/checklist/", "get"): Rule(PATIENT, _with_plan),
         ("/api/v1/me/checklist/", "post"): Rule(PATIENT, _with_plan),
         ("/api/v1/me/milestones/", "get"): Rule(PATIENT, _with_plan),
+        # issue 16: the patient records a self-reportable milestone
+        ("/api/v1/me/milestones/{milestone_id}/", "patch"): Rule(PATIENT, _me_milestone_params),
         ("/api/v1/me/adherence/", "get"): Rule(PATIENT, _with_plan),
         ("/api/v1/care/patients/{patient_id}/plan/", "get"): Rule(CARE, _plan_params),
         ("/api/v1/care/patients/{patient_id}/plan/items/{item_id}/adjust/", "post"): Rule(
@@ -542,7 +553,7 @@ def test_it_records_exactly_one_access_event_per_care_team_read(api, world, path
 
     rule = RULES[(path, method)]
     url = _url(path, rule.params(world))
-    if path == "/api/v1/care/flags/":
+    if path in ("/api/v1/care/flags/", "/api/v1/care/worklist/"):
         _flag_params(world)  # a flag to list
     before = set(AccessEvent.objects.values_list("id", flat=True))
 

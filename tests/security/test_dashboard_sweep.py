@@ -50,6 +50,15 @@ def _flag_args(world: dict[str, Any]) -> list[str]:
     return [str(world["flag"].id)]
 
 
+def _milestone_args(world: dict[str, Any]) -> list[str]:
+    from recovery.models import Milestone
+    from recovery.services.plans import plan_instantiate
+
+    plan = plan_instantiate(surgery=world["patient"].surgeries.get())
+    milestone = Milestone.objects.filter(plan=plan).first()
+    return [str(world["patient"].id), str(milestone.id)]
+
+
 def _member_args(world: dict[str, Any]) -> list[str]:
     return [str(world["clinician"].pk)]
 
@@ -78,6 +87,8 @@ RULES: dict[str, list[Rule]] = {
     "flag": [Rule(OBJECT, owner_status=302, args=_flag_args)],
     "flag-acknowledge": [Rule(OBJECT, "post", 302, _flag_args)],
     "flag-resolve": [Rule(OBJECT, "post", 302, _flag_args, {"outcome": "advice_given"})],
+    # issue 16: the team records a milestone from the patient page
+    "milestone-record": [Rule(OBJECT, "post", 302, _milestone_args, {"status": "achieved"})],
     "break-glass": [
         Rule(EMERGENCY, args=_patient_args),
         Rule(EMERGENCY, "post", 200, _patient_args, {"reason": "too short"}),

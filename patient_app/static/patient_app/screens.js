@@ -89,7 +89,7 @@ export async function today() {
   const doneToday = (latest && localDate(new Date(latest.recorded_at)) === localDate()) ||
     queued.some((item) => item.kind === "checkin");
   const items = (checklist && checklist.items) || [];
-  const goals = ((milestones && milestones.results) || []).filter((m) => m.kind === "goal");
+  const goals = ((milestones && milestones.results) || []).filter((m) => m.self_report);
   const questionnaires = (due && due.results) || [];
   const flags = (latest && latest.flags) || [];
   show(
@@ -311,7 +311,7 @@ export async function milestones() {
   show(h("h1", {}, t("milestones")), status, h("ul", { class: "plain stack" }, list.map((m) => h("li", { class: "card", "data-milestone": m.code },
     h("h2", {}, m.title),
     h("p", {}, t(m.status), m.achieved_on ? ` · ${m.achieved_on}` : ""),
-    m.kind === "goal" && m.status !== "achieved" ? h("button", { type: "button", onClick: async () => {
+    m.self_report && m.status !== "achieved" ? h("button", { type: "button", onClick: async () => {
       try {
         await api.call("POST", `me/milestones/${m.id}/achieved/`, {});
         status.replaceChildren(h("p", { class: "ok" }, t("recorded")));

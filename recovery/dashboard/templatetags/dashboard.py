@@ -59,12 +59,12 @@ def chart_rows(rows: list[tuple[object, ...]]) -> SafeString:
     )
 
 
-def _cell(value: object) -> object:
+def _cell(value: object) -> str:
     # localize() of an int without thousand separators is str(int); skipping its format
     # lookups halves the table's cost (most cells are day numbers and 0-10 scores).
     if type(value) is int and not settings.USE_THOUSAND_SEPARATOR:
         return str(value)
-    return formats.localize(value)
+    return str(formats.localize(value))
 
 
 @register.simple_tag

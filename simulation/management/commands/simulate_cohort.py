@@ -17,12 +17,14 @@ import time
 from datetime import date, timedelta
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from recovery.models import CareTeam
+from simulation.cohort import TIMEZONES
 from simulation.run import Plan, cohort_simulate
-from simulation.writer import team_name
+from simulation.writer import team_existing, team_name, username_prefix
 
 PATIENTS_PER_TEAM = 500
 
@@ -48,6 +50,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--clinician-password", default=None, help="let the simulated clinicians log in"
         )
+        parser.add_argument(
+            "--team",
+            default=None,
+            help="simulate into this existing care team (e.g. the demo team) instead of "
+            "creating teams",
+        )
         parser.add_argument("--no-progress", action="store_true")
         parser.add_argument(
             "--skip-existing", action="store_true", help="exit 0 if this seed's cohort exists"
@@ -61,8 +69,19 @@ class Command(BaseCommand):
         seed = options["seed"]
         now = timezone.now()
         start = options["start_date"] or (now.date() - timedelta(days=days - 1))
+        into = None
+        if options["team"]:
+            into = team_existing(name=options["team"], timezone=TIMEZONES[0])
+            if into is None:
+                raise CommandError(f"No care team named {options['team']!r}.")
+            if get_user_model().objects.filter(username__startswith=username_prefix(seed)).exists():
+                if options["skip_existing"]:
+                    self.stdout.write(f"A cohort with seed {seed} already exists; nothing done.")
+                    return
+                raise CommandError(f"A cohort with seed {seed} already exists; use another --seed.")
+            team_count = 1
         names = [team_name(seed, n) for n in range(1, team_count + 1)]
-        if CareTeam.objects.filter(name__in=names).exists():
+        if into is None and CareTeam.objects.filter(name__in=names).exists():
             if options["skip_existing"]:
                 self.stdout.write(f"A cohort with seed {seed} already exists; nothing done.")
                 return
@@ -78,6 +97,7 @@ class Command(BaseCommand):
             batch_size=options["batch_size"],
             clinician_password=options["clinician_password"],
             progress=not options["no_progress"],
+            into=into,
         )
         elapsed = time.monotonic() - began
         summary = ", ".join(f"{name} {count}" for name, count in sorted(totals.items()))

@@ -202,3 +202,17 @@ def test_enrollment_sets_the_patients_delivery_clock(api, clinician) -> None:
     response = api(clinician).post(URL, _body(timezone="Europe/London"))
     patient = Patient.objects.get(id=response.data["id"])
     assert Preference.objects.get(user=patient.user).timezone == "Europe/London"
+
+
+@pytest.mark.clock(NOON)
+def test_it_records_home_from_hospital_on_the_discharge_date(api, clinician) -> None:
+    from recovery.models import Milestone
+
+    response = api(clinician).post(URL, _body())
+
+    milestone = Milestone.objects.get(plan__patient_id=response.data["id"], code="discharge")
+    surgery_date = date.fromisoformat(_body()["surgery"]["date"])
+    assert (milestone.status, milestone.achieved_on) == (
+        "achieved",
+        surgery_date + timedelta(days=3),
+    )

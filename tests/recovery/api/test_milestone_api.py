@@ -192,3 +192,69 @@ def test_milestones_list_in_constant_queries(
             f"/api/v1/care/patients/{patient.id}/milestones/", {"page_size": page_size}
         )
     assert response.status_code == 200
+
+
+# ----------------------------------------------------- issue 16: the patient records one
+
+
+def _report(api, patient, code: str, body: dict):
+    milestone = _milestone(patient, code)
+    return api(patient.user).patch(f"/api/v1/me/milestones/{milestone.id}/", body, format="json")
+
+
+def test_it_lets_the_patient_mark_a_self_reportable_milestone(api, patient, day_40) -> None:
+    response = _report(
+        api, patient, "first_walk", {"status": "achieved", "achieved_on": "2026-01-02"}
+    )
+
+    milestone = _milestone(patient, "first_walk")
+    assert response.status_code == 200
+    assert response.json()["self_report"] is True
+    assert (milestone.status, milestone.achieved_on) == ("achieved", date(2026, 1, 2))
+    assert milestone.recorded_by == patient.user
+
+
+def test_it_refuses_a_milestone_the_team_records(api, patient, day_40) -> None:
+    response = _report(
+        api, patient, "discharge", {"status": "achieved", "achieved_on": "2026-01-02"}
+    )
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "not_self_reportable"
+    assert _milestone(patient, "discharge").status == "pending"
+
+
+@pytest.mark.parametrize("achieved_on", ["2025-12-31", "2026-02-11"])
+def test_it_refuses_a_date_before_surgery_or_in_the_future(
+    api, patient, day_40, achieved_on
+) -> None:
+    response = _report(
+        api, patient, "first_walk", {"status": "achieved", "achieved_on": achieved_on}
+    )
+
+    assert response.status_code == 400
+    assert "achieved_on" in response.json()["extra"]["fields"]
+
+
+def test_it_answers_404_for_another_patients_milestone(api, patient, day_40) -> None:
+    other = planned_patient(surgery_date=SURGERY)
+    milestone = _milestone(other, "first_walk")
+
+    response = api(patient.user).patch(
+        f"/api/v1/me/milestones/{milestone.id}/",
+        {"status": "achieved", "achieved_on": "2026-01-02"},
+        format="json",
+    )
+
+    assert response.status_code == 404
+
+
+def test_it_records_the_discharge_date_given_at_enrollment(api, clinician, day_40) -> None:
+    from recovery.services.plans import surgery_update
+
+    patient = planned_patient(surgery_date=SURGERY)
+    surgery = patient.surgeries.get()
+    surgery_update(surgery=surgery, data={"discharge_date": date(2026, 1, 3)})
+
+    milestone = _milestone(patient, "discharge")
+    assert (milestone.status, milestone.achieved_on) == ("achieved", date(2026, 1, 3))
