@@ -13,7 +13,7 @@ from recovery.clinical_text import Translation
 from recovery.services.triage_facts import triage_ruleset
 from recovery.triage import RuleSetError, clear_ruleset_cache, load_ruleset, spec
 from tests.factories.checkins import checkin_payload
-from tests.recovery.test_triage_rules_data import VALID, with_rule, write
+from tests.recovery.triage.test_triage_rules_data import VALID, with_rule, write
 
 ES_ADVICE = {
     "advice": {"es": {"status": "draft", "reviewer": None, "text": "Llame hoy a su equipo."}}

@@ -39,7 +39,7 @@ from recovery.triage import operators as ops
 
 from .triage_vignettes import VIGNETTES, Vignette, at, checkin, context
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import yaml
 from recovery.pathways.loader import DEFAULT_DIRECTORY, PathwayError, clear_cache, load_pathways
 from recovery.pathways.schema import TECHNIQUES, PathwayTemplate
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared/clinical/REFERENCE.md"
+REFERENCE = Path(__file__).resolve().parents[4] / "shared/clinical/REFERENCE.md"
 TEMPLATE_FILES = sorted(DEFAULT_DIRECTORY.glob("*.yaml"))
 REQUIRED_COVERAGE = {
     # concern -> item codes that satisfy it (any one, somewhere in the template)

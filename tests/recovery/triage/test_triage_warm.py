@@ -16,7 +16,7 @@ from recovery.triage import clear_ruleset_cache
 from recovery.triage.loader import _load_cached
 from tests.factories import PatientFactory
 
-GUNICORN_CONF = Path(__file__).resolve().parents[2] / "backend" / "gunicorn.conf.py"
+GUNICORN_CONF = Path(__file__).resolve().parents[3] / "backend" / "gunicorn.conf.py"
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from recovery.triage import clear_ruleset_cache, severity_rank
 from tests.factories import ClinicianFactory, PatientFactory
 from tests.factories.checkins import CheckInFactory, checkin_payload
 from tests.factories.notifications import DeviceFactory
-from tests.recovery.triage_vignettes import SURGERY_AT, VIGNETTES, Vignette
+from tests.recovery.triage.triage_vignettes import SURGERY_AT, VIGNETTES, Vignette
 
 pytestmark = pytest.mark.django_db
 

@@ -23,10 +23,10 @@ from recovery.triage import (
 REFERENCE = next(
     (
         parent / "shared/clinical/REFERENCE.md"
-        for parent in Path(__file__).resolve().parents[3:5]
+        for parent in Path(__file__).resolve().parents[4:6]
         if (parent / "shared/clinical/REFERENCE.md").is_file()
     ),
-    Path(__file__).resolve().parents[3] / "shared/clinical/REFERENCE.md",
+    Path(__file__).resolve().parents[4] / "shared/clinical/REFERENCE.md",
 )
 
 
@@ -318,7 +318,7 @@ def test_it_ships_the_rules_file_inside_the_package() -> None:
 # ------------------------------------------------------------------ the clinical review
 
 
-REVIEW = Path(__file__).resolve().parents[2] / "docs" / "clinical-review.md"
+REVIEW = Path(__file__).resolve().parents[3] / "docs" / "clinical-review.md"
 
 
 def test_it_keeps_the_committed_clinical_review_in_step_with_the_rules() -> None:
