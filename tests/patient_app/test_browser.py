@@ -246,7 +246,9 @@ def test_it_saves_the_checklist_and_records_a_milestone(page: Page, live_server,
     assert milestone.status == "achieved"
 
 
-def test_it_switches_the_app_to_spanish(page: Page, live_server, script_problems):
+def test_it_switches_the_app_and_the_servers_advice_to_spanish(
+    page: Page, live_server, script_problems
+):
     patient = planned_patient(postop_day=10)
     _sign_in(page, live_server.url, patient.user.username)
 
@@ -257,6 +259,33 @@ def test_it_switches_the_app_to_spanish(page: Page, live_server, script_problems
     expect(page.get_by_role("heading", level=1, name="Ajustes")).to_be_visible()
     page.get_by_role("navigation").get_by_role("link", name="Control diario").click()
     expect(page.get_by_role("heading", name="Dolor", exact=True)).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    # The server's own advice (the triage rule's Spanish text), not only the app's labels.
+    wound = page.locator('[data-group="wound"]')
+    wound.get_by_label("Sí", exact=True).check()
+    wound.get_by_label("La herida se está abriendo").check()
+    page.get_by_role("button", name="Enviar control").click()
+    expect(
+        page.get_by_role("heading", level=1, name="Llame hoy a su equipo quirúrgico")
+    ).to_be_visible()
+    expect(page.get_by_text("Si la incisión se está abriendo o separando")).to_be_visible()
+
+
+def test_it_speaks_the_language_the_server_has_for_the_patient_at_sign_in(
+    page: Page, live_server, script_problems
+):
+    patient = planned_patient(postop_day=10)
+    client = APIClient()
+    client.force_authenticate(user=patient.user)
+    answer = client.patch("/api/v1/me/preferences/", {"language": "es"}, format="json")
+    assert answer.status_code == 200
+
+    page.goto(f"{live_server.url}/app/#/sign-in")
+    page.get_by_label("Username").fill(patient.user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page.get_by_role("heading", level=1, name="Hoy")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "es")
 
 

@@ -406,13 +406,14 @@ export async function settings(onSignOut) {
   const form = h("form", { class: "stack", onSubmit: async (event) => {
     event.preventDefault();
     try {
-      await kv.set("language", language.value);
-      await kv.set("temperature_unit", units.value);
-      setLanguage(language.value);
       await api.call("PATCH", "me/preferences/", {
         checkin_reminder_time: reminder.value.slice(0, 5), quiet_hours_start: quietStart.value.slice(0, 5),
         quiet_hours_end: quietEnd.value.slice(0, 5), push_enabled: push.checked,
+        language: language.value, // the server's advice and reminders follow it (issue 19)
       });
+      await kv.set("language", language.value);
+      await kv.set("temperature_unit", units.value);
+      setLanguage(language.value);
       if (push.checked && pushAvailable()) await pushSubscribe().catch(() => {});
       if (!push.checked) await pushUnsubscribe().catch(() => {});
       document.dispatchEvent(new CustomEvent("languagechange"));
