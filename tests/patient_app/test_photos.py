@@ -6,7 +6,7 @@ in IndexedDB (the Blob, under its client UUID) and is sent once when the connect
 """
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, Route, expect
 from rest_framework.test import APIClient
 
 from recovery.models import CheckIn
@@ -95,7 +95,11 @@ def test_it_keeps_an_offline_photo_waiting_and_sends_it_once_when_back_online(
     expect(page.locator("#net")).to_contain_text("2 waiting to send")  # check-in and photo
     assert _their_photos(patient.user) == []
 
-    context.set_offline(False)
+    with page.expect_response(
+        lambda r: r.url.endswith("/me/wound-photos/") and r.request.method == "POST"
+    ) as upload:
+        context.set_offline(False)
+    assert upload.value.status == 201
     expect(page.locator("#net")).to_have_text("")
     page.reload()  # the app flushes again on start: the replay must not double it
     expect(page.get_by_role("heading", level=1, name="Check-in")).to_be_visible()
@@ -103,3 +107,42 @@ def test_it_keeps_an_offline_photo_waiting_and_sends_it_once_when_back_online(
 
     photos = _their_photos(patient.user)
     assert [p["check_in"] for p in photos] == [str(CheckIn.objects.get(patient=patient).id)]
+
+
+def test_it_replays_a_photo_whose_answer_was_lost_without_storing_it_twice(
+    page: Page,
+    live_server,
+    script_problems,  # noqa: F811
+):
+    patient = planned_patient(postop_day=3)
+    posts: list[str] = []  # the uploads that reached the route
+
+    def _lose_the_first_answer(route: Route) -> None:
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        posts.append(route.request.url)
+        if len(posts) == 1:
+            route.fetch()  # the server stores the photo...
+            route.abort("connectionreset")  # ...and the answer never reaches the phone
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/me/wound-photos/", _lose_the_first_answer)
+    _sign_in(page, live_server.url, patient.user.username)
+    _open_check_in(page)
+    _take_photo(page)
+    page.get_by_role("button", name="Send check-in").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Thank you")
+    expect(page.locator('[data-waiting="photo"]')).to_be_visible()
+    expect(page.locator("#net")).to_contain_text("1 waiting to send")
+
+    with page.expect_response(
+        lambda r: r.url.endswith("/me/wound-photos/") and r.request.method == "POST"
+    ) as replay:
+        page.reload()  # the app flushes its queue on start: the same photo id goes again
+    assert replay.value.status == 200  # the stored photo, not a new one (201)
+    expect(page.locator("#net")).to_have_text("")
+
+    assert len(posts) == 2
+    assert len(_their_photos(patient.user)) == 1
