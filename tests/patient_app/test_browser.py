@@ -4,6 +4,8 @@ Every test watches the console: a Content-Security-Policy violation (an inline s
 style) is logged there as an error and fails the test, as does an uncaught script error.
 """
 
+import base64
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -11,6 +13,7 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import BrowserContext, ConsoleMessage, Error, Page, expect
 from rest_framework.test import APIClient
 
+from notifications.models import Endpoint
 from recovery.models import CheckIn, ChecklistEntry, Milestone, QuestionnaireResponse
 from recovery.services.enrollment import PatientData, SurgeryData, patient_enroll
 from recovery.triage import clear_ruleset_cache
@@ -246,7 +249,9 @@ def test_it_saves_the_checklist_and_records_a_milestone(page: Page, live_server,
     assert milestone.status == "achieved"
 
 
-def test_it_switches_the_app_to_spanish(page: Page, live_server, script_problems):
+def test_it_switches_the_app_and_the_servers_advice_to_spanish(
+    page: Page, live_server, script_problems
+):
     patient = planned_patient(postop_day=10)
     _sign_in(page, live_server.url, patient.user.username)
 
@@ -257,6 +262,33 @@ def test_it_switches_the_app_to_spanish(page: Page, live_server, script_problems
     expect(page.get_by_role("heading", level=1, name="Ajustes")).to_be_visible()
     page.get_by_role("navigation").get_by_role("link", name="Control diario").click()
     expect(page.get_by_role("heading", name="Dolor", exact=True)).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    # The server's own advice (the triage rule's Spanish text), not only the app's labels.
+    wound = page.locator('[data-group="wound"]')
+    wound.get_by_label("Sí", exact=True).check()
+    wound.get_by_label("La herida se está abriendo").check()
+    page.get_by_role("button", name="Enviar control").click()
+    expect(
+        page.get_by_role("heading", level=1, name="Llame hoy a su equipo quirúrgico")
+    ).to_be_visible()
+    expect(page.get_by_text("Si la incisión se está abriendo o separando")).to_be_visible()
+
+
+def test_it_speaks_the_language_the_server_has_for_the_patient_at_sign_in(
+    page: Page, live_server, script_problems
+):
+    patient = planned_patient(postop_day=10)
+    client = APIClient()
+    client.force_authenticate(user=patient.user)
+    answer = client.patch("/api/v1/me/preferences/", {"language": "es"}, format="json")
+    assert answer.status_code == 200
+
+    page.goto(f"{live_server.url}/app/#/sign-in")
+    page.get_by_label("Username").fill(patient.user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page.get_by_role("heading", level=1, name="Hoy")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "es")
 
 
@@ -295,3 +327,49 @@ def test_it_takes_the_pain_scale_and_explains_why_the_odi_is_missing(
     expect(nrs.get_by_text("Saved.")).to_be_visible()
     stored = QuestionnaireResponse.objects.get(patient=patient, instrument="nrs_pain")
     assert (stored.timepoint, stored.answers) == ("6w", {"back": 3, "leg": 1})
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+# The browser's push service (Google's, for chromium) is unreachable here, so only that
+# boundary is replaced: PushManager.prototype.subscribe answers with a subscription-shaped
+# object. The permission prompt, the service worker and the API call are the real ones.
+PUSH_ENDPOINT = "https://push.example.test/wp/subscription-1"
+PUSH_KEYS = {"p256dh": _b64url(b"\x04" + bytes(range(1, 65))), "auth": _b64url(bytes(range(16)))}
+PUSH_STUB = """
+PushManager.prototype.subscribe = async function (options) {
+  window.__pushOptions = { userVisibleOnly: options.userVisibleOnly,
+    keyLength: new Uint8Array(options.applicationServerKey).length };
+  const json = { endpoint: %(endpoint)s, expirationTime: null, keys: %(keys)s };
+  return { ...json, toJSON: () => json, unsubscribe: async () => true };
+};
+"""
+
+
+def test_it_stores_the_push_subscription_as_a_web_device(
+    page: Page, context: BrowserContext, live_server, settings, script_problems
+):
+    settings.WEBPUSH_VAPID_PUBLIC_KEY = _b64url(b"\x04" + bytes(64))  # an uncompressed P-256 key
+    context.grant_permissions(["notifications"], origin=live_server.url)
+    context.add_init_script(
+        PUSH_STUB % {"endpoint": json.dumps(PUSH_ENDPOINT), "keys": json.dumps(PUSH_KEYS)}
+    )
+    patient = planned_patient(postop_day=10)
+    _sign_in(page, live_server.url, patient.user.username)
+    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+
+    page.get_by_role("navigation").get_by_role("link", name="Settings").click()
+    page.get_by_label("Send me notifications").check()
+    page.get_by_role("button", name="Save").click()
+
+    expect(page.get_by_text("Saved.")).to_be_visible()
+    assert page.evaluate("window.__pushOptions") == {"userVisibleOnly": True, "keyLength": 65}
+    device = Endpoint.objects.get(user=patient.user)
+    assert (device.platform, device.token, device.subscription_keys, device.disabled) == (
+        "web",
+        PUSH_ENDPOINT,
+        PUSH_KEYS,
+        False,
+    )

@@ -25,7 +25,18 @@ const TABS = [
   ["#/settings", "settings"],
 ];
 
-function signedIn() {
+// The patient's language is a server preference (issue 19): read at sign-in, so the app speaks
+// the language the server's advice and reminders come in.
+async function signedIn() {
+  try {
+    const me = await api.get("me/");
+    if (me && me.language) {
+      setLanguage(me.language);
+      await kv.set("language", me.language);
+    }
+  } catch (error) {
+    // The device's language stays; Today shows the error if the API is down.
+  }
   location.hash = "#/today";
   route();
 }

@@ -35,6 +35,12 @@ const TEXT = {
     notificationsOn: "Send me notifications", error: "Something went wrong: {message}",
     offline: "Offline", pending_n: "{n} waiting to send", rejected: "Please answer again:",
     routineTitle: "Thank you: nothing urgent", adviceFromTeam: "Advice",
+    photoTitle: "Photo of your wound", photoTake: "Take a photo of your wound (optional)",
+    photoDue: "Your care team asks for a photo of your wound today.",
+    photoOptional: "You can add a photo of your wound if something changed.",
+    photoReady: "Photo ready to send with your check-in.",
+    photoSent: "Your wound photo was sent to your care team.",
+    photoWaiting: "Your wound photo is saved on this phone and waits to send.",
   },
   es: {
     signIn: "Entrar", signInTitle: "Entrar", username: "Usuario", password: "Contraseña",
@@ -72,6 +78,12 @@ const TEXT = {
     error: "Algo salió mal: {message}", offline: "Sin conexión",
     pending_n: "{n} pendiente(s) de envío", rejected: "Responda de nuevo:",
     routineTitle: "Gracias: nada urgente", adviceFromTeam: "Consejo",
+    photoTitle: "Foto de su herida", photoTake: "Tome una foto de su herida (opcional)",
+    photoDue: "Su equipo médico le pide hoy una foto de su herida.",
+    photoOptional: "Puede añadir una foto de su herida si algo cambió.",
+    photoReady: "Foto lista para enviar con su control.",
+    photoSent: "La foto de su herida se envió a su equipo médico.",
+    photoWaiting: "La foto de su herida está guardada en este teléfono y espera para enviarse.",
   },
 };
 

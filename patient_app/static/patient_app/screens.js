@@ -175,6 +175,7 @@ export async function checkIn() {
       h("h2", { id: `g-${group.key}` }, say(group.title)), always,
       gate(group, (value) => { open.value = value; more.hidden = !value; }), more);
   });
+  const photo = photoStep(await settled(api.get("me/wound-photos/prompt/")));
   const status = h("div", { "aria-live": "polite" });
   const form = h("form", { class: "stack", onSubmit: async (event) => {
     event.preventDefault();
@@ -190,9 +191,33 @@ export async function checkIn() {
       if (r.q.field === "temperature") body[unit === "F" ? "temperature_f" : "temperature_c"] = value;
       else body[r.q.field] = value;
     }
-    await submitCheckIn(body, status);
-  } }, sections, status, h("button", { type: "submit", class: "primary" }, t("send")));
+    await submitCheckIn(body, photo.read());
+  } }, sections, photo.node, status, h("button", { type: "submit", class: "primary" }, t("send")));
   show(h("h1", {}, t("checkIn")), form);
+}
+
+// The "photo" step (issue 21): the phone's camera, with the photo instructions of today's
+// prompt [R179]. Optional; the photo is queued like a check-in and linked to it.
+function photoStep(prompt) {
+  const id = nextId("photo");
+  const input = h("input", { type: "file", id, name: "photo", accept: "image/*", capture: "environment" });
+  const chosen = h("p", { class: "ok", "aria-live": "polite" });
+  let takenAt = null;
+  input.addEventListener("change", () => {
+    takenAt = new Date().toISOString();
+    chosen.textContent = input.files.length ? t("photoReady") : "";
+  });
+  const instructions = (prompt && prompt.instructions) || [];
+  const node = h("section", { class: "card", "aria-labelledby": "g-photo", "data-group": "photo" },
+    h("h2", { id: "g-photo" }, t("photoTitle")),
+    h("p", {}, prompt && prompt.due_today ? t("photoDue") : t("photoOptional")),
+    instructions.length ? h("ul", { class: "tips" }, instructions.map((text) => h("li", {}, text))) : null,
+    h("div", { class: "field" }, h("label", { for: id }, t("photoTake")), input), chosen);
+  const read = () => {
+    const file = input.files && input.files[0];
+    return file ? { file, taken_at: takenAt || new Date().toISOString() } : null;
+  };
+  return { node, read };
 }
 
 async function emergencyAnswers() {
@@ -204,23 +229,27 @@ async function emergencyAnswers() {
   }
 }
 
-async function submitCheckIn(body, status) {
+async function submitCheckIn(body, photo) {
   // An emergency answer shows the emergency screen at once, online or not (the server's list).
   const emergencies = await emergencyAnswers();
   const local = Object.entries(body).filter(([name, value]) => value === true && emergencies.has(name)).map(([name]) => emergencies.get(name));
   await enqueue("checkin", body.id, body);
+  const photoId = photo ? uuid() : null;
+  if (photo) {
+    await enqueue("photo", photoId, { taken_at: photo.taken_at, check_in: body.id, name: photo.file.name }, photo.file);
+  }
   if (local.length) emergency(local);
   const stored = await flush().catch(() => ({}));
   const checkin = stored[body.id];
   if (local.length) return;
-  if (!checkin) { queued(); return; }
+  if (!checkin) { queued(Boolean(photo)); return; }
   const flags = checkin.flags || [];
   const worst = flags.reduce((max, f) => Math.max(max, SEVERITY_RANK[f.severity] || 0), 0);
   const advice = flags.map((f) => f.advice);
   const rejected = Object.keys(checkin.rejected || {});
   if (worst === 3) emergency(advice);
   else if (worst === 2) await urgent(advice, rejected);
-  else routine(advice, rejected);
+  else routine(advice, rejected, photo ? Boolean(stored[photoId]) : null);
 }
 
 export function emergency(advice) {
@@ -252,20 +281,25 @@ function rejectedNote(rejected) {
   return h("p", { class: "alert" }, t("rejected"), " ", [...new Set(names)].join(", "));
 }
 
-export function routine(advice, rejected = []) {
+// `photo`: null without a photo; true when it was sent, false when it waits to send.
+export function routine(advice, rejected = [], photo = null) {
   show(h("div", { class: "routine" },
     h("h1", {}, advice.length ? t("routineTitle") : t("thankYou")),
     h("p", {}, t("thankYouBody")),
+    photo === true ? h("p", { class: "ok" }, t("photoSent")) : null,
+    photo === false ? h("p", { class: "waiting", "data-waiting": "photo" }, t("photoWaiting")) : null,
     advice.length ? h("ul", { class: "plain" }, advice.map((a) => h("li", {}, a))) : null,
     h("p", {}, t("routineWatch")),
     rejectedNote(rejected),
     h("a", { href: "#/today", class: "button primary" }, t("backToToday"))));
 }
 
-export function queued() {
+// `photo`: a wound photo waits with the check-in.
+export function queued(photo = false) {
   show(h("div", { class: "queued" },
     h("h1", {}, t("waitingToSend")),
     h("p", { class: "waiting" }, t("queuedBody")),
+    photo ? h("p", { class: "waiting", "data-waiting": "photo" }, t("photoWaiting")) : null,
     h("a", { href: "#/today", class: "button primary" }, t("backToToday"))));
 }
 
@@ -372,13 +406,14 @@ export async function settings(onSignOut) {
   const form = h("form", { class: "stack", onSubmit: async (event) => {
     event.preventDefault();
     try {
-      await kv.set("language", language.value);
-      await kv.set("temperature_unit", units.value);
-      setLanguage(language.value);
       await api.call("PATCH", "me/preferences/", {
         checkin_reminder_time: reminder.value.slice(0, 5), quiet_hours_start: quietStart.value.slice(0, 5),
         quiet_hours_end: quietEnd.value.slice(0, 5), push_enabled: push.checked,
+        language: language.value, // the server's advice and reminders follow it (issue 19)
       });
+      await kv.set("language", language.value);
+      await kv.set("temperature_unit", units.value);
+      setLanguage(language.value);
       if (push.checked && pushAvailable()) await pushSubscribe().catch(() => {});
       if (!push.checked) await pushUnsubscribe().catch(() => {});
       document.dispatchEvent(new CustomEvent("languagechange"));
