@@ -33,11 +33,20 @@ class ReportedByField(serializers.Field):
 
 @extend_schema_field(ReportedByOutputSerializer(allow_null=True))
 class MilestoneReportedByField(ReportedByField):
-    """A milestone is settled by a caregiver, the care team, or nobody yet (null)."""
+    """A milestone is settled by the patient, a caregiver, the care team, or nobody yet (null).
+
+    List selectors annotate `patient_user_id`, so telling the patient's own record from the
+    care team's costs no query; a single milestone without it reads its plan's patient.
+    """
 
     def to_representation(self, instance: Any) -> dict[str, str | None] | None:
         if instance.reported_by_caregiver_id is not None:
             return reported_by(instance.reported_by_caregiver)
-        if instance.recorded_by_id is not None:
-            return {"kind": "care_team", "name": None, "relationship": None}
-        return None
+        if instance.recorded_by_id is None:
+            return None
+        patient_user_id = getattr(instance, "patient_user_id", None)
+        if patient_user_id is None:
+            patient_user_id = instance.plan.patient.user_id
+        if instance.recorded_by_id == patient_user_id:
+            return reported_by(None)  # the patient themselves
+        return {"kind": "care_team", "name": None, "relationship": None}

@@ -17,7 +17,7 @@ from pathlib import Path
 from uuid import UUID
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Value
 from django.utils import timezone
 
 from core.exceptions import ApplicationError
@@ -111,7 +111,11 @@ def plan_snapshot(*, patient: Patient, today: datetime.date) -> PlanSnapshot:
     if plan is None:
         raise ApplicationError(NO_PLAN, code="no_plan", status_code=404)
     items = list(plan.items.filter(retired_at__isnull=True).order_by("position"))
-    milestones = list(plan.milestones.order_by("day_min", "day_max", "code", "occurrence"))
+    milestones = list(
+        plan.milestones.annotate(patient_user_id=Value(patient.user_id)).order_by(
+            "day_min", "day_max", "code", "occurrence"
+        )
+    )
     return PlanSnapshot(plan=plan, items=items, milestones=milestones, today=today)
 
 
@@ -168,7 +172,11 @@ def milestones_for_patient(*, patient: Patient, status: str | None = None) -> Qu
     plan = plan_current(patient=patient)
     if plan is None:
         raise ApplicationError(NO_PLAN, code="no_plan", status_code=404)
-    queryset = Milestone.objects.filter(plan=plan).select_related("reported_by_caregiver")
+    queryset = (
+        Milestone.objects.filter(plan=plan)
+        .select_related("reported_by_caregiver")
+        .annotate(patient_user_id=Value(patient.user_id))  # who "recorded_by" is (reported_by)
+    )
     if status:
         queryset = queryset.filter(status=status)
     return queryset

@@ -214,6 +214,26 @@ def test_it_lets_the_patient_mark_a_self_reportable_milestone(api, patient, day_
     assert milestone.recorded_by == patient.user
 
 
+def test_it_attributes_a_self_reported_milestone_to_the_patient(api, patient, day_40) -> None:
+    _report(api, patient, "first_walk", {"status": "achieved", "achieved_on": "2026-01-02"})
+
+    rows = api(patient.user).get("/api/v1/me/milestones/").json()["results"]
+
+    first_walk = next(r for r in rows if r["code"] == "first_walk")
+    assert first_walk["reported_by"] == {"kind": "patient", "name": None, "relationship": None}
+
+
+def test_it_attributes_a_milestone_the_team_marked_to_the_care_team(
+    api, patient, clinician, day_40
+) -> None:
+    _mark(api, clinician, patient, "discharge", {"status": "achieved", "achieved_on": "2026-01-03"})
+
+    rows = api(patient.user).get("/api/v1/me/milestones/").json()["results"]
+
+    discharge = next(r for r in rows if r["code"] == "discharge")
+    assert discharge["reported_by"]["kind"] == "care_team"
+
+
 def test_it_refuses_a_milestone_the_team_records(api, patient, day_40) -> None:
     response = _report(
         api, patient, "discharge", {"status": "achieved", "achieved_on": "2026-01-02"}
