@@ -111,7 +111,7 @@ def plan_snapshot(*, patient: Patient, today: datetime.date) -> PlanSnapshot:
     if plan is None:
         raise ApplicationError(NO_PLAN, code="no_plan", status_code=404)
     items = list(plan.items.filter(retired_at__isnull=True).order_by("position"))
-    milestones = list(
+    milestones: list[Milestone] = list(
         plan.milestones.annotate(patient_user_id=Value(patient.user_id)).order_by(
             "day_min", "day_max", "code", "occurrence"
         )
