@@ -50,6 +50,7 @@ DELIVERY_COLUMNS = (
     "endpoint__user_id",
     "endpoint__token",
     "endpoint__disabled",
+    "endpoint__subscription_keys",  # web push encrypts with them (issue 20)
 )
 PREFERENCE_COLUMNS = (
     "user_id",
