@@ -1,6 +1,9 @@
 """Patient app fixtures: Debian's chromium (the dashboard's launch arguments) in a phone."""
 
+from datetime import UTC, datetime
+
 import pytest
+from playwright.sync_api import Page
 
 from tests.dashboard.conftest import browser_type_launch_args  # noqa: F401  (re-exported fixture)
 
@@ -20,3 +23,12 @@ def browser_context_args(browser_context_args: dict[str, object]) -> dict[str, o
         "user_agent": PHONE_USER_AGENT,
         "locale": "en-US",
     }
+
+
+@pytest.fixture
+def page(page: Page) -> Page:
+    """The phone's clock is the server's: the app stamps answers (`recorded_at`, `taken_at`) with
+    the browser's time, so under a moved Python clock (`--clock-at`, the `clock` marker) the
+    browser starts at the same instant and ticks from there."""
+    page.clock.install(time=datetime.now(UTC))
+    return page

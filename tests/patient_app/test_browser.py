@@ -149,6 +149,28 @@ def test_it_thanks_the_patient_for_a_normal_check_in(page: Page, live_server, sc
     assert (stored.back_pain, stored.leg_pain, stored.saddle_numbness) == (3, 2, False)
 
 
+def test_it_says_a_refused_check_in_was_not_sent_rather_than_waiting(
+    page: Page, live_server, script_problems
+):
+    patient = planned_patient(postop_day=10)
+    _sign_in(page, live_server.url, patient.user.username)
+    _open_check_in(page)
+    # The server's answer for an item it refused for good (what a 400 item looks like).
+    error = {"message": "This check-in cannot be read.", "code": "invalid"}
+    refused = {"index": 0, "status": 400, "check_in": None, "error": error}
+    page.route(
+        "**/api/v1/me/check-ins/batch/",
+        lambda route: route.fulfill(status=200, json={"results": [refused]}),
+    )
+
+    page.get_by_label("Back pain now (0 none, 10 worst)").fill("3")
+    page.get_by_role("button", name="Send check-in").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your check-in was not sent")
+    expect(page.get_by_text("This check-in cannot be read.")).to_be_visible()
+    expect(page.get_by_role("banner")).not_to_contain_text("waiting to send")
+
+
 def test_it_shows_the_emergency_screen_with_a_tel_link_for_saddle_numbness(
     page: Page, live_server, emergency_number, script_problems
 ):

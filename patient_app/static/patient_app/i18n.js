@@ -16,6 +16,10 @@ const TEXT = {
     thankYou: "Thank you", thankYouBody: "Your answers were sent to your care team.",
     routineWatch: "Keep watching for: fever above 38 °C (100.4 °F), a wound that opens or " +
       "leaks, new numbness or weakness in your legs, or any change in bladder or bowel control.",
+    notSentTitle: "Your check-in was not sent",
+    notSentBody: "Please try again. If you feel unwell, call your surgical team now; in an " +
+      "emergency call the emergency number.",
+    tryAgain: "Try again",
     waitingToSend: "Waiting to send", queuedBody: "You are offline. Your answers are saved on " +
       "this phone and will be sent when you are back online.",
     emergencyTitle: "This is an emergency", callNow: "Call {number} now",
@@ -58,6 +62,10 @@ const TEXT = {
     thankYou: "Gracias", thankYouBody: "Sus respuestas se enviaron a su equipo médico.",
     routineWatch: "Esté atento a: fiebre de más de 38 °C (100.4 °F), una herida que se abre " +
       "o supura, entumecimiento o debilidad nueva en las piernas, o cambios al orinar o defecar.",
+    notSentTitle: "Su registro no se envió",
+    notSentBody: "Inténtelo de nuevo. Si se siente mal, llame ahora a su equipo quirúrgico; en " +
+      "una emergencia llame al número de emergencias.",
+    tryAgain: "Intentar de nuevo",
     waitingToSend: "Pendiente de envío", queuedBody: "No hay conexión. Sus respuestas están " +
       "guardadas en este teléfono y se enviarán cuando vuelva la conexión.",
     emergencyTitle: "Esto es una emergencia", callNow: "Llame al {number} ahora",

@@ -45,6 +45,8 @@ async function send() {
         // 200/201: stored (201 now, 200 an earlier replay); 400/409 will never succeed.
         if ([200, 201, 400, 409].includes(result.status)) await queue.delete(item.id);
         if (result.check_in) stored[item.id] = result.check_in;
+        // Refused for good: the screen must say so, never "waiting to send" for a lost answer.
+        else if ([400, 409].includes(result.status)) stored[item.id] = { refused: result.error || {} };
       }
     }
     if (entries.length) {

@@ -243,6 +243,7 @@ async function submitCheckIn(body, photo) {
   const checkin = stored[body.id];
   if (local.length) return;
   if (!checkin) { queued(Boolean(photo)); return; }
+  if (checkin.refused) { refused(checkin.refused); return; }
   const flags = checkin.flags || [];
   const worst = flags.reduce((max, f) => Math.max(max, SEVERITY_RANK[f.severity] || 0), 0);
   const advice = flags.map((f) => f.advice);
@@ -301,6 +302,16 @@ export function queued(photo = false) {
     h("p", { class: "waiting" }, t("queuedBody")),
     photo ? h("p", { class: "waiting", "data-waiting": "photo" }, t("photoWaiting")) : null,
     h("a", { href: "#/today", class: "button primary" }, t("backToToday"))));
+}
+
+// The server refused the check-in (it was not stored): say so and how to get help now.
+export function refused(error) {
+  show(h("div", { class: "refused", role: "alert" },
+    h("h1", {}, t("notSentTitle")),
+    h("p", {}, t("notSentBody")),
+    error.message ? h("p", { class: "waiting" }, error.message) : null,
+    h("a", { href: "#/check-in", class: "button primary" }, t("tryAgain")),
+    h("a", { href: "#/today", class: "button" }, t("backToToday"))));
 }
 
 // --- Checklist, milestones, questionnaires, inbox ---------------------------------------

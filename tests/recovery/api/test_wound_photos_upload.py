@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 
 from recovery.models import WoundPhoto
+from tests.clock import NOON
 from tests.factories.checkins import CheckInFactory
 from tests.factories.wound_photos import (
     GPS_IFD,
@@ -18,7 +19,9 @@ from tests.factories.wound_photos import (
     upload_file,
 )
 
-pytestmark = pytest.mark.django_db
+# postop_day is counted on the patient's calendar (New York) from a factory surgery date: noon
+# keeps the two on the same date (tests/clock.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.clock(NOON)]
 
 URL = "/api/v1/me/wound-photos/"
 
