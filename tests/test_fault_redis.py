@@ -6,6 +6,7 @@ not twice). The test runs
 its own redis-server on a free loopback port so stopping it disturbs nothing else.
 """
 
+import os
 import select
 import socket
 import subprocess
@@ -62,17 +63,26 @@ class RedisServer:
             stderr=subprocess.STDOUT,
             text=True,
         )
-        # Wait for the ready line on its log, bounded: no sleeping, no polling the port.
+        # Wait for the ready line on its log, bounded: no sleeping, no polling the port. Raw reads
+        # of the pipe: a buffered readline() can swallow the ready line together with the one
+        # before it, and select() would then never report the pipe readable again.
         assert self.process.stdout is not None
+        fd = self.process.stdout.fileno()
+        log = b""
         # A real-time bound (monotonic: not moved by --clock-at or a frozen test clock).
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while time.monotonic() < deadline:
-            readable, _, _ = select.select([self.process.stdout], [], [], 0.5)
-            if readable and "Ready to accept connections" in self.process.stdout.readline():
-                return
+            readable, _, _ = select.select([fd], [], [], 0.5)
+            if readable:
+                chunk = os.read(fd, 65536)
+                log += chunk
+                if b"Ready to accept connections" in log:
+                    return
+                if not chunk:
+                    break  # end of file: redis-server exited
             if self.process.poll() is not None:
                 break
-        raise RuntimeError("redis-server did not start")
+        raise RuntimeError(f"redis-server did not start: {log.decode(errors='replace')[-500:]}")
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
