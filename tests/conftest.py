@@ -7,6 +7,7 @@
 - caregiver: `patient`'s daughter with her own account and every caregiver scope (issue 22)
 """
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -83,6 +84,23 @@ def pytest_report_header(config: pytest.Config) -> str | None:
 
 
 # --- end clock ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _browser_idle_before_flush(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A browser test leaves its page idle on about:blank before the live server's database is
+    flushed: a request still in flight (a poller, a late fetch) would otherwise hold locks that
+    deadlock the flush's TRUNCATE. Requesting `page` and `live_server` here makes this teardown
+    run before theirs."""
+    if not {"page", "live_server"} <= set(request.fixturenames):
+        yield
+        return
+    page = request.getfixturevalue("page")
+    request.getfixturevalue("live_server")
+    yield
+    with contextlib.suppress(Exception):  # a test may have closed the page itself
+        page.wait_for_load_state("networkidle", timeout=5_000)
+        page.goto("about:blank")
 
 
 @pytest.fixture(autouse=True)
