@@ -10,6 +10,7 @@ import contextlib
 import ctypes
 import os
 import re
+import select
 import shutil
 import signal
 import socket
@@ -96,6 +97,25 @@ def alive(pids: set[int], groups: set[int]) -> set[int]:
         for pid, (_, pgid, state) in proc_table().items()
         if state != "Z" and (pid in pids or pgid in groups)
     }
+
+
+def alive_after(pids: set[int], groups: set[int], seconds: float = 10.0) -> set[int]:
+    """alive(), once processes already told to stop have had up to `seconds` to finish dying.
+
+    A child signalled a moment ago may still be running its exit; each pidfd wakes select()
+    when its process exits, so this waits only as long as needed and never sleeps.
+    """
+    deadline = time.monotonic() + seconds
+    for pid in alive(pids, groups):
+        try:
+            pidfd = os.pidfd_open(pid)
+        except ProcessLookupError:
+            continue
+        try:
+            select.select([pidfd], [], [], max(0.0, deadline - time.monotonic()))
+        finally:
+            os.close(pidfd)
+    return alive(pids, groups)
 
 
 def http_status(url: str) -> int | None:
@@ -234,7 +254,7 @@ def test_it_stops_every_supervised_process_on_sigint() -> None:
         proc.kill()
 
     assert proc.returncode == 0
-    assert alive(tree, groups=tree) == set()
+    assert alive_after(tree, groups=tree) == set()
 
 
 def test_it_stops_the_other_supervised_processes_when_one_exits() -> None:
@@ -326,7 +346,7 @@ def system_run(tmp_path_factory: pytest.TempPathFactory) -> SystemRun:
         return SystemRun(
             status=status,
             exit_status=proc.returncode,
-            survivors=alive(tree, groups=tree),
+            survivors=alive_after(tree, groups=tree),
             # STATIC_ROOT is <repo>/staticfiles by design (the Docker image collects there too).
             new_root_entries=set(os.listdir(ROOT)) - root_before - {"staticfiles"},
             log=log_path.read_text(errors="replace"),
