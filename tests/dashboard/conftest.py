@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 from django.test import Client
+from playwright.sync_api import ConsoleMessage, Page
 
 from tests.mfa import verified_login
 
@@ -47,3 +48,16 @@ def frozen() -> Iterator[datetime]:
     moment = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
     with time_machine.travel(moment, tick=False):
         yield moment
+
+
+@pytest.fixture
+def csp_violations(page: Page) -> Iterator[list[str]]:
+    errors: list[str] = []
+
+    def _collect(message: ConsoleMessage) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            errors.append(message.text)
+
+    page.on("console", _collect)
+    yield errors
+    assert errors == []

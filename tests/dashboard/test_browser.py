@@ -4,45 +4,19 @@ Each test watches the console: a Content-Security-Policy violation (an inline sc
 that slipped into a template) is logged there as an error and fails the test.
 """
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.utils import timezone
-from playwright.sync_api import ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 
 from recovery.models import Flag, FlagFinding
+from tests.dashboard.browser import sign_in
 from tests.dashboard.world import seed_cohort
-from tests.factories import PASSWORD, PatientFactory
+from tests.factories import PatientFactory
 from tests.factories.checkins import CheckInFactory, FlagFactory
-from tests.mfa import totp_code, totp_device_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def csp_violations(page: Page) -> Iterator[list[str]]:
-    errors: list[str] = []
-
-    def _collect(message: ConsoleMessage) -> None:
-        if message.type == "error" and "Content Security Policy" in message.text:
-            errors.append(message.text)
-
-    page.on("console", _collect)
-    yield errors
-    assert errors == []
-
-
-def _sign_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/dashboard/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    device = totp_device_for(get_user_model().objects.get(username=username))
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_label("6-digit code").fill(totp_code(device))
-    page.get_by_role("button", name="Continue").click()
-    expect(page.get_by_role("heading", level=1, name="Worklist")).to_be_visible()
 
 
 def test_it_handles_an_emergency_flag_and_shows_the_patients_charts(
@@ -68,7 +42,7 @@ def test_it_handles_an_emergency_flag_and_shows_the_patients_charts(
             flag=flag, rule_id=rule_id, rule_version=1, severity=flag.severity, facts=facts, at=now
         )
 
-    _sign_in(page, live_server.url, clinician.username)
+    sign_in(page, live_server.url, clinician.username)
 
     # One row per patient, most severe first, with what the patient reported in words.
     first = page.locator("tr.patient-row").first
@@ -107,7 +81,7 @@ def test_it_shows_a_new_flag_without_a_reload(
     page: Page, live_server, settings, clinician, patient, csp_violations
 ):
     settings.DASHBOARD_REFRESH_SECONDS = 1
-    _sign_in(page, live_server.url, clinician.username)
+    sign_in(page, live_server.url, clinician.username)
     expect(page.locator("tr.patient-row")).to_have_count(0)
 
     flag = FlagFactory(patient=patient, severity="emergency", category="dvt_pe")
@@ -120,7 +94,7 @@ def test_it_refuses_another_teams_patient(
     page: Page, live_server, clinician, other_patient, csp_violations
 ):
     FlagFactory(patient=other_patient, severity="emergency")
-    _sign_in(page, live_server.url, clinician.username)
+    sign_in(page, live_server.url, clinician.username)
     expect(page.locator("tr.patient-row")).to_have_count(0)
 
     response = page.goto(f"{live_server.url}/dashboard/patients/{other_patient.id}/")
@@ -133,7 +107,7 @@ def test_it_downloads_the_outcomes_csv(
     page: Page, live_server, settings, clinician, patient, csp_violations
 ):
     seed_cohort(patient.care_team)
-    _sign_in(page, live_server.url, clinician.username)
+    sign_in(page, live_server.url, clinician.username)
     page.get_by_role("link", name="Outcomes").click()
     expect(page.locator("#chart-odi-trajectory .point")).to_have_count(6)  # 3 timepoints x 2
 
@@ -157,7 +131,7 @@ def test_it_clears_an_attention_entry_when_the_team_records_the_milestone(
     CheckInFactory(patient=late, day=23)
     wound_check = plan_of(late).milestones.get(code="wound_check_suture_removal")
 
-    _sign_in(page, live_server.url, clinician.username)
+    sign_in(page, live_server.url, clinician.username)
     attention = page.locator("section.attention")
     expect(attention).to_contain_text("Latevisit")
     expect(attention).to_contain_text("Overdue, not recorded: First follow-up visit")

@@ -1,41 +1,13 @@
 """The wound-photo gallery and comparison in headless chromium against the live server."""
 
-from collections.abc import Iterator
-
 import pytest
-from django.contrib.auth import get_user_model
-from playwright.sync_api import ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 
 from recovery.models import Flag
-from tests.factories import PASSWORD
+from tests.dashboard.browser import sign_in
 from tests.factories.wound_photos import make_incision_photo
-from tests.mfa import totp_code, totp_device_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def csp_violations(page: Page) -> Iterator[list[str]]:
-    errors: list[str] = []
-
-    def _collect(message: ConsoleMessage) -> None:
-        if message.type == "error" and "Content Security Policy" in message.text:
-            errors.append(message.text)
-
-    page.on("console", _collect)
-    yield errors
-    assert errors == []
-
-
-def _sign_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/dashboard/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    device = totp_device_for(get_user_model().objects.get(username=username))
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_label("6-digit code").fill(totp_code(device))
-    page.get_by_role("button", name="Continue").click()
-    expect(page.get_by_role("heading", level=1, name="Worklist")).to_be_visible()
 
 
 def test_it_shows_the_gallery_compares_two_days_and_flags_a_concerning_photo(
@@ -44,7 +16,7 @@ def test_it_shows_the_gallery_compares_two_days_and_flags_a_concerning_photo(
     photos = {
         day: make_incision_photo(patient, postop_day=day, redness=day / 10) for day in (2, 5, 9)
     }
-    _sign_in(page, live_server.url, clinician.username)
+    sign_in(page, live_server.url, clinician.username)
 
     page.goto(f"{live_server.url}/dashboard/patients/{patient.id}/")
     expect(page.locator(".wound-day")).to_have_count(3)
