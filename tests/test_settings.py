@@ -50,6 +50,14 @@ def test_it_refuses_to_start_without_a_secret_key_when_not_debugging() -> None:
     assert "SECRET_KEY is required" in result.stderr
 
 
+def test_it_names_the_missing_secret_key_for_every_command() -> None:
+    # makemigrations used to hide the settings error behind AppRegistryNotReady.
+    result = _run_manage("makemigrations", "--check", env_overrides={"DEBUG": "false"})
+    assert result.returncode != 0
+    assert "SECRET_KEY is required" in result.stderr
+    assert "AppRegistryNotReady" not in result.stderr
+
+
 def test_it_passes_the_deploy_checks_with_a_real_secret(tmp_path: Path) -> None:
     result = _run_manage(
         "check",
