@@ -98,7 +98,9 @@ def _flags(patient: Patient) -> list[Flag]:
         Flag.objects.filter(patient=patient)
         .order_by("opened_at", "id")
         .prefetch_related(
-            Prefetch("checkins", queryset=CheckIn.objects.only(*CHECKIN_COLUMNS).order_by("id"))
+            Prefetch("checkins", queryset=CheckIn.objects.only(*CHECKIN_COLUMNS).order_by("id")),
+            # Every rule that fired, not only the headline one (issue 16).
+            "findings",
         )
     )
 

@@ -601,6 +601,31 @@ def _mitigations(flag: Any, practitioners: set[str]) -> list[dict[str, Any]]:
     return mitigations
 
 
+def _rule_findings(flag: Any) -> list[Any]:
+    # Prefetched by the bundle; a flag raised before findings were recorded has none.
+    return list(flag.findings.all())
+
+
+def _rules_text(flag: Any) -> str:
+    rules = [(f.rule_id, f.rule_version) for f in _rule_findings(flag)] or [
+        (flag.rule_id, flag.rule_version)
+    ]
+    unique = list(dict.fromkeys(rules))
+    label = "rule" if len(unique) == 1 else "rules"
+    return f"{label} " + ", ".join(f"{rule} v{version}" for rule, version in unique)
+
+
+def _all_facts(flag: Any) -> list[tuple[str, Any]]:
+    """Every fact any finding of the flag relied on, each (key, value) once, in key order."""
+    sources = [f.facts for f in _rule_findings(flag)] or [flag.facts]
+    pairs = {
+        (key, repr(value)): (key, value)
+        for facts in sources
+        for key, value in (facts or {}).items()
+    }
+    return [pairs[k] for k in sorted(pairs)]
+
+
 def detected_issue_resource(
     patient: Any, flag: Any, evidence_ids: Sequence[str], practitioners: set[str]
 ) -> Resource:
@@ -614,10 +639,10 @@ def detected_issue_resource(
         "severity": codes.DETECTED_ISSUE_SEVERITY[flag.severity],
         "patient": ref(patient.id),
         "identifiedDateTime": instant(flag.opened_at),
-        "detail": f"{flag.rationale} (rule {flag.rule_id} v{flag.rule_version})".strip(),
+        "detail": f"{flag.rationale} ({_rules_text(flag)})".strip(),
     }
     evidence: list[dict[str, Any]] = []
-    findings = [_finding(key, value) for key, value in sorted((flag.facts or {}).items())]
+    findings = [_finding(key, value) for key, value in _all_facts(flag)]
     findings = [finding for finding in findings if finding]
     if findings:
         evidence.append({"code": findings})

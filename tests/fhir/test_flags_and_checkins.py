@@ -10,7 +10,7 @@ from recovery.fhir import codes
 from recovery.fhir.bundle import bundle_stream
 from recovery.fhir.resources import derived_id, practitioner_id
 from tests.factories import ClinicianFactory
-from tests.factories.checkins import CheckInFactory, FlagFactory
+from tests.factories.checkins import CheckInFactory, FlagFactory, FlagFindingFactory
 from tests.fhir.fhir_checks import assert_valid_r4, by_type, read_stream
 
 pytestmark = pytest.mark.django_db
@@ -103,6 +103,22 @@ def test_it_cites_the_check_in_observations_as_evidence(
     assert set(details) == expected
     findings = {c["coding"][0]["code"] for e in issue["evidence"] for c in e.get("code", [])}
     assert findings == {"temperature_c", "wound_redness", "postop_day"}  # not the absent chills
+
+
+def test_it_cites_the_answers_of_every_rule_that_fired(operated_patient) -> None:
+    flag = FlagFactory(patient=operated_patient, facts={"temperature_c": 38.9, "postop_day": 9})
+    FlagFindingFactory(flag=flag)
+    FlagFindingFactory(
+        flag=flag,
+        rule_id="infection.purulent_drainage",
+        facts={"wound_drainage": "pus", "postop_day": 9},
+    )
+
+    (issue,) = by_type(_export(operated_patient), "DetectedIssue")
+
+    findings = {c["coding"][0]["code"] for e in issue["evidence"] for c in e.get("code", [])}
+    assert findings == {"temperature_c", "postop_day", "wound_drainage"}
+    assert "infection.purulent_drainage v1" in issue["detail"]
 
 
 @pytest.mark.parametrize(
