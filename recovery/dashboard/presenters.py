@@ -256,6 +256,12 @@ def _flag_events(flag: Flag) -> list[TimelineEvent]:
                 f"{what}, by {_person(flag.acknowledged_by)}",
             )
         )
+    if flag.assigned_at and flag.owner_id:  # issue 16: who took it (the current owner)
+        events.append(
+            TimelineEvent(
+                flag.assigned_at, "flag", "Flag assigned", f"{what}, to {_person(flag.owner)}"
+            )
+        )
     if flag.resolved_at:
         outcome = label_for(flag.resolution_outcome) if flag.resolution_outcome else "none given"
         note = f": {flag.resolution_note}" if flag.resolution_note else ""
