@@ -40,6 +40,7 @@ from recovery.dashboard.forms import (
 from recovery.dashboard.timezones import SESSION_KEY, zone_for, zone_name_for
 from recovery.models import AccessEvent
 from recovery.selectors import is_clinician, patient_get_for_clinician
+from recovery.selectors.answer_strip import answer_strip
 from recovery.selectors.flags import flag_get_for_clinician
 from recovery.selectors.patient_record import patient_record
 from recovery.selectors.plans import patient_today
@@ -219,7 +220,12 @@ def patient_detail(request: HttpRequest, patient_id: str) -> HttpResponse:
     patient = patient_access_for_clinician(
         clinician=request.user, patient_id=patient_id, request=request, purpose="patient"
     )
-    page = presenters.patient_page(patient_record(patient=patient, now=timezone.now()))
+    record = patient_record(patient=patient, now=timezone.now())
+    page = presenters.patient_page(record)
+    # issue 16: the wound and nerve answers by day, from the check-ins just read (no query).
+    strip = presenters.answer_strip(
+        answer_strip(checkins=record.checkins), fever_c=record.fever_threshold_c
+    )
     # Wound photos (issue 21): gallery by post-operative day, two days side by side.
     wound = wound_gallery(
         patient=patient, compare=(request.GET.get("day_a"), request.GET.get("day_b"))
@@ -227,6 +233,7 @@ def patient_detail(request: HttpRequest, patient_id: str) -> HttpResponse:
     context = {
         "patient": patient,
         "page": page,
+        "strip": strip,
         "wound": wound,
         "outcome_options": _outcome_options(),
     }
