@@ -26,7 +26,7 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from core.pagination import page_size_from
-from recovery.api.permissions import IsClinician
+from recovery.api.permissions import IsClinician, caller
 from recovery.api.reported_by import ReportedByOutputSerializer
 from recovery.models import AccessEvent, CheckIn, Flag, FlagFinding, Patient
 from recovery.selectors import care_teams_for_clinician
@@ -68,7 +68,7 @@ def flag_get_for_clinician(*, clinician: Any, flag_id: UUID | str) -> Flag:
 
 
 class FlagOwnerOutputSerializer(serializers.Serializer):
-    """Who is handling a flag (issue 16, "Assign to me")."""
+    """Who is handling a flag: the care-team member who took it (Assign to me)."""  # issue 16
 
     id = serializers.IntegerField()
     username = serializers.CharField()
@@ -338,7 +338,7 @@ class FlagListApi(ListAPIView):
         if "patient" in wanted:
             queryset = queryset.filter(patient_id=wanted["patient"])
         if wanted.get("mine"):
-            queryset = queryset.filter(owner=self.request.user)
+            queryset = queryset.filter(owner=caller(self.request))
         return queryset
 
     @extend_schema(
@@ -442,8 +442,12 @@ class FlagDismissApi(APIView):
         return _flag_response(request, flag)
 
 
+# issue 16: flag ownership.
 class FlagAssignApi(APIView):
-    """issue 16: "Assign to me": the caller takes the flag (from whoever held it)."""
+    """Assign to me: the caller takes an open or acknowledged flag, from whoever held it.
+
+    Only for oneself; a flag the caller already owns is returned unchanged.
+    """
 
     permission_classes = [IsClinician]
 
@@ -455,7 +459,7 @@ class FlagAssignApi(APIView):
 
 
 class FlagUnassignApi(APIView):
-    """issue 16: the owner gives the flag back; nobody owns it after."""
+    """The owner gives the flag back: nobody owns it after. Anyone else takes it with assign."""
 
     permission_classes = [IsClinician]
 
