@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.exceptions import ApplicationError
@@ -119,6 +120,17 @@ def test_it_lets_only_a_member_of_the_patients_team_take_a_flag(patient, outside
     with pytest.raises(ApplicationError) as refused:
         flag_assign(flag=flag, actor=outsider_clinician, now=timezone.now())
     assert (refused.value.code, refused.value.status_code) == ("not_on_team", 403)
+
+
+@pytest.mark.parametrize("stamp", ["owner", "assigned_at"])
+def test_it_never_stores_an_owner_without_the_time_or_a_time_without_an_owner(
+    patient, clinician, stamp
+) -> None:
+    flag = FlagFactory(patient=patient)
+    values = {"owner": clinician, "assigned_at": timezone.now()}
+    setattr(flag, stamp, values[stamp])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        flag.save(update_fields=[stamp])
 
 
 # ---------------------------------------------------------------------------- unassign
