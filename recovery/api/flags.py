@@ -1,4 +1,4 @@
-"""Care-team flag endpoints: the worklist and the acknowledge/resolve/dismiss actions.
+"""Care-team flag endpoints: the worklist and the acknowledge/resolve/dismiss/assign actions.
 
 Every flag is looked up through the caller's teams: another team's flag is a 404, exactly like
 a missing one. Every action and every page of the list is written to the access log.
@@ -26,12 +26,13 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from core.pagination import page_size_from
-from recovery.api.permissions import IsClinician
+from recovery.api.permissions import IsClinician, caller
 from recovery.api.reported_by import ReportedByOutputSerializer
 from recovery.models import AccessEvent, CheckIn, Flag, FlagFinding, Patient
 from recovery.selectors import care_teams_for_clinician
 from recovery.selectors.caregivers import reported_by
 from recovery.services.audit import access_event_record, access_events_record_list
+from recovery.services.flag_assignment import flag_assign, flag_unassign
 from recovery.services.flags import flag_acknowledge, flag_dismiss, flag_resolve
 from recovery.triage.wording import facts_in_words
 
@@ -51,7 +52,11 @@ def flag_list_for_clinician(*, clinician: Any) -> QuerySet[Flag]:
             "reported_by_caregiver__relationship",
         ),
     )
-    return Flag.objects.filter(patient__care_team_id__in=team_ids).prefetch_related(linked)
+    return (
+        Flag.objects.filter(patient__care_team_id__in=team_ids)
+        .select_related("owner")  # issue 16: the owner's name, joined (no query per flag)
+        .prefetch_related(linked)
+    )
 
 
 def flag_get_for_clinician(*, clinician: Any, flag_id: UUID | str) -> Flag:
@@ -62,6 +67,19 @@ def flag_get_for_clinician(*, clinician: Any, flag_id: UUID | str) -> Flag:
         raise Http404("No such flag.") from exc
 
 
+class FlagOwnerOutputSerializer(serializers.Serializer):
+    """Who is handling a flag: the care-team member who took it (Assign to me)."""  # issue 16
+
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    display_name = serializers.SerializerMethodField(
+        help_text="The full name, or the username when none is recorded."
+    )
+
+    def get_display_name(self, user: Any) -> str:
+        return str(user.get_full_name() or user.get_username())
+
+
 class FlagOutputSerializer(serializers.ModelSerializer):
     patient = serializers.UUIDField(source="patient_id")
     sources = serializers.ListField(child=serializers.CharField(), help_text="Source ids (R..).")
@@ -70,6 +88,9 @@ class FlagOutputSerializer(serializers.ModelSerializer):
     acknowledged_by = serializers.IntegerField(source="acknowledged_by_id", allow_null=True)
     resolved_by = serializers.IntegerField(source="resolved_by_id", allow_null=True)
     dismissed_by = serializers.IntegerField(source="dismissed_by_id", allow_null=True)
+    owner = FlagOwnerOutputSerializer(
+        allow_null=True, help_text="Who took the flag (Assign to me); null: nobody yet."
+    )
     # Blank until resolved; a plain string keeps one enum (the resolve input's) in the schema.
     advice_language = serializers.SerializerMethodField()
     resolution_outcome = serializers.CharField(
@@ -109,6 +130,8 @@ class FlagOutputSerializer(serializers.ModelSerializer):
             "dismissed_by",
             "dismissed_at",
             "dismiss_reason",
+            "owner",
+            "assigned_at",
         ]
 
     @extend_schema_field(ReportedByOutputSerializer(allow_null=True))
@@ -177,6 +200,9 @@ class FlagFilterSerializer(serializers.Serializer):
     severity = _choices(Flag.Severity.values)
     category = _choices(Flag.Category.values)
     patient = serializers.UUIDField(required=False)
+    mine = serializers.BooleanField(
+        required=False, help_text="true: only the flags assigned to the caller."
+    )
 
     ALLOWED = {
         "status": Flag.Status.values,
@@ -311,6 +337,8 @@ class FlagListApi(ListAPIView):
                 queryset = queryset.filter(**{f"{name}__in": wanted[name]})
         if "patient" in wanted:
             queryset = queryset.filter(patient_id=wanted["patient"])
+        if wanted.get("mine"):
+            queryset = queryset.filter(owner=caller(self.request))
         return queryset
 
     @extend_schema(
@@ -319,6 +347,7 @@ class FlagListApi(ListAPIView):
             OpenApiParameter("severity", str, description="routine, urgent, emergency"),
             OpenApiParameter("category", str),
             OpenApiParameter("patient", UUID),
+            OpenApiParameter("mine", bool, description="true: only flags assigned to me."),
         ]
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -410,4 +439,32 @@ class FlagDismissApi(APIView):
             now=timezone.now(),
             request=request,
         )
+        return _flag_response(request, flag)
+
+
+# issue 16: flag ownership.
+class FlagAssignApi(APIView):
+    """Assign to me: the caller takes an open or acknowledged flag, from whoever held it.
+
+    Only for oneself; a flag the caller already owns is returned unchanged.
+    """
+
+    permission_classes = [IsClinician]
+
+    @extend_schema(request=None, responses=FlagOutputSerializer)
+    def post(self, request: Request, flag_id: UUID) -> Response:
+        flag = flag_get_for_clinician(clinician=request.user, flag_id=flag_id)
+        flag = flag_assign(flag=flag, actor=request.user, now=timezone.now(), request=request)
+        return _flag_response(request, flag)
+
+
+class FlagUnassignApi(APIView):
+    """The owner gives the flag back: nobody owns it after. Anyone else takes it with assign."""
+
+    permission_classes = [IsClinician]
+
+    @extend_schema(request=None, responses=FlagOutputSerializer)
+    def post(self, request: Request, flag_id: UUID) -> Response:
+        flag = flag_get_for_clinician(clinician=request.user, flag_id=flag_id)
+        flag = flag_unassign(flag=flag, actor=request.user, now=timezone.now(), request=request)
         return _flag_response(request, flag)

@@ -131,6 +131,17 @@ urlpatterns = [
         flags.FlagDismissApi.as_view(),
         name="care-flag-dismiss",
     ),
+    # Flag ownership: "Assign to me" and give it back (issue 16)
+    path(
+        "care/flags/<uuid:flag_id>/assign/",
+        flags.FlagAssignApi.as_view(),
+        name="care-flag-assign",
+    ),
+    path(
+        "care/flags/<uuid:flag_id>/unassign/",
+        flags.FlagUnassignApi.as_view(),
+        name="care-flag-unassign",
+    ),
     # Grouped worklist: one entry per patient (issue 16)
     path("care/worklist/", worklist.WorklistApi.as_view(), name="care-worklist"),
     # Questionnaires and outcomes (issue 6)

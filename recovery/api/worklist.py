@@ -25,6 +25,7 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from core.pagination import page_size_from
+from recovery.api.flags import FlagOwnerOutputSerializer
 from recovery.api.permissions import IsClinician
 from recovery.models import Flag
 from recovery.selectors.worklist import FindingData, FlagItem, PatientRow, RowKey, worklist_rows
@@ -59,6 +60,9 @@ class WorklistFlagOutputSerializer(serializers.Serializer):
     alerted_at = serializers.DateTimeField(source="flag.alerted_at", allow_null=True)
     acknowledged_by = serializers.IntegerField(source="flag.acknowledged_by_id", allow_null=True)
     acknowledged_at = serializers.DateTimeField(source="flag.acknowledged_at", allow_null=True)
+    # issue 16: who took the flag ("Assign to me"); null: nobody yet.
+    owner = FlagOwnerOutputSerializer(source="flag.owner", allow_null=True)
+    assigned_at = serializers.DateTimeField(source="flag.assigned_at", allow_null=True)
     answers = serializers.SerializerMethodField(
         help_text="Every finding's answers, each once, in words."
     )
@@ -99,6 +103,7 @@ class WorklistFilterSerializer(serializers.Serializer):
     severity = serializers.CharField(required=False)
     category = serializers.CharField(required=False)
     cursor = serializers.CharField(required=False)
+    mine = serializers.BooleanField(required=False)
 
     ALLOWED = {"severity": Flag.Severity.values, "category": Flag.Category.values}
 
@@ -140,6 +145,9 @@ class WorklistApi(APIView):
             OpenApiParameter("category", str),
             OpenApiParameter("cursor", str, description="The pagination cursor value."),
             OpenApiParameter(
+                "mine", bool, description="true: only patients with a flag assigned to me."
+            ),
+            OpenApiParameter(
                 "page_size", int, description=f"Patients per page (1 to {MAX_PAGE_SIZE})."
             ),
         ],
@@ -157,6 +165,7 @@ class WorklistApi(APIView):
             severities=wanted.get("severity"),
             categories=wanted.get("category"),
             after=_decode(wanted["cursor"]) if "cursor" in wanted else None,
+            owner=request.user if wanted.get("mine") else None,
         )
         access_events_record_list(
             actor=request.user,

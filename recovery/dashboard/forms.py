@@ -66,6 +66,7 @@ class WorklistFilterForm(forms.Form):
     team = forms.ChoiceField(required=False)
     severity = forms.ChoiceField(required=False)
     category = forms.ChoiceField(required=False)
+    mine = forms.BooleanField(required=False)  # issue 16: only flags assigned to me
 
     def __init__(self, *args: Any, teams: list[CareTeam], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

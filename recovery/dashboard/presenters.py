@@ -18,6 +18,7 @@ from recovery.dashboard.forms import label_for
 from recovery.models import CaregiverLink, CheckIn, Flag, Milestone, QuestionnaireResponse, Surgery
 from recovery.models.checkins import SYMPTOM_FIELDS
 from recovery.risk.summary import RiskFactor
+from recovery.selectors.answer_strip import AnswerStrip
 from recovery.selectors.patient_record import (
     TIMELINE_LIMIT,
     DayAdherence,
@@ -256,6 +257,12 @@ def _flag_events(flag: Flag) -> list[TimelineEvent]:
                 f"{what}, by {_person(flag.acknowledged_by)}",
             )
         )
+    if flag.assigned_at and flag.owner_id:  # issue 16: who took it (the current owner)
+        events.append(
+            TimelineEvent(
+                flag.assigned_at, "flag", "Flag assigned", f"{what}, to {_person(flag.owner)}"
+            )
+        )
     if flag.resolved_at:
         outcome = label_for(flag.resolution_outcome) if flag.resolution_outcome else "none given"
         note = f": {flag.resolution_note}" if flag.resolution_note else ""
@@ -436,3 +443,111 @@ def worklist_rows(data: Worklist) -> list[WorklistRowView]:
         )
         for row in data.rows
     ]
+
+
+# --------------------------------------------------------------- wound and nerve answers strip
+
+STRIP_GROUP_HEADINGS = {
+    "wound": "Wound",
+    "fever": "Fever",
+    "nerves": "Nerves and legs",
+    "bladder_bowel": "Bladder and bowel",
+    "clot_chest": "Clot, chest and breathing",
+    "spinal_fluid": "Spinal fluid leak",
+}
+STRIP_LABELS = {
+    "wound_drainage": "Drainage",
+    "wound_redness": "Redness",
+    "wound_swelling": "Swelling",
+    "wound_warmth": "Warmth",
+    "wound_opening": "Wound opening",
+    "clear_fluid_from_wound": "Clear fluid from the wound",
+    "temperature_c": "Highest temperature",
+    "chills": "Chills",
+    "saddle_numbness": "Saddle numbness",
+    "new_leg_weakness": "New leg weakness",
+    "foot_drop": "Foot drop",
+    "new_leg_numbness": "New leg numbness",
+    "thigh_numbness": "Thigh numbness",
+    "hip_flexion_weakness": "Hip flexion weakness",
+    "leg_symptom_side": "Leg symptoms on",
+    "new_bladder_problem": "New bladder problem",
+    "unable_to_urinate": "Cannot pass urine",
+    "new_bowel_incontinence": "New bowel incontinence",
+    "calf_pain_or_swelling": "Calf pain or swelling",
+    "chest_pain": "Chest pain",
+    "shortness_of_breath": "Short of breath",
+    "coughing_blood": "Coughing blood",
+    "headache_worse_upright": "Headache worse when upright",
+    "stiff_neck": "Stiff neck",
+}
+# Shown before a notable answer, with bold type: a shape and a word, never colour alone.
+NOTABLE_MARK = "\u25b2"
+
+
+@dataclass(frozen=True)
+class StripCell:
+    text: str  # what the cell shows
+    spoken: str = ""  # what a screen reader says instead, when `text` is a symbol
+    notable: bool = False  # a "yes", any drainage, a fever
+
+
+@dataclass(frozen=True)
+class StripRowView:
+    label: str
+    cells: list[StripCell]
+
+
+@dataclass(frozen=True)
+class StripGroupView:
+    heading: str
+    rows: list[StripRowView]
+
+
+@dataclass(frozen=True)
+class StripView:
+    days: list[int]
+    groups: list[StripGroupView]
+    caption: str
+
+
+NOT_ANSWERED = StripCell("\u2014", spoken="not answered")
+
+
+def strip_cell(field: str, value: Any, *, fever_c: float) -> StripCell:
+    """One day's answer in words: "Yes", "no", "Pus", "38.9 °C fever", "—" (not answered)."""
+    if value is None:
+        return NOT_ANSWERED
+    if field == "temperature_c":
+        fever = float(value) >= fever_c
+        return StripCell(f"{float(value):.1f} °C" + (" fever" if fever else ""), notable=fever)
+    if field == "wound_drainage":
+        return StripCell(str(value).capitalize(), notable=value != "none")
+    if isinstance(value, bool):
+        return StripCell("Yes", notable=True) if value else StripCell("no")
+    return StripCell(str(value).capitalize())
+
+
+def answer_strip(strip: AnswerStrip, *, fever_c: float) -> StripView:
+    """The strip as the patient page's table: a row per question, a column per day."""
+    groups = [
+        StripGroupView(
+            heading=STRIP_GROUP_HEADINGS.get(group.code, group.code),
+            rows=[
+                StripRowView(
+                    label=STRIP_LABELS.get(row.field, label_for(row.field)),
+                    cells=[strip_cell(row.field, v, fever_c=fever_c) for v in row.values],
+                )
+                for row in group.rows
+            ],
+        )
+        for group in strip.groups
+    ]
+    caption = (
+        "Wound and nerve answers by day after surgery, for the last "
+        f"{len(strip.days)} day{'s' if len(strip.days) != 1 else ''} with a check-in. "
+        f"{NOTABLE_MARK} and bold: a yes, any wound drainage, or a temperature at or above "
+        f"the fever threshold ({fever_c:.1f} °C). \u2014: not answered. Several check-ins on "
+        "one day: a yes at any time, the worst drainage, the highest temperature."
+    )
+    return StripView(days=strip.days, groups=groups, caption=caption)

@@ -50,6 +50,9 @@ urlpatterns = [
     path("flags/<uuid:flag_id>/", views.flag_detail, name="flag"),
     path("flags/<uuid:flag_id>/acknowledge/", views.flag_acknowledge_view, name="flag-acknowledge"),
     path("flags/<uuid:flag_id>/resolve/", views.flag_resolve_view, name="flag-resolve"),
+    # issue 16: flag ownership
+    path("flags/<uuid:flag_id>/assign/", views.flag_assign_view, name="flag-assign"),
+    path("flags/<uuid:flag_id>/unassign/", views.flag_unassign_view, name="flag-unassign"),
     # Wound photos (issue 21)
     path(
         "wound-photos/<uuid:photo_id>/review/",

@@ -40,6 +40,7 @@ from recovery.dashboard.forms import (
 from recovery.dashboard.timezones import SESSION_KEY, zone_for, zone_name_for
 from recovery.models import AccessEvent
 from recovery.selectors import is_clinician, patient_get_for_clinician
+from recovery.selectors.answer_strip import answer_strip
 from recovery.selectors.flags import flag_get_for_clinician
 from recovery.selectors.patient_record import patient_record
 from recovery.selectors.plans import patient_today
@@ -52,6 +53,7 @@ from recovery.services.audit import (
     access_events_record_list,
     patient_access_for_clinician,
 )
+from recovery.services.flag_assignment import flag_assign, flag_unassign
 from recovery.services.flags import flag_acknowledge, flag_resolve
 from recovery.services.login_guard import (
     LoginRefused,
@@ -146,6 +148,7 @@ def _worklist_context(request: HttpRequest) -> dict[str, Any]:
         severity=filters.get("severity"),
         category=filters.get("category"),
         now=timezone.now(),
+        mine=bool(filters.get("mine")),
     )
     return {
         "nav": "worklist",
@@ -156,7 +159,23 @@ def _worklist_context(request: HttpRequest) -> dict[str, Any]:
         "query": request.GET.urlencode(),
         "refresh_ms": 1000 * getattr(settings, "DASHBOARD_REFRESH_SECONDS", 30),
         "outcome_options": _outcome_options(),
+        # Where a row's action returns: the worklist with its filters, also from a row the
+        # live refresh drew (that request's own path is the fragment's URL).
+        "back_url": reverse("dashboard:worklist")
+        + (f"?{request.GET.urlencode()}" if request.GET else ""),
+        "mine": bool(filters.get("mine")),
+        "mine_query": _with_mine(request, on=True),
+        "all_query": _with_mine(request, on=False),
     }
+
+
+def _with_mine(request: HttpRequest, *, on: bool) -> str:
+    """The worklist's query string with the "Mine" filter (issue 16) on or off."""
+    query = request.GET.copy()
+    query.pop("mine", None)
+    if on:
+        query["mine"] = "1"
+    return query.urlencode()
 
 
 @require_http_methods(["GET"])
@@ -201,7 +220,12 @@ def patient_detail(request: HttpRequest, patient_id: str) -> HttpResponse:
     patient = patient_access_for_clinician(
         clinician=request.user, patient_id=patient_id, request=request, purpose="patient"
     )
-    page = presenters.patient_page(patient_record(patient=patient, now=timezone.now()))
+    record = patient_record(patient=patient, now=timezone.now())
+    page = presenters.patient_page(record)
+    # issue 16: the wound and nerve answers by day, from the check-ins just read (no query).
+    strip = presenters.answer_strip(
+        answer_strip(checkins=record.checkins), fever_c=record.fever_threshold_c
+    )
     # Wound photos (issue 21): gallery by post-operative day, two days side by side.
     wound = wound_gallery(
         patient=patient, compare=(request.GET.get("day_a"), request.GET.get("day_b"))
@@ -209,6 +233,7 @@ def patient_detail(request: HttpRequest, patient_id: str) -> HttpResponse:
     context = {
         "patient": patient,
         "page": page,
+        "strip": strip,
         "wound": wound,
         "outcome_options": _outcome_options(),
     }
@@ -369,4 +394,32 @@ def flag_resolve_view(request: HttpRequest, flag_id: str) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, "Flag resolved.")
+    return _back(request, reverse("dashboard:worklist"))
+
+
+@require_http_methods(["POST"])
+@clinician_required
+def flag_assign_view(request: HttpRequest, flag_id: str) -> HttpResponse:
+    """issue 16: "Assign to me"."""
+    flag = flag_get_for_clinician(clinician=request.user, flag_id=flag_id)
+    try:
+        flag_assign(flag=flag, actor=request.user, now=timezone.now(), request=request)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Flag assigned to you.")
+    return _back(request, reverse("dashboard:worklist"))
+
+
+@require_http_methods(["POST"])
+@clinician_required
+def flag_unassign_view(request: HttpRequest, flag_id: str) -> HttpResponse:
+    """issue 16: the owner gives the flag back."""
+    flag = flag_get_for_clinician(clinician=request.user, flag_id=flag_id)
+    try:
+        flag_unassign(flag=flag, actor=request.user, now=timezone.now(), request=request)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Flag given back: nobody is assigned.")
     return _back(request, reverse("dashboard:worklist"))

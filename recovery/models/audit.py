@@ -47,6 +47,8 @@ class AccessEvent(models.Model):
         FLAG_ACKNOWLEDGE = "flag_acknowledge"
         FLAG_RESOLVE = "flag_resolve"
         FLAG_DISMISS = "flag_dismiss"
+        FLAG_ASSIGN = "flag_assign"  # issue 16: "Assign to me"
+        FLAG_UNASSIGN = "flag_unassign"  # issue 16: the owner gives the flag back
         BREAK_GLASS = "break_glass"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

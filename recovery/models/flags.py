@@ -100,6 +100,17 @@ class Flag(models.Model):
     )
     dismissed_at = models.DateTimeField(null=True, blank=True)
     dismiss_reason = BoundedTextField(max_length=4000, blank=True)
+    # issue 16 (flag ownership): who is handling the flag ("Assign to me"); NULL is nobody.
+    # Only a member of the patient's care team takes a flag, and only for themselves
+    # (recovery.services.flag_assignment). Kept after the flag is closed: who handled it.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_flags",
+    )
+    assigned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-severity_rank", "opened_at", "id"]
@@ -145,6 +156,12 @@ class Flag(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(escalation_level__lte=2), name="flag_escalation_level_range"
+            ),
+            # issue 16: an owner always comes with the time they took the flag.
+            models.CheckConstraint(
+                condition=Q(owner__isnull=True, assigned_at__isnull=True)
+                | Q(owner__isnull=False, assigned_at__isnull=False),
+                name="flag_owner_has_time",
             ),
         ]
 

@@ -130,7 +130,7 @@ def patient_record(*, patient: Patient, now: datetime) -> PatientRecord:
     checkins = checkins_recent_for_patient(patient=patient, limit=PATIENT_CHECKIN_LIMIT)
     flags = list(
         Flag.objects.filter(patient=patient)
-        .select_related("acknowledged_by", "resolved_by", "dismissed_by")
+        .select_related("acknowledged_by", "resolved_by", "dismissed_by", "owner")
         .order_by("-severity_rank", "opened_at")
     )
     findings = findings_by_flag(

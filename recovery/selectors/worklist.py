@@ -219,6 +219,7 @@ def worklist_rows(
     severities: list[str] | None = None,
     categories: list[str] | None = None,
     after: RowKey | None = None,
+    owner: Any | None = None,
 ) -> tuple[list[PatientRow], bool]:
     """One row per patient with a live flag, in triage order; (rows, more rows exist).
 
@@ -226,6 +227,8 @@ def worklist_rows(
     their live flags in SQL), those patients' live flags (each with its current surgery's
     date and approach), and every finding of those flags. The filters narrow the flags a row
     is made of (a severity filter shows the patients with such a flag, and those flags).
+    `owner` (issue 16, "Mine"): only the patients with a live flag that user owns, with all
+    their live flags (the row is the patient).
     """
     teams = care_teams_for_clinician(clinician=clinician)
     if team is not None:
@@ -257,6 +260,10 @@ def worklist_rows(
     )
     if after is not None:
         patients = patients.filter(_after(after))
+    # issue 16 (flag ownership): "Mine"; EXISTS leaves the row's aggregates over every flag.
+    if owner is not None:
+        owned = Flag.objects.filter(flag_filter, patient_id=OuterRef("pk"), owner_id=owner.pk)
+        patients = patients.filter(Exists(owned))
     page = list(patients[: limit + 1])
     more = len(page) > limit
     page = page[:limit]
@@ -267,7 +274,7 @@ def worklist_rows(
     reporter_name, reporter_relationship = flag_reporter_subqueries()
     flags = (
         Flag.objects.filter(flag_filter, patient_id__in=[p.id for p in page])
-        .select_related("acknowledged_by")
+        .select_related("acknowledged_by", "owner")  # issue 16: the owner's name on the row
         .defer(*_ROW_DEFERRED)
         .annotate(
             surgery_date=Subquery(latest.values("date")[:1]),
@@ -640,6 +647,7 @@ def worklist(
     severity: str | None,
     category: str | None,
     now: datetime,
+    mine: bool = False,  # issue 16: only patients with a flag the clinician owns
 ) -> Worklist:
     rows, truncated = worklist_rows(
         clinician=clinician,
@@ -648,6 +656,7 @@ def worklist(
         team=team,
         severities=[severity] if severity else None,
         categories=[category] if category else None,
+        owner=clinician if mine else None,
     )
     attention, note = _attention(clinician=clinician, team=team, now=now)
     return Worklist(rows=rows, attention=attention, truncated=truncated, attention_note=note)

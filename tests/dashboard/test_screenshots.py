@@ -7,8 +7,10 @@ server and chromium as the browser tests over a seeded team.
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from recovery.models import Flag
 from tests.dashboard.world import seed_cohort, seed_recovering_patient, seed_worklist
 from tests.factories import PASSWORD
 from tests.factories.plans import planned_patient
@@ -33,6 +35,10 @@ def test_it_saves_worklist_patient_and_outcomes_screenshots(page: Page, live_ser
     seed_cohort(patient.care_team)
     seed_recovering_patient(patient)
     seed_worklist(patient.care_team, patient)
+    # issue 16: one flag taken by the signed-in nurse ("Assigned to Sam Rivera (you)").
+    Flag.objects.filter(category="urinary_retention").update(
+        owner=clinician, assigned_at=timezone.now()
+    )
     OUT.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size({"width": 1280, "height": 900})
 

@@ -4,7 +4,8 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
-from recovery.models import CareTeam, Patient, PlanItem
+from recovery.models import CareTeam, CheckIn, Patient, PlanItem
+from recovery.selectors.answer_strip import STRIP_GROUPS
 from tests.factories.checkins import CheckInFactory, FlagFactory
 from tests.factories.plans import ChecklistEntryFactory
 from tests.factories.questionnaires import enrolled_patient, record_scores
@@ -50,9 +51,25 @@ def seed_cohort(team: CareTeam) -> list[Patient]:
     return people
 
 
+# The red-flag yes/no questions of the answers strip, each answered "no" unless a day says so.
+_YES_NO = [
+    name
+    for _, names in STRIP_GROUPS
+    for name in names
+    if name not in ("wound_drainage", "temperature_c", "leg_symptom_side")
+]
+# Day -> (drainage, answered yes): a wound turning red and cloudy around the day-8 fever.
+_WOUND_DAYS = {
+    7: ("clear", ()),
+    8: ("cloudy", ("wound_redness",)),
+    9: ("cloudy", ("wound_redness", "wound_warmth")),
+}
+
+
 def seed_recovering_patient(patient: Patient) -> None:
-    """Ten days of check-ins with a fever on day 8, a baseline ODI and pain, and checklist
-    answers on most days (when the patient has a plan)."""
+    """Ten days of check-ins with a fever on day 8 and a reddening, draining wound around it
+    (every red-flag question answered), a baseline ODI and pain, and checklist answers on most
+    days (when the patient has a plan)."""
     readings = [
         (8, 7, 37.2),
         (8, 6, 37.4),
@@ -66,7 +83,12 @@ def seed_recovering_patient(patient: Patient) -> None:
         (4, 3, 37.5),
     ]
     for day, (back, leg, temp) in enumerate(readings, 1):
-        CheckInFactory(patient=patient, day=day, back_pain=back, leg_pain=leg, temperature_c=temp)
+        checkin = CheckInFactory(
+            patient=patient, day=day, back_pain=back, leg_pain=leg, temperature_c=temp
+        )
+        drainage, yes = _WOUND_DAYS.get(day, ("none", ()))
+        answers = {name: name in yes for name in _YES_NO}
+        CheckIn.objects.filter(id=checkin.id).update(wound_drainage=drainage, **answers)
     record_scores(patient, {"baseline": {"odi": 48, "back": 8, "leg": 7}})
     today = timezone.now().date()
     items = PlanItem.objects.filter(plan__patient=patient, daily_check=True, start_day=0)[:4]

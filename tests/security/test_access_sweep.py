@@ -104,6 +104,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("/api/v1/care/flags/{flag_id}/resolve/", "post"): Rule(CARE, _flag_params),
     ("/api/v1/care/flags/{flag_id}/dismiss/", "post"): Rule(CARE, _flag_params),
     ("/api/v1/care/worklist/", "get"): Rule(CARE),  # issue 16: grouped worklist
+    # issue 16: flag ownership
+    ("/api/v1/care/flags/{flag_id}/assign/", "post"): Rule(CARE, _flag_params),
+    ("/api/v1/care/flags/{flag_id}/unassign/", "post"): Rule(CARE, _flag_params),
     # Questionnaires and outcomes (issue 6)
     ("/api/v1/me/questionnaires/", "get"): Rule(PATIENT),
     ("/api/v1/me/questionnaires/", "post"): Rule(PATIENT),

@@ -87,6 +87,9 @@ RULES: dict[str, list[Rule]] = {
     "flag": [Rule(OBJECT, owner_status=302, args=_flag_args)],
     "flag-acknowledge": [Rule(OBJECT, "post", 302, _flag_args)],
     "flag-resolve": [Rule(OBJECT, "post", 302, _flag_args, {"outcome": "advice_given"})],
+    # issue 16: flag ownership
+    "flag-assign": [Rule(OBJECT, "post", 302, _flag_args)],
+    "flag-unassign": [Rule(OBJECT, "post", 302, _flag_args)],
     # issue 16: the team records a milestone from the patient page
     "milestone-record": [Rule(OBJECT, "post", 302, _milestone_args, {"status": "achieved"})],
     "break-glass": [

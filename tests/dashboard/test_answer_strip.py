@@ -1,0 +1,166 @@
+"""The wound and nerve answers strip (issue 16, item 6): days x red-flag answers on the patient
+page, every cell in words, built from the check-ins the page already reads."""
+
+from datetime import timedelta
+
+import pytest
+
+from recovery.dashboard.presenters import NOT_ANSWERED, StripCell, answer_strip, strip_cell
+from recovery.selectors.answer_strip import STRIP_DAYS
+from recovery.selectors.answer_strip import answer_strip as strip_data
+from tests.factories import PatientFactory
+from tests.factories.checkins import CheckInFactory, FlagFactory
+from tests.factories.plans import planned_patient
+
+pytestmark = pytest.mark.django_db
+
+
+def _url(patient) -> str:
+    return f"/dashboard/patients/{patient.id}/"
+
+
+def _row(strip, field):
+    return next(row for group in strip.groups for row in group.rows if row.field == field)
+
+
+# ------------------------------------------------------------------------------ selector
+
+
+def test_it_has_a_column_per_day_with_a_check_in_oldest_first(patient):
+    checkins = [CheckInFactory(patient=patient, day=day) for day in (5, 2, 3)]
+    assert strip_data(checkins=checkins).days == [2, 3, 5]
+
+
+def test_it_keeps_the_latest_days_only(patient):
+    checkins = [CheckInFactory(patient=patient, day=day) for day in range(STRIP_DAYS + 3)]
+    assert strip_data(checkins=checkins).days == list(range(3, STRIP_DAYS + 3))
+
+
+def test_it_reads_each_answer_of_the_day(patient):
+    checkin = CheckInFactory(patient=patient, day=4, temperature_c=38.9)
+    checkin.saddle_numbness = True
+    checkin.wound_drainage = "pus"
+    checkin.new_leg_weakness = False
+
+    strip = strip_data(checkins=[checkin])
+
+    assert _row(strip, "saddle_numbness").values == [True]
+    assert _row(strip, "wound_drainage").values == ["pus"]
+    assert _row(strip, "temperature_c").values == [38.9]
+    assert _row(strip, "new_leg_weakness").values == [False]
+    assert _row(strip, "foot_drop").values == [None]
+
+
+def test_it_takes_a_yes_the_worst_drainage_and_the_highest_temperature_of_a_day(patient):
+    morning = CheckInFactory(patient=patient, day=6, temperature_c=38.4)
+    evening = CheckInFactory(patient=patient, day=6, temperature_c=37.2)
+    evening.recorded_at = morning.recorded_at + timedelta(hours=9)
+    morning.wound_drainage, evening.wound_drainage = "cloudy", "clear"
+    morning.chills, evening.chills = False, True
+
+    strip = strip_data(checkins=[evening, morning])
+
+    assert strip.days == [6]
+    assert _row(strip, "temperature_c").values == [38.4]
+    assert _row(strip, "wound_drainage").values == ["cloudy"]
+    assert _row(strip, "chills").values == [True]
+
+
+def test_it_covers_the_red_flag_answers_the_issue_names(patient):
+    strip = strip_data(checkins=[CheckInFactory(patient=patient, day=1)])
+    fields = {row.field for group in strip.groups for row in group.rows}
+    assert {
+        "wound_drainage",
+        "wound_redness",
+        "wound_opening",
+        "temperature_c",
+        "saddle_numbness",
+        "new_leg_weakness",
+        "foot_drop",
+        "new_leg_numbness",
+        "new_bladder_problem",
+        "new_bowel_incontinence",
+        "calf_pain_or_swelling",
+        "chest_pain",
+        "shortness_of_breath",
+        "headache_worse_upright",
+    } <= fields
+
+
+# ----------------------------------------------------------------------------- presenter
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "cell"),
+    [
+        ("saddle_numbness", True, StripCell("Yes", notable=True)),
+        ("saddle_numbness", False, StripCell("no")),
+        ("saddle_numbness", None, NOT_ANSWERED),
+        ("wound_drainage", "pus", StripCell("Pus", notable=True)),
+        ("wound_drainage", "clear", StripCell("Clear", notable=True)),
+        ("wound_drainage", "none", StripCell("None")),
+        ("temperature_c", 38.9, StripCell("38.9 °C fever", notable=True)),
+        ("temperature_c", 38.0, StripCell("38.0 °C fever", notable=True)),
+        ("temperature_c", 37.9, StripCell("37.9 °C")),
+        ("leg_symptom_side", "left", StripCell("Left")),
+    ],
+)
+def test_it_words_each_cell(field, value, cell):
+    assert strip_cell(field, value, fever_c=38.0) == cell
+
+
+def test_it_gives_every_cell_words_a_screen_reader_reads():
+    for value in (True, False, None, "pus", 39.1):
+        cell = strip_cell("wound_drainage" if value == "pus" else "chills", value, fever_c=38.0)
+        assert (cell.spoken or cell.text).strip()
+    assert NOT_ANSWERED.spoken == "not answered"
+
+
+def test_it_captions_the_strip_with_what_the_marks_mean(patient):
+    strip = strip_data(checkins=[CheckInFactory(patient=patient, day=d) for d in (1, 2)])
+    caption = answer_strip(strip, fever_c=38.0).caption
+    assert caption.startswith("Wound and nerve answers by day after surgery, for the last 2 days")
+    assert "38.0 °C" in caption and "not answered" in caption
+
+
+# --------------------------------------------------------------------------------- page
+
+
+def test_it_shows_the_strip_on_the_patient_page(web, clinician, patient):
+    checkin = CheckInFactory(patient=patient, day=3, temperature_c=38.9)
+    checkin.saddle_numbness = True
+    checkin.wound_drainage = "pus"
+    checkin.save()
+    CheckInFactory(patient=patient, day=4)
+
+    page = web(clinician).get(_url(patient)).content.decode()
+
+    assert '<th scope="col" class="strip-day">Day 3</th>' in page
+    assert '<th scope="col" class="strip-day">Day 4</th>' in page
+    assert "<caption>Wound and nerve answers by day after surgery" in page
+    assert '<th scope="row">Saddle numbness</th><td class="strip-cell strip-notable">' in page
+    assert "38.9 °C fever" in page
+    assert '<span class="visually-hidden">not answered</span>' in page
+
+
+def test_it_says_when_there_is_no_check_in_yet(web, clinician, patient):
+    page = web(clinician).get(_url(patient)).content.decode()
+    assert 'id="answer-strip"' in page and "No check-ins yet." in page
+
+
+@pytest.mark.parametrize("size", [1, 10, 30])
+def test_it_adds_no_query_to_the_patient_page(
+    frozen, web, clinician, patient, size, django_assert_num_queries
+):
+    planned = planned_patient(care_team=patient.care_team, postop_day=40)
+    for day in range(size):
+        CheckInFactory(patient=planned, day=day, temperature_c=37.0 + day % 3)
+    FlagFactory(patient=planned)
+    FlagFactory(patient=PatientFactory(care_team=patient.care_team))
+    client = web(clinician)
+
+    # The patient page's budget (tests/dashboard/test_patient_page.py): the strip reads the
+    # check-ins the charts and the timeline already loaded.
+    with django_assert_num_queries(17):
+        response = client.get(_url(planned))
+    assert response.context["strip"].days == list(range(size))[-STRIP_DAYS:]
