@@ -4,8 +4,6 @@ Every test watches the console: a Content-Security-Policy violation (an inline s
 style) is logged there as an error and fails the test, as does an uncaught script error.
 """
 
-import base64
-import json
 from collections.abc import Iterator
 
 import pytest
@@ -13,7 +11,6 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import BrowserContext, ConsoleMessage, Error, Page, expect
 from rest_framework.test import APIClient
 
-from notifications.models import Endpoint
 from recovery.models import CheckIn, ChecklistEntry, Milestone, QuestionnaireResponse
 from recovery.services.enrollment import PatientData, SurgeryData, patient_enroll
 from recovery.triage import clear_ruleset_cache
@@ -349,49 +346,3 @@ def test_it_takes_the_pain_scale_and_explains_why_the_odi_is_missing(
     expect(nrs.get_by_text("Saved.")).to_be_visible()
     stored = QuestionnaireResponse.objects.get(patient=patient, instrument="nrs_pain")
     assert (stored.timepoint, stored.answers) == ("6w", {"back": 3, "leg": 1})
-
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
-# The browser's push service (Google's, for chromium) is unreachable here, so only that
-# boundary is replaced: PushManager.prototype.subscribe answers with a subscription-shaped
-# object. The permission prompt, the service worker and the API call are the real ones.
-PUSH_ENDPOINT = "https://push.example.test/wp/subscription-1"
-PUSH_KEYS = {"p256dh": _b64url(b"\x04" + bytes(range(1, 65))), "auth": _b64url(bytes(range(16)))}
-PUSH_STUB = """
-PushManager.prototype.subscribe = async function (options) {
-  window.__pushOptions = { userVisibleOnly: options.userVisibleOnly,
-    keyLength: new Uint8Array(options.applicationServerKey).length };
-  const json = { endpoint: %(endpoint)s, expirationTime: null, keys: %(keys)s };
-  return { ...json, toJSON: () => json, unsubscribe: async () => true };
-};
-"""
-
-
-def test_it_stores_the_push_subscription_as_a_web_device(
-    page: Page, context: BrowserContext, live_server, settings, script_problems
-):
-    settings.WEBPUSH_VAPID_PUBLIC_KEY = _b64url(b"\x04" + bytes(64))  # an uncompressed P-256 key
-    context.grant_permissions(["notifications"], origin=live_server.url)
-    context.add_init_script(
-        PUSH_STUB % {"endpoint": json.dumps(PUSH_ENDPOINT), "keys": json.dumps(PUSH_KEYS)}
-    )
-    patient = planned_patient(postop_day=10)
-    _sign_in(page, live_server.url, patient.user.username)
-    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
-
-    page.get_by_role("navigation").get_by_role("link", name="Settings").click()
-    page.get_by_label("Send me notifications").check()
-    page.get_by_role("button", name="Save").click()
-
-    expect(page.get_by_text("Saved.")).to_be_visible()
-    assert page.evaluate("window.__pushOptions") == {"userVisibleOnly": True, "keyLength": 65}
-    device = Endpoint.objects.get(user=patient.user)
-    assert (device.platform, device.token, device.subscription_keys, device.disabled) == (
-        "web",
-        PUSH_ENDPOINT,
-        PUSH_KEYS,
-        False,
-    )
