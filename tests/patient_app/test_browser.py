@@ -8,14 +8,18 @@ from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from playwright.sync_api import BrowserContext, ConsoleMessage, Error, Page, expect
 from rest_framework.test import APIClient
 
+from recovery.management.commands.seed_demo import DEMO_PASSWORD
+from recovery.management.commands.seed_demo import PATIENTS as DEMO_PATIENTS
 from recovery.models import CheckIn, ChecklistEntry, Milestone, QuestionnaireResponse
 from recovery.services.enrollment import PatientData, SurgeryData, patient_enroll
 from recovery.triage import clear_ruleset_cache
 from tests.factories import PASSWORD
 from tests.factories.plans import plan_of, planned_patient
+from tests.patient_app.browser import open_check_in, say_yes_to, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -53,25 +57,6 @@ def emergency_number(settings) -> Iterator[str]:
     clear_ruleset_cache()  # the advice names the number: load the rules with this one
     yield "112"
     clear_ruleset_cache()
-
-
-def _sign_in(page: Page, base: str, username: str, password: str = PASSWORD) -> None:
-    page.goto(f"{base}/app/#/sign-in")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1, name="Today")).to_be_visible()
-
-
-def _open_check_in(page: Page) -> None:
-    page.get_by_role("navigation").get_by_role("link", name="Check-in").click()
-    expect(page.get_by_role("heading", level=1, name="Check-in")).to_be_visible()
-
-
-def _say_yes_to(page: Page, group: str, answer: str) -> None:
-    section = page.locator(f'[data-group="{group}"]')
-    section.get_by_label("Yes", exact=True).check()
-    section.get_by_label(answer).check()
 
 
 def _their_check_ins(user) -> list[dict]:
@@ -127,15 +112,15 @@ def test_it_activates_a_newly_enrolled_patient_who_then_signs_in(
     expect(page.get_by_role("heading", level=1, name="Sign in")).to_be_visible()
     assert _refresh_token_stored(page) is None
 
-    _sign_in(page, live_server.url, "rosa.diaz", NEW_PASSWORD)
+    sign_in(page, live_server.url, "rosa.diaz", NEW_PASSWORD)
     assert isinstance(_refresh_token_stored(page), str)
     assert get_user_model().objects.get(username="rosa.diaz").patient == enrollment.patient
 
 
 def test_it_thanks_the_patient_for_a_normal_check_in(page: Page, live_server, script_problems):
     patient = planned_patient(postop_day=10)
-    _sign_in(page, live_server.url, patient.user.username)
-    _open_check_in(page)
+    sign_in(page, live_server.url, patient.user.username)
+    open_check_in(page)
 
     page.get_by_label("Back pain now (0 none, 10 worst)").fill("3")
     page.get_by_label("Leg pain now (0 none, 10 worst)").fill("2")
@@ -150,8 +135,8 @@ def test_it_says_a_refused_check_in_was_not_sent_rather_than_waiting(
     page: Page, live_server, script_problems
 ):
     patient = planned_patient(postop_day=10)
-    _sign_in(page, live_server.url, patient.user.username)
-    _open_check_in(page)
+    sign_in(page, live_server.url, patient.user.username)
+    open_check_in(page)
     # The server's answer for an item it refused for good (what a 400 item looks like).
     error = {"message": "This check-in cannot be read.", "code": "invalid"}
     refused = {"index": 0, "status": 400, "check_in": None, "error": error}
@@ -172,10 +157,10 @@ def test_it_shows_the_emergency_screen_with_a_tel_link_for_saddle_numbness(
     page: Page, live_server, emergency_number, script_problems
 ):
     patient = planned_patient(postop_day=10)
-    _sign_in(page, live_server.url, patient.user.username)
-    _open_check_in(page)
+    sign_in(page, live_server.url, patient.user.username)
+    open_check_in(page)
 
-    _say_yes_to(page, "legs", "Numbness between your legs or around your bottom")
+    say_yes_to(page, "legs", "Numbness between your legs or around your bottom")
     page.get_by_role("button", name="Send check-in").click()
 
     expect(page.get_by_role("heading", level=1, name="This is an emergency")).to_be_visible()
@@ -188,10 +173,10 @@ def test_it_shows_the_care_teams_number_for_urgent_advice(page: Page, live_serve
     patient = planned_patient(postop_day=10)
     patient.care_team.phone = "+1 (202) 555-0100"
     patient.care_team.save()
-    _sign_in(page, live_server.url, patient.user.username)
-    _open_check_in(page)
+    sign_in(page, live_server.url, patient.user.username)
+    open_check_in(page)
 
-    _say_yes_to(page, "wound", "The wound is opening")
+    say_yes_to(page, "wound", "The wound is opening")
     page.get_by_role("button", name="Send check-in").click()
 
     expect(
@@ -205,8 +190,8 @@ def test_it_queues_an_offline_check_in_and_sends_it_once_when_back_online(
     page: Page, context: BrowserContext, live_server, script_problems
 ):
     patient = planned_patient(postop_day=10)
-    _sign_in(page, live_server.url, patient.user.username)
-    _open_check_in(page)
+    sign_in(page, live_server.url, patient.user.username)
+    open_check_in(page)
 
     context.set_offline(True)
     page.get_by_label("Back pain now (0 none, 10 worst)").fill("4")
@@ -229,11 +214,11 @@ def test_it_shows_the_emergency_screen_for_an_emergency_answer_made_offline(
     page: Page, context: BrowserContext, live_server, emergency_number, script_problems
 ):
     patient = planned_patient(postop_day=10)
-    _sign_in(page, live_server.url, patient.user.username)
-    _open_check_in(page)
+    sign_in(page, live_server.url, patient.user.username)
+    open_check_in(page)
 
     context.set_offline(True)
-    _say_yes_to(page, "bladder", "New trouble controlling your bladder")
+    say_yes_to(page, "bladder", "New trouble controlling your bladder")
     page.get_by_role("button", name="Send check-in").click()
 
     expect(page.get_by_role("heading", level=1, name="This is an emergency")).to_be_visible()
@@ -246,33 +231,51 @@ def test_it_shows_the_emergency_screen_for_an_emergency_answer_made_offline(
     assert CheckIn.objects.get(patient=patient).new_bladder_problem is True
 
 
-def test_it_saves_the_checklist_and_records_a_milestone(page: Page, live_server, script_problems):
+def test_it_saves_the_checklist(page: Page, live_server, script_problems):
     patient = planned_patient(postop_day=30)
-    _sign_in(page, live_server.url, patient.user.username)
+    sign_in(page, live_server.url, patient.user.username)
 
     page.get_by_role("navigation").get_by_role("link", name="Checklist").click()
     first = page.locator("fieldset[data-item]").first
     code = first.get_attribute("data-item")
     first.get_by_label("Done", exact=True).check()
     page.get_by_role("button", name="Save").click()
+
     expect(page.get_by_text("Saved.")).to_be_visible()
     entry = ChecklistEntry.objects.get(item__plan=plan_of(patient))
     assert (entry.item.code, entry.kept) == (code, True)
+
+
+def test_it_records_a_milestone_the_patient_reached(page: Page, live_server, script_problems):
+    patient = planned_patient(postop_day=30)
+    sign_in(page, live_server.url, patient.user.username)
 
     page.get_by_role("navigation").get_by_role("link", name="Milestones").click()
     goal = page.locator("li[data-milestone]", has=page.get_by_role("button", name="I reached this"))
     milestone_code = goal.first.get_attribute("data-milestone")
     goal.first.get_by_role("button", name="I reached this").click()
+
     expect(page.get_by_text("Recorded.")).to_be_visible()
     milestone = Milestone.objects.get(plan=plan_of(patient), code=milestone_code, occurrence=1)
     assert milestone.status == "achieved"
+
+
+def test_it_lets_every_demo_patientsign_in(page: Page, live_server, script_problems):
+    """Acceptance: `make run` seeds the demo (seed_demo), and its patients sign in to /app/."""
+    call_command("seed_demo")
+
+    for username, *_ in DEMO_PATIENTS:
+        sign_in(page, live_server.url, username, DEMO_PASSWORD)
+        page.get_by_role("navigation").get_by_role("link", name="Settings").click()
+        page.get_by_role("button", name="Sign out").click()
+        expect(page.get_by_role("heading", level=1, name="Sign in")).to_be_visible()
 
 
 def test_it_switches_the_app_and_the_servers_advice_to_spanish(
     page: Page, live_server, script_problems
 ):
     patient = planned_patient(postop_day=10)
-    _sign_in(page, live_server.url, patient.user.username)
+    sign_in(page, live_server.url, patient.user.username)
 
     page.get_by_role("navigation").get_by_role("link", name="Settings").click()
     page.get_by_label("Language").select_option("es")
@@ -293,7 +296,7 @@ def test_it_switches_the_app_and_the_servers_advice_to_spanish(
     expect(page.get_by_text("Si la incisión se está abriendo o separando")).to_be_visible()
 
 
-def test_it_speaks_the_language_the_server_has_for_the_patient_at_sign_in(
+def test_it_speaks_the_language_the_server_has_for_the_patient_atsign_in(
     page: Page, live_server, script_problems
 ):
     patient = planned_patient(postop_day=10)
@@ -315,7 +318,7 @@ def test_it_opens_from_the_service_workers_cache_when_offline(
     page: Page, context: BrowserContext, live_server, script_problems
 ):
     patient = planned_patient(postop_day=10)
-    _sign_in(page, live_server.url, patient.user.username)
+    sign_in(page, live_server.url, patient.user.username)
     page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
     page.wait_for_load_state("networkidle")
 
@@ -324,7 +327,7 @@ def test_it_opens_from_the_service_workers_cache_when_offline(
 
     expect(page.get_by_role("heading", level=1, name="Today")).to_be_visible()
     expect(page.locator("#net")).to_contain_text("Offline")
-    _open_check_in(page)
+    open_check_in(page)
     context.set_offline(False)
 
 
@@ -333,7 +336,7 @@ def test_it_takes_the_pain_scale_and_explains_why_the_odi_is_missing(
 ):
     settings.INSTRUMENT_WORDING_DIR = None  # the ODI's licensed wording is not installed
     patient = planned_patient(postop_day=42)  # the 6-week window is open
-    _sign_in(page, live_server.url, patient.user.username)
+    sign_in(page, live_server.url, patient.user.username)
     page.get_by_role("navigation").get_by_role("link", name="Questionnaires").click()
 
     odi = page.locator("section", has=page.get_by_role("heading", name="Oswestry", exact=False))
