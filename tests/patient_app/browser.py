@@ -24,10 +24,12 @@ def say_yes_to(page: Page, group: str, answer: str) -> None:
     section.get_by_label(answer).check()
 
 
-def turn_notifications_on(page: Page) -> None:
-    """Settings: tick "Send me notifications" and save (the app subscribes to push)."""
+def turn_notifications_on(page: Page, *, timeout: float = 5_000) -> None:
+    """Settings: tick "Send me notifications" and save (the app subscribes to push first).
+
+    `timeout` (ms) bounds the wait for "Saved.", which comes after the subscription."""
     page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
     page.get_by_role("navigation").get_by_role("link", name="Settings").click()
     page.get_by_label("Send me notifications").check()
     page.get_by_role("button", name="Save").click()
-    expect(page.get_by_text("Saved.")).to_be_visible()
+    expect(page.get_by_text("Saved.")).to_be_visible(timeout=timeout)

@@ -98,7 +98,8 @@ def test_it_stores_the_browsers_own_push_subscription_as_a_web_device(
     patient = planned_patient(postop_day=10)
     sign_in(page, live_server.url, patient.user.username)
 
-    turn_notifications_on(page)
+    # A real subscribe waits for chromium's GCM check-in and registration (1-6 s measured here).
+    turn_notifications_on(page, timeout=30_000)
 
     subscription = page.evaluate(
         """async () => {
@@ -139,7 +140,10 @@ def test_it_pushes_a_due_reminder_that_only_the_subscription_can_read_and_that_h
     sign_in(page, live_server.url, patient.user.username)
     turn_notifications_on(page)
     options = page.evaluate("window.__pushOptions")
-    assert options["applicationServerKey"] == list(b64url_decode(vapid_public_key))
+    assert options == {
+        "userVisibleOnly": True,
+        "applicationServerKey": list(b64url_decode(vapid_public_key)),
+    }
     device = Endpoint.objects.get(user=patient.user, platform="web")
     assert (device.token, device.subscription_keys) == (subscriber.endpoint, subscriber.keys)
 
