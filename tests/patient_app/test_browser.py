@@ -4,21 +4,22 @@ Every test watches the console: a Content-Security-Policy violation (an inline s
 style) is logged there as an error and fails the test, as does an uncaught script error.
 """
 
-import base64
-import json
 from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from playwright.sync_api import BrowserContext, ConsoleMessage, Error, Page, expect
 from rest_framework.test import APIClient
 
-from notifications.models import Endpoint
+from recovery.management.commands.seed_demo import DEMO_PASSWORD
+from recovery.management.commands.seed_demo import PATIENTS as DEMO_PATIENTS
 from recovery.models import CheckIn, ChecklistEntry, Milestone, QuestionnaireResponse
 from recovery.services.enrollment import PatientData, SurgeryData, patient_enroll
 from recovery.triage import clear_ruleset_cache
 from tests.factories import PASSWORD
 from tests.factories.plans import plan_of, planned_patient
+from tests.patient_app.browser import open_check_in, say_yes_to, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -56,25 +57,6 @@ def emergency_number(settings) -> Iterator[str]:
     clear_ruleset_cache()  # the advice names the number: load the rules with this one
     yield "112"
     clear_ruleset_cache()
-
-
-def _sign_in(page: Page, base: str, username: str, password: str = PASSWORD) -> None:
-    page.goto(f"{base}/app/#/sign-in")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1, name="Today")).to_be_visible()
-
-
-def _open_check_in(page: Page) -> None:
-    page.get_by_role("navigation").get_by_role("link", name="Check-in").click()
-    expect(page.get_by_role("heading", level=1, name="Check-in")).to_be_visible()
-
-
-def _say_yes_to(page: Page, group: str, answer: str) -> None:
-    section = page.locator(f'[data-group="{group}"]')
-    section.get_by_label("Yes", exact=True).check()
-    section.get_by_label(answer).check()
 
 
 def _their_check_ins(user) -> list[dict]:
@@ -130,15 +112,15 @@ def test_it_activates_a_newly_enrolled_patient_who_then_signs_in(
     expect(page.get_by_role("heading", level=1, name="Sign in")).to_be_visible()
     assert _refresh_token_stored(page) is None
 
-    _sign_in(page, live_server.url, "rosa.diaz", NEW_PASSWORD)
+    sign_in(page, live_server.url, "rosa.diaz", NEW_PASSWORD)
     assert isinstance(_refresh_token_stored(page), str)
     assert get_user_model().objects.get(username="rosa.diaz").patient == enrollment.patient
 
 
 def test_it_thanks_the_patient_for_a_normal_check_in(page: Page, live_server, script_problems):
     patient = planned_patient(postop_day=10)
-    _sign_in(page, live_server.url, patient.user.username)
-    _open_check_in(page)
+    sign_in(page, live_server.url, patient.user.username)
+    open_check_in(page)
 
     page.get_by_label("Back pain now (0 none, 10 worst)").fill("3")
     page.get_by_label("Leg pain now (0 none, 10 worst)").fill("2")
@@ -153,8 +135,8 @@ def test_it_says_a_refused_check_in_was_not_sent_rather_than_waiting(
     page: Page, live_server, script_problems
 ):
     patient = planned_patient(postop_day=10)
-    _sign_in(page, live_server.url, patient.user.username)
-    _open_check_in(page)
+    sign_in(page, live_server.url, patient.user.username)
+    open_check_in(page)
     # The server's answer for an item it refused for good (what a 400 item looks like).
     error = {"message": "This check-in cannot be read.", "code": "invalid"}
     refused = {"index": 0, "status": 400, "check_in": None, "error": error}
@@ -175,10 +157,10 @@ def test_it_shows_the_emergency_screen_with_a_tel_link_for_saddle_numbness(
     page: Page, live_server, emergency_number, script_problems
 ):
     patient = planned_patient(postop_day=10)
-    _sign_in(page, live_server.url, patient.user.username)
-    _open_check_in(page)
+    sign_in(page, live_server.url, patient.user.username)
+    open_check_in(page)
 
-    _say_yes_to(page, "legs", "Numbness between your legs or around your bottom")
+    say_yes_to(page, "legs", "Numbness between your legs or around your bottom")
     page.get_by_role("button", name="Send check-in").click()
 
     expect(page.get_by_role("heading", level=1, name="This is an emergency")).to_be_visible()
@@ -191,10 +173,10 @@ def test_it_shows_the_care_teams_number_for_urgent_advice(page: Page, live_serve
     patient = planned_patient(postop_day=10)
     patient.care_team.phone = "+1 (202) 555-0100"
     patient.care_team.save()
-    _sign_in(page, live_server.url, patient.user.username)
-    _open_check_in(page)
+    sign_in(page, live_server.url, patient.user.username)
+    open_check_in(page)
 
-    _say_yes_to(page, "wound", "The wound is opening")
+    say_yes_to(page, "wound", "The wound is opening")
     page.get_by_role("button", name="Send check-in").click()
 
     expect(
@@ -208,8 +190,8 @@ def test_it_queues_an_offline_check_in_and_sends_it_once_when_back_online(
     page: Page, context: BrowserContext, live_server, script_problems
 ):
     patient = planned_patient(postop_day=10)
-    _sign_in(page, live_server.url, patient.user.username)
-    _open_check_in(page)
+    sign_in(page, live_server.url, patient.user.username)
+    open_check_in(page)
 
     context.set_offline(True)
     page.get_by_label("Back pain now (0 none, 10 worst)").fill("4")
@@ -232,11 +214,11 @@ def test_it_shows_the_emergency_screen_for_an_emergency_answer_made_offline(
     page: Page, context: BrowserContext, live_server, emergency_number, script_problems
 ):
     patient = planned_patient(postop_day=10)
-    _sign_in(page, live_server.url, patient.user.username)
-    _open_check_in(page)
+    sign_in(page, live_server.url, patient.user.username)
+    open_check_in(page)
 
     context.set_offline(True)
-    _say_yes_to(page, "bladder", "New trouble controlling your bladder")
+    say_yes_to(page, "bladder", "New trouble controlling your bladder")
     page.get_by_role("button", name="Send check-in").click()
 
     expect(page.get_by_role("heading", level=1, name="This is an emergency")).to_be_visible()
@@ -249,33 +231,51 @@ def test_it_shows_the_emergency_screen_for_an_emergency_answer_made_offline(
     assert CheckIn.objects.get(patient=patient).new_bladder_problem is True
 
 
-def test_it_saves_the_checklist_and_records_a_milestone(page: Page, live_server, script_problems):
+def test_it_saves_the_checklist(page: Page, live_server, script_problems):
     patient = planned_patient(postop_day=30)
-    _sign_in(page, live_server.url, patient.user.username)
+    sign_in(page, live_server.url, patient.user.username)
 
     page.get_by_role("navigation").get_by_role("link", name="Checklist").click()
     first = page.locator("fieldset[data-item]").first
     code = first.get_attribute("data-item")
     first.get_by_label("Done", exact=True).check()
     page.get_by_role("button", name="Save").click()
+
     expect(page.get_by_text("Saved.")).to_be_visible()
     entry = ChecklistEntry.objects.get(item__plan=plan_of(patient))
     assert (entry.item.code, entry.kept) == (code, True)
+
+
+def test_it_records_a_milestone_the_patient_reached(page: Page, live_server, script_problems):
+    patient = planned_patient(postop_day=30)
+    sign_in(page, live_server.url, patient.user.username)
 
     page.get_by_role("navigation").get_by_role("link", name="Milestones").click()
     goal = page.locator("li[data-milestone]", has=page.get_by_role("button", name="I reached this"))
     milestone_code = goal.first.get_attribute("data-milestone")
     goal.first.get_by_role("button", name="I reached this").click()
+
     expect(page.get_by_text("Recorded.")).to_be_visible()
     milestone = Milestone.objects.get(plan=plan_of(patient), code=milestone_code, occurrence=1)
     assert milestone.status == "achieved"
+
+
+def test_it_lets_every_demo_patientsign_in(page: Page, live_server, script_problems):
+    """Acceptance: `make run` seeds the demo (seed_demo), and its patients sign in to /app/."""
+    call_command("seed_demo")
+
+    for username, *_ in DEMO_PATIENTS:
+        sign_in(page, live_server.url, username, DEMO_PASSWORD)
+        page.get_by_role("navigation").get_by_role("link", name="Settings").click()
+        page.get_by_role("button", name="Sign out").click()
+        expect(page.get_by_role("heading", level=1, name="Sign in")).to_be_visible()
 
 
 def test_it_switches_the_app_and_the_servers_advice_to_spanish(
     page: Page, live_server, script_problems
 ):
     patient = planned_patient(postop_day=10)
-    _sign_in(page, live_server.url, patient.user.username)
+    sign_in(page, live_server.url, patient.user.username)
 
     page.get_by_role("navigation").get_by_role("link", name="Settings").click()
     page.get_by_label("Language").select_option("es")
@@ -296,7 +296,7 @@ def test_it_switches_the_app_and_the_servers_advice_to_spanish(
     expect(page.get_by_text("Si la incisión se está abriendo o separando")).to_be_visible()
 
 
-def test_it_speaks_the_language_the_server_has_for_the_patient_at_sign_in(
+def test_it_speaks_the_language_the_server_has_for_the_patient_atsign_in(
     page: Page, live_server, script_problems
 ):
     patient = planned_patient(postop_day=10)
@@ -318,7 +318,7 @@ def test_it_opens_from_the_service_workers_cache_when_offline(
     page: Page, context: BrowserContext, live_server, script_problems
 ):
     patient = planned_patient(postop_day=10)
-    _sign_in(page, live_server.url, patient.user.username)
+    sign_in(page, live_server.url, patient.user.username)
     page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
     page.wait_for_load_state("networkidle")
 
@@ -327,7 +327,7 @@ def test_it_opens_from_the_service_workers_cache_when_offline(
 
     expect(page.get_by_role("heading", level=1, name="Today")).to_be_visible()
     expect(page.locator("#net")).to_contain_text("Offline")
-    _open_check_in(page)
+    open_check_in(page)
     context.set_offline(False)
 
 
@@ -336,7 +336,7 @@ def test_it_takes_the_pain_scale_and_explains_why_the_odi_is_missing(
 ):
     settings.INSTRUMENT_WORDING_DIR = None  # the ODI's licensed wording is not installed
     patient = planned_patient(postop_day=42)  # the 6-week window is open
-    _sign_in(page, live_server.url, patient.user.username)
+    sign_in(page, live_server.url, patient.user.username)
     page.get_by_role("navigation").get_by_role("link", name="Questionnaires").click()
 
     odi = page.locator("section", has=page.get_by_role("heading", name="Oswestry", exact=False))
@@ -349,49 +349,3 @@ def test_it_takes_the_pain_scale_and_explains_why_the_odi_is_missing(
     expect(nrs.get_by_text("Saved.")).to_be_visible()
     stored = QuestionnaireResponse.objects.get(patient=patient, instrument="nrs_pain")
     assert (stored.timepoint, stored.answers) == ("6w", {"back": 3, "leg": 1})
-
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
-# The browser's push service (Google's, for chromium) is unreachable here, so only that
-# boundary is replaced: PushManager.prototype.subscribe answers with a subscription-shaped
-# object. The permission prompt, the service worker and the API call are the real ones.
-PUSH_ENDPOINT = "https://push.example.test/wp/subscription-1"
-PUSH_KEYS = {"p256dh": _b64url(b"\x04" + bytes(range(1, 65))), "auth": _b64url(bytes(range(16)))}
-PUSH_STUB = """
-PushManager.prototype.subscribe = async function (options) {
-  window.__pushOptions = { userVisibleOnly: options.userVisibleOnly,
-    keyLength: new Uint8Array(options.applicationServerKey).length };
-  const json = { endpoint: %(endpoint)s, expirationTime: null, keys: %(keys)s };
-  return { ...json, toJSON: () => json, unsubscribe: async () => true };
-};
-"""
-
-
-def test_it_stores_the_push_subscription_as_a_web_device(
-    page: Page, context: BrowserContext, live_server, settings, script_problems
-):
-    settings.WEBPUSH_VAPID_PUBLIC_KEY = _b64url(b"\x04" + bytes(64))  # an uncompressed P-256 key
-    context.grant_permissions(["notifications"], origin=live_server.url)
-    context.add_init_script(
-        PUSH_STUB % {"endpoint": json.dumps(PUSH_ENDPOINT), "keys": json.dumps(PUSH_KEYS)}
-    )
-    patient = planned_patient(postop_day=10)
-    _sign_in(page, live_server.url, patient.user.username)
-    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
-
-    page.get_by_role("navigation").get_by_role("link", name="Settings").click()
-    page.get_by_label("Send me notifications").check()
-    page.get_by_role("button", name="Save").click()
-
-    expect(page.get_by_text("Saved.")).to_be_visible()
-    assert page.evaluate("window.__pushOptions") == {"userVisibleOnly": True, "keyLength": 65}
-    device = Endpoint.objects.get(user=patient.user)
-    assert (device.platform, device.token, device.subscription_keys, device.disabled) == (
-        "web",
-        PUSH_ENDPOINT,
-        PUSH_KEYS,
-        False,
-    )

@@ -12,10 +12,10 @@ from rest_framework.test import APIClient
 from recovery.models import CheckIn
 from tests.factories.plans import planned_patient
 from tests.factories.wound_photos import jpeg_bytes
+from tests.patient_app.browser import open_check_in as _open_check_in
+from tests.patient_app.browser import sign_in as _sign_in
 from tests.patient_app.test_browser import (  # noqa: F401  (fixtures re-used by name)
-    _open_check_in,
     _settled_page,
-    _sign_in,
     script_problems,
 )
 
