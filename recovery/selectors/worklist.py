@@ -60,8 +60,10 @@ Reason = AttentionSignal.Reason
 # clinician (the full page always records). Keeps the audit meaningful at one poll per 30 s.
 LIST_AUDIT_DEDUPE_SECONDS = 15 * 60
 # The server-rendered worklist's first page: this many patients (one row each, every live
-# flag of theirs in the row); a team with more is told so and can filter.
-WORKLIST_PATIENT_LIMIT = 50
+# flag of theirs in the row); a team with more is told so and can filter. 25 (50 before
+# issue 16's speed work): rendering a row costs ~0.5 ms of CPU, and the first 25 in triage
+# order are the ones a nurse acts on first (docs/benchmarks.md, section 3b).
+WORKLIST_PATIENT_LIMIT = 25
 # What the worklist shows of a patient listed for attention (a link and the name): the
 # signals load only these, not every column of up to 200 patients each.
 ATTENTION_PATIENT_FIELDS = ("id", "first_name", "last_name")
@@ -303,8 +305,8 @@ def worklist_rows(
 
 
 # The attention list's first page: the most pressing patients (a team with more is told
-# how many more).
-ATTENTION_PATIENT_LIMIT = 50
+# how many there are in all).
+ATTENTION_PATIENT_LIMIT = 25
 # How much each reason weighs when ranking the attention list (project judgement, no
 # clinical source): silence and a worse-than-before ODI first, then adherence, then paperwork.
 ATTENTION_WEIGHTS = {
