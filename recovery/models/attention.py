@@ -28,6 +28,10 @@ class AttentionSignal(models.Model):
     patient = models.ForeignKey(
         Patient, on_delete=models.CASCADE, related_name="attention_signals", db_index=False
     )
+    # The patient's team, copied (patients do not move between teams; a sweep rewrites it):
+    # the worklist ranks one team's rows without joining its patients (a 10,000-patient
+    # join cost ~4x the ranking itself on the benchmark, docs/benchmarks.md section 3b).
+    care_team = models.ForeignKey(CareTeam, on_delete=models.CASCADE, related_name="+")
     reason = models.CharField(max_length=30, choices=Reason.choices)
     # Since when (None when the reason has no start: "no check-in since surgery", adherence).
     since = models.DateField(null=True, blank=True)

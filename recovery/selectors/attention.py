@@ -83,6 +83,7 @@ class Signal:
     """One reason one patient is listed: what an AttentionSignal row stores."""
 
     patient_id: Any
+    care_team_id: Any
     reason: str
     since: date | None
     detail: dict[str, Any] = field(default_factory=dict)
@@ -134,11 +135,12 @@ def _silent(scope: Scope, now: datetime) -> Iterable[Signal]:
         .annotate(
             last_checkin=Subquery(checkins.order_by("-recorded_at").values("recorded_at")[:1])
         )
-        .values_list("id", "last_checkin")
+        .values_list("id", "care_team_id", "last_checkin")
     )
-    for patient_id, last in rows:
+    for patient_id, team_id, last in rows:
         yield Signal(
             patient_id,
+            team_id,
             Reason.SILENCE,
             last.date() if last is not None else None,
             {"last_checkin": last.isoformat() if last is not None else None},
@@ -165,10 +167,11 @@ def _low_adherence(scope: Scope, now: datetime) -> Iterable[Signal]:
             kept=Count("checklist_entries__kept", filter=Q(checklist_entries__kept=True)),
         )
         .filter(kept__lt=F("answered") * adherence_threshold())
-        .values_list("id", "kept", "answered")
+        .values_list("id", "care_team_id", "kept", "answered")
     )
-    for patient_id, kept, answered in rows:
-        yield Signal(patient_id, Reason.ADHERENCE, None, {"percent": round(100 * kept / answered)})
+    for patient_id, team_id, kept, answered in rows:
+        percent = round(100 * kept / answered)
+        yield Signal(patient_id, team_id, Reason.ADHERENCE, None, {"percent": percent})
 
 
 def _overdue_milestones(scope: Scope, now: datetime) -> Iterable[Signal]:
@@ -185,14 +188,14 @@ def _overdue_milestones(scope: Scope, now: datetime) -> Iterable[Signal]:
             target_date_max__gte=today - grace - timedelta(days=MILESTONE_OVERDUE_DAYS),
         )
         .order_by("target_date_max", "id")
-        .values_list("plan__patient_id", "title", "target_date_max")
+        .values_list("plan__patient_id", "plan__patient__care_team_id", "title", "target_date_max")
     )
-    found: dict[Any, tuple[list[str], date]] = {}
-    for patient_id, title, target_date_max in rows:
-        titles, since = found.setdefault(patient_id, ([], target_date_max + grace))
+    found: dict[Any, tuple[Any, list[str], date]] = {}
+    for patient_id, team_id, title, target_date_max in rows:
+        _, titles, _ = found.setdefault(patient_id, (team_id, [], target_date_max + grace))
         titles.append(title)
-    for patient_id, (titles, since) in found.items():
-        yield Signal(patient_id, Reason.MILESTONE, since, {"titles": titles})
+    for patient_id, (team_id, titles, since) in found.items():
+        yield Signal(patient_id, team_id, Reason.MILESTONE, since, {"titles": titles})
 
 
 def _may_have_overdue_questionnaire(today: date) -> Q:
@@ -254,16 +257,16 @@ def _overdue_questionnaires(scope: Scope, now: datetime) -> Iterable[Signal]:
         # for the remaining patients only.
         .annotate(surgery_date=Subquery(latest_surgery.values("date")[:1]))
         .distinct()
-        .values_list("id", "enrolled_on", "surgery_date")
+        .values_list("id", "care_team_id", "enrolled_on", "surgery_date")
     )
     if not patients:
         return
-    completed: dict[Any, set[tuple[str, str]]] = {pid: set() for pid, _, _ in patients}
+    completed: dict[Any, set[tuple[str, str]]] = {pid: set() for pid, _, _, _ in patients}
     for pid, instrument, timepoint in QuestionnaireResponse.objects.filter(
         patient_id__in=completed
     ).values_list("patient_id", "instrument", "timepoint"):
         completed[pid].add((instrument, timepoint))
-    for patient_id, enrolled_on, surgery_date in patients:
+    for patient_id, team_id, enrolled_on, surgery_date in patients:
         overdue = [
             due
             for due in due_timepoints(surgery_date, enrolled_on, today, completed[patient_id])
@@ -274,6 +277,7 @@ def _overdue_questionnaires(scope: Scope, now: datetime) -> Iterable[Signal]:
         if overdue:
             yield Signal(
                 patient_id,
+                team_id,
                 Reason.QUESTIONNAIRE,
                 min(due.closes_on for due in overdue),
                 {"timepoints": sorted({due.timepoint for due in overdue})},
@@ -296,11 +300,16 @@ def _worse_than_baseline(scope: Scope, now: datetime) -> Iterable[Signal]:
         answers.filter(scope.via("patient"), id=Subquery(latest))
         .annotate(baseline=Subquery(baseline))
         .filter(score__gt=F("baseline"))
-        .values_list("patient_id", "score", "baseline", "timepoint", "submitted_at")
+        .values_list(
+            "patient_id", "patient__care_team_id", "score", "baseline", "timepoint", "submitted_at"
+        )
     )
-    for patient_id, score, baseline_score, timepoint, submitted_at in rows:
+    for patient_id, team_id, score, baseline_score, timepoint, submitted_at in rows:
+        if score is None:  # never: score > baseline is false for NULL
+            continue
         yield Signal(
             patient_id,
+            team_id,
             Reason.WORSE_THAN_BASELINE,
             submitted_at.date(),
             {"score": float(score), "baseline": float(baseline_score), "timepoint": timepoint},

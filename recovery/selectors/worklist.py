@@ -317,7 +317,7 @@ ATTENTION_WEIGHTS = {
     Reason.MILESTONE: 1,
 }
 # A patient's reasons are listed in this order (as the signals were always merged).
-_REASON_ORDER = {reason: index for index, (reason, _) in enumerate(SIGNALS)}
+_REASON_ORDER = {str(reason): index for index, (reason, _) in enumerate(SIGNALS)}
 
 
 def reason_text(reason: str, detail: dict[str, Any], now: datetime) -> str:
@@ -345,7 +345,8 @@ def _attention(
     *, clinician: Any, team: CareTeam | None, now: datetime
 ) -> tuple[list[Attention], int, str]:
     """Patients with no live flag who may need a call today, with the reasons and since when,
-    ranked by risk (the summed ATTENTION_WEIGHTS, then the longest-standing, then by name):
+    ranked by risk (the summed ATTENTION_WEIGHTS, then the longest-standing, then the patient
+    id, a stable order the database sorts without joining the team's patients):
     the first ATTENTION_PATIENT_LIMIT, and how many there are in all.
 
     The signals are read from their per-patient summary (AttentionSignal, kept by
@@ -364,31 +365,19 @@ def _attention(
     # A patient with a live flag is on the flag list: the two lists stay apart.
     flagged = Flag.objects.filter(patient_id=OuterRef("patient_id"), status__in=Flag.LIVE_STATUSES)
     ranked = list(
-        AttentionSignal.objects.filter(patient__care_team_id__in=team_ids)
+        AttentionSignal.objects.filter(care_team_id__in=team_ids)
         .exclude(Exists(flagged))
-        .values("patient_id", "patient__last_name", "patient__first_name")
-        .annotate(
-            weight=Sum(weight),
-            since=Min("since"),
-            total=Window(Count("*")),
-        )
-        .order_by(
-            "-weight",
-            F("since").asc(nulls_last=True),
-            "patient__last_name",
-            "patient__first_name",
-            "patient_id",
-        )[:ATTENTION_PATIENT_LIMIT]
+        .values("patient_id")
+        .annotate(weight=Sum(weight), since=Min("since"), total=Window(Count("*")))
+        .order_by("-weight", F("since").asc(nulls_last=True), "patient_id")[
+            :ATTENTION_PATIENT_LIMIT
+        ]
     )
     if not ranked:
         return [], 0, _attention_note()
     items = {
         row["patient_id"]: Attention(
-            patient=Patient(
-                id=row["patient_id"],
-                last_name=row["patient__last_name"],
-                first_name=row["patient__first_name"],
-            ),
+            patient=Patient(id=row["patient_id"]),
             reasons=[],
             since=row["since"],
             weight=row["weight"],
@@ -397,12 +386,14 @@ def _attention(
     }
     signals = sorted(
         AttentionSignal.objects.filter(patient_id__in=list(items)).values_list(
-            "patient_id", "reason", "detail"
+            "patient_id", "patient__last_name", "patient__first_name", "reason", "detail"
         ),
-        key=lambda row: _REASON_ORDER[row[1]],
+        key=lambda row: _REASON_ORDER[row[3]],
     )
-    for patient_id, reason, detail in signals:
-        items[patient_id].reasons.append(reason_text(reason, detail, now))
+    for patient_id, last_name, first_name, reason, detail in signals:
+        item = items[patient_id]
+        item.patient.last_name, item.patient.first_name = last_name, first_name
+        item.reasons.append(reason_text(reason, detail, now))
     return list(items.values()), ranked[0]["total"], _attention_note()
 
 

@@ -46,6 +46,7 @@ def _store(*, signals: Sequence[Signal], stale: Q, now: datetime) -> None:
             [
                 AttentionSignal(
                     patient_id=s.patient_id,
+                    care_team_id=s.care_team_id,
                     reason=s.reason,
                     since=s.since,
                     detail=s.detail,
@@ -55,7 +56,7 @@ def _store(*, signals: Sequence[Signal], stale: Q, now: datetime) -> None:
             ],
             update_conflicts=True,
             unique_fields=["patient", "reason"],
-            update_fields=["since", "detail", "computed_at"],
+            update_fields=["care_team", "since", "detail", "computed_at"],
         )
 
 
@@ -99,7 +100,7 @@ def _sweep_locked(*, team_ids: list[Any], now: datetime, force: bool) -> list[An
     if not due:
         return []
     signals = attention_signals_compute(scope=Scope(team_ids=due), now=now)
-    _store(signals=signals, stale=Q(patient__care_team_id__in=due), now=now)
+    _store(signals=signals, stale=Q(care_team_id__in=due), now=now)
     AttentionSweep.objects.filter(care_team_id__in=due).update(swept_at=now)
     return due
 
