@@ -1,11 +1,13 @@
 """The worklist's attention summary (issue 16, item 8): AttentionSignal rows kept in step with
 their sources, on write, by the beat's sweep, and on read when the sweep is late."""
 
+import io
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.core.management import call_command
 
 from backend.celery import app
 from recovery.models import AttentionSignal, AttentionSweep, Milestone
@@ -211,3 +213,13 @@ def test_the_sweep_task_is_on_the_beat_schedule():
     entry = app.conf.beat_schedule["recovery-sweep-attention"]
 
     assert entry["task"] == "recovery.tasks.sweep_attention"
+
+
+def test_the_attention_sweep_command_sweeps_every_team(frozen):
+    patient = _silent_patient()
+    out = io.StringIO()
+
+    call_command("attention_sweep", stdout=out)
+
+    assert set(_reasons(patient)) == {"silence"}
+    assert out.getvalue().strip() == "Swept the attention signals of 1 team(s)."
