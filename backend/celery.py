@@ -30,6 +30,12 @@ app.conf.beat_schedule = {
         "task": "recovery.tasks.evaluate_trends",
         "schedule": crontab(minute=7),
     },
+    # issue 16 (attention summary): every 5 minutes, the worklist's time-based attention
+    # reasons recomputed (recovery.services.attention.ATTENTION_SWEEP_MINUTES).
+    "recovery-sweep-attention": {
+        "task": "recovery.tasks.sweep_attention",
+        "schedule": crontab(minute="*/5"),
+    },
     # Every minute (https://crontab.guru/#*_*_*_*_*): re-drive rows the broker lost.
     "notifications-sweep-outbox": {
         "task": "notifications.tasks.sweep_outbox",

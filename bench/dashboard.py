@@ -155,18 +155,65 @@ def top_up(target: int) -> tuple[int, float]:
 
 
 def measure(client, path: str, requests: int, token: str) -> list[object]:
-    latencies, queries, status = [], [], None
+    """Wall-clock percentiles, and this process's CPU time per request (p50): on a machine
+    shared with other work, the wall clock waits for the cores and the CPU time does not."""
+    latencies, cpu, queries, status = [], [], [], None
     for _ in range(requests + 3):
         with count_queries() as seen:
-            began = time.perf_counter()
+            began, began_cpu = time.perf_counter(), time.process_time()
             response = client.get(path, HTTP_AUTHORIZATION=f"Bearer {token}")
             latencies.append((time.perf_counter() - began) * 1000)
+            cpu.append((time.process_time() - began_cpu) * 1000)
         queries.append(len(seen))
         status = response.status_code
-    latencies, queries = latencies[3:], queries[3:]  # the first requests warm caches
+    # the first requests warm caches
+    latencies, cpu, queries = latencies[3:], cpu[3:], queries[3:]
     label = path.replace(str(BUSIEST), "<id>") if BUSIEST else path
     return [label, status, percentile(latencies, 0.5), percentile(latencies, 0.95),
-            percentile(latencies, 0.99), f"{min(queries)}-{max(queries)}"]  # fmt: skip
+            percentile(latencies, 0.99), percentile(cpu, 0.5),
+            f"{min(queries)}-{max(queries)}"]  # fmt: skip
+
+
+def profile(client, path: str, token: str, top_sql: int = 4) -> None:
+    """One request under cProfile (the top functions by cumulative time), then its SQL
+    statements timed and the slowest SELECTs re-run under EXPLAIN ANALYZE."""
+    import cProfile
+    import io
+    import pstats
+
+    from django.db import connection
+
+    timed: list[tuple[float, str, object]] = []
+
+    def wrapper(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        began = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            timed.append(((time.perf_counter() - began) * 1000, sql, params))
+
+    client.get(path, HTTP_AUTHORIZATION=f"Bearer {token}")  # warm
+    profiler = cProfile.Profile()
+    with connection.execute_wrapper(wrapper):
+        began = time.perf_counter()
+        profiler.enable()
+        client.get(path, HTTP_AUTHORIZATION=f"Bearer {token}")
+        profiler.disable()
+        total = (time.perf_counter() - began) * 1000
+    label = path.replace(str(BUSIEST), "<id>") if BUSIEST else path
+    print(f"\n== profile {label}: {total:.1f} ms under cProfile, {len(timed)} statements, "
+          f"{sum(t for t, _, _ in timed):.1f} ms in SQL")  # fmt: skip
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(30)
+    print("\n".join(out.getvalue().splitlines()[:60]))
+    print(table(["ms", "statement"], [[t, sql[:150]] for t, sql, _ in timed]))
+    for ms, sql, params in sorted(timed, key=lambda row: row[0], reverse=True)[:top_sql]:
+        if not sql.lstrip().upper().startswith("SELECT"):
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        print(f"\n-- {ms:.1f} ms: {sql[:300]}\n{plan}")
 
 
 def _verified_login(client: object, user: object) -> None:
@@ -203,6 +250,15 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument(
+        "--profile", action="store_true",
+        help="also profile one request of each dashboard page (cProfile, SQL timings and "
+             "EXPLAIN ANALYZE of the slowest statements)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--only-dashboard", action="store_true",
+        help="measure only the server-rendered worklist and patient page",
+    )  # fmt: skip
+    parser.add_argument(
         "--reuse", action="store_true",
         help="keep a database that already holds --patients patients (build it once, then "
              "measure again after each change against a long-running DATABASE_URL)",
@@ -234,31 +290,41 @@ def main() -> None:
     global BUSIEST
     BUSIEST = busiest
     client = Client()
-    rows = [
-        measure(
-            client, "/api/v1/care/flags/?status=open&status=acknowledged", args.requests, token
-        ),
-        measure(client, "/api/v1/care/flags/", args.requests, token),
-        # issue 16: the grouped worklist (one entry per patient); absent before it existed
-        *(
-            [measure(client, "/api/v1/care/worklist/", args.requests, token)]
-            if _has_grouped_worklist()
-            else []
-        ),
-        measure(client, "/api/v1/care/patients/", args.requests, token),
-        measure(client, f"/api/v1/care/patients/{busiest}/", args.requests, token),
-        measure(client, f"/api/v1/care/patients/{busiest}/outcomes/", args.requests, token),
-        measure(client, f"/api/v1/care/patients/{busiest}/questionnaires/", args.requests, token),
-        measure(client, "/api/v1/care/outcomes/", max(5, args.requests // 4), token),
-    ]
+    rows = []
+    if not args.only_dashboard:
+        rows += [
+            measure(
+                client, "/api/v1/care/flags/?status=open&status=acknowledged", args.requests, token
+            ),
+            measure(client, "/api/v1/care/flags/", args.requests, token),
+            # issue 16: the grouped worklist (one entry per patient); absent before it existed
+            *(
+                [measure(client, "/api/v1/care/worklist/", args.requests, token)]
+                if _has_grouped_worklist()
+                else []
+            ),
+            measure(client, "/api/v1/care/patients/", args.requests, token),
+            measure(client, f"/api/v1/care/patients/{busiest}/", args.requests, token),
+            measure(client, f"/api/v1/care/patients/{busiest}/outcomes/", args.requests, token),
+            measure(
+                client, f"/api/v1/care/patients/{busiest}/questionnaires/", args.requests, token
+            ),
+            measure(client, "/api/v1/care/outcomes/", max(5, args.requests // 4), token),
+        ]
     # The server-rendered dashboard (issue 8) uses a session login, with a verified second
     # factor (issue 17): force_login alone is redirected to the sign-in page (302).
     _verified_login(client, clinician)
+    load_before = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     rows += [
         measure(client, "/dashboard/", args.requests, token),
         measure(client, f"/dashboard/patients/{busiest}/", args.requests, token),
-        measure(client, "/dashboard/outcomes/", max(5, args.requests // 4), token),
     ]
+    if not args.only_dashboard:
+        rows.append(measure(client, "/dashboard/outcomes/", max(5, args.requests // 4), token))
+    load_after = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    if args.profile:
+        profile(client, "/dashboard/", token)
+        profile(client, f"/dashboard/patients/{busiest}/", token)
     patients = Patient.objects.count()
     steps = [
         ["simulate_cohort", f"{args.generated:,} patients x {args.days} days, --workers "
@@ -274,7 +340,10 @@ def main() -> None:
     ]))  # fmt: skip
     print()
     print(f"in-process Django test Client, {args.requests} requests each after 3 warm-up")
-    print(table(["endpoint", "status", "p50 ms", "p95 ms", "p99 ms", "queries"], rows))
+    print(f"load average (1/5/15 min) around the dashboard pages: {load_before} -> {load_after}")
+    print(
+        table(["endpoint", "status", "p50 ms", "p95 ms", "p99 ms", "CPU p50 ms", "queries"], rows)
+    )
     print("\ntarget: worklist and patient page p95 < 100 ms, constant query counts")
     # The plan behind the worklist page, to check an index before adding one.
     from recovery.api.flags import flag_list_for_clinician

@@ -118,3 +118,16 @@ def send_password_reset_email(user_id: int) -> None:
         [user.email],
         fail_silently=False,
     )
+
+
+# ----------------------------------------------------------------- issue 16: attention summary
+
+
+@shared_task(name="recovery.tasks.sweep_attention", **IDEMPOTENT)
+def sweep_attention() -> int:
+    """Recompute every team's worklist attention signals (recovery.services.attention): the
+    reasons that start or end with the passing of time. Idempotent: each team's rows are
+    replaced by what the source rows say now. Returns the number of teams swept."""
+    from recovery.services.attention import attention_sweep
+
+    return attention_sweep(now=timezone.now())

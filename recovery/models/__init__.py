@@ -1,3 +1,4 @@
+from recovery.models.attention import AttentionSignal, AttentionSweep
 from recovery.models.audit import AccessEvent
 from recovery.models.break_glass import BreakGlassGrant
 from recovery.models.caregivers import CaregiverInvitation, CaregiverLink, CaregiverScope
@@ -23,6 +24,8 @@ __all__ = [
     "PATIENT_ZONE_PATH",
     "AccessEvent",
     "ActivationCode",
+    "AttentionSignal",
+    "AttentionSweep",
     "BreakGlassGrant",
     "CareTeam",
     "CareTeamMembership",

@@ -7,17 +7,14 @@ so a page issues the same number of queries whatever the number of patients or r
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db.models import (
     Case,
     Count,
-    DateField,
     Exists,
-    ExpressionWrapper,
     F,
     Max,
     Min,
@@ -25,22 +22,28 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce
 
-from recovery.instruments import due_timepoints, load_instruments, load_schedule
 from recovery.models import (
     PATIENT_ZONE_PATH,
+    AttentionSignal,
     CareTeam,
-    CheckIn,
     Flag,
     FlagFinding,
-    Milestone,
     Patient,
     QuestionnaireResponse,
     Surgery,
+)
+from recovery.selectors.attention import (
+    SIGNALS,
+    adherence_threshold,
+    milestone_grace_days,
+    silence_days,
 )
 from recovery.selectors.caregivers import flag_reporter_subqueries
 from recovery.selectors.patients import (
@@ -48,31 +51,22 @@ from recovery.selectors.patients import (
     current_surgery_subquery,
     postop_day,
 )
-from recovery.services.triage_facts import triage_ruleset
+from recovery.services.attention import attention_teams_ensure_fresh
 from recovery.triage.spec import SEVERITIES
+
+Reason = AttentionSignal.Reason
 
 # How long a patient listed on the polled worklist is not recorded again for the same
 # clinician (the full page always records). Keeps the audit meaningful at one poll per 30 s.
 LIST_AUDIT_DEDUPE_SECONDS = 15 * 60
-# The attention signals list at most this many patients each.
-WORKLIST_FLAG_LIMIT = 200
 # The server-rendered worklist's first page: this many patients (one row each, every live
-# flag of theirs in the row); a team with more is told so and can filter.
-WORKLIST_PATIENT_LIMIT = 50
+# flag of theirs in the row); a team with more is told so and can filter. 25 (50 before
+# issue 16's speed work): rendering a row costs ~0.5 ms of CPU, and the first 25 in triage
+# order are the ones a nurse acts on first (docs/benchmarks.md, section 3b).
+WORKLIST_PATIENT_LIMIT = 25
 # What the worklist shows of a patient listed for attention (a link and the name): the
 # signals load only these, not every column of up to 200 patients each.
 ATTENTION_PATIENT_FIELDS = ("id", "first_name", "last_name")
-# Patients are followed for "silence" up to the last questionnaire timepoint (24 months,
-# recovery/instruments/schedule.yaml); after that a quiet patient is a recovered one.
-FOLLOW_UP_DAYS = 730
-
-
-def adherence_threshold() -> float:
-    """Below this share of answered checklist items kept over 7 days, a patient is listed.
-
-    Project default, no clinical source: settings.DASHBOARD_ADHERENCE_THRESHOLD (0..1).
-    """
-    return float(getattr(settings, "DASHBOARD_ADHERENCE_THRESHOLD", 0.7))
 
 
 @dataclass(frozen=True)
@@ -137,6 +131,8 @@ class Worklist:
     attention: list[Attention] = field(default_factory=list)
     truncated: bool = False
     attention_note: str = ""
+    # How many patients need attention in all (the list shows ATTENTION_PATIENT_LIMIT).
+    attention_total: int = 0
 
     @property
     def patients(self) -> list[Patient]:
@@ -315,329 +311,107 @@ def worklist_rows(
     return rows, more
 
 
-def _silent(*, team_ids: Any, now: datetime, silence_days: int) -> dict[Any, tuple]:
-    """Patients in follow-up with no check-in for `silence_days` (one query).
-
-    "No check-in since the cut-off" is a NOT EXISTS over the check-ins recorded since then,
-    which the (recorded_at, patient) index answers from the last few days' rows alone; the
-    latest check-in date is then looked up (checkin_patient_recent) for the silent patients
-    only, instead of aggregating every check-in of the team.
-    """
-    cutoff = now - timedelta(days=silence_days)
-    in_follow_up = Surgery.objects.filter(
-        patient=OuterRef("pk"),
-        date__gte=(now - timedelta(days=FOLLOW_UP_DAYS)).date(),
-        date__lte=cutoff.date(),
-    )
-    checkins = CheckIn.objects.filter(patient=OuterRef("pk"))
-    patients = (
-        Patient.objects.filter(care_team_id__in=team_ids)
-        .filter(Exists(in_follow_up))
-        .exclude(Exists(checkins.filter(recorded_at__gte=cutoff)))
-        .annotate(
-            last_checkin=Subquery(checkins.order_by("-recorded_at").values("recorded_at")[:1])
-        )
-        .only(*ATTENTION_PATIENT_FIELDS)
-        .order_by("last_checkin", "last_name", "first_name")[:WORKLIST_FLAG_LIMIT]
-    )
-    found = {}
-    for patient in patients:
-        if patient.last_checkin is None:
-            found[patient.id] = (patient, "No check-in since surgery", None)
-        else:
-            found[patient.id] = (
-                patient,
-                f"No check-in for {(now - patient.last_checkin).days} days",
-                patient.last_checkin.date(),
-            )
-    return found
-
-
-def _worse_than_baseline(*, team_ids: Any) -> dict[Any, tuple]:
-    """Patients whose latest follow-up ODI is worse than their baseline (one query)."""
-    answers = QuestionnaireResponse.objects.filter(instrument="odi", valid=True)
-    baseline = answers.filter(patient=OuterRef("patient_id"), timepoint="baseline").values("score")[
-        :1
-    ]
-    latest = (
-        answers.filter(patient=OuterRef("patient_id"))
-        .exclude(timepoint="baseline")
-        .order_by("-submitted_at")
-        .values("id")[:1]
-    )
-    rows = (
-        answers.filter(patient__care_team_id__in=team_ids, id=Subquery(latest))
-        .annotate(baseline=Subquery(baseline))
-        .filter(score__gt=F("baseline"))
-        .select_related("patient")
-        .only(
-            "patient_id",
-            "score",
-            "timepoint",
-            "submitted_at",
-            *(f"patient__{name}" for name in ATTENTION_PATIENT_FIELDS),
-        )[:WORKLIST_FLAG_LIMIT]
-    )
-    found: dict[Any, tuple] = {}
-    for row in rows:
-        if row.score is None:  # never: score > baseline is false for NULL
-            continue
-        found[row.patient_id] = (
-            row.patient,
-            "Disability score (ODI) worse than before surgery: "
-            f"{float(row.score):g} vs {float(row.baseline):g} at {row.get_timepoint_display()}",
-            row.submitted_at.date(),
-        )
-    return found
-
-
-def _low_adherence(*, team_ids: Any, now: datetime) -> dict[Any, tuple]:
-    """Kept share of answered checklist items over the last 7 days under the threshold.
-
-    Same definition as recovery.pathways.adherence (kept / answered); aggregated in one query.
-    The dates are UTC dates, which can differ from the patient's by one at the window edge.
-    The date filter sits in WHERE (before the aggregate), so only the last 7 days' entries are
-    read, through the (date, patient, kept) index, not every entry the team ever answered.
-    """
-    threshold = adherence_threshold()
-    patients = (
-        Patient.objects.filter(
-            care_team_id__in=team_ids,
-            checklist_entries__date__gte=(now - timedelta(days=6)).date(),
-        )
-        # Counting `kept` (never NULL) counts the same rows as the entry id, and lets the
-        # index answer without visiting the table.
-        .annotate(
-            answered=Count("checklist_entries__kept"),
-            kept=Count("checklist_entries__kept", filter=Q(checklist_entries__kept=True)),
-        )
-        .filter(kept__lt=F("answered") * threshold)
-        .only(*ATTENTION_PATIENT_FIELDS)
-        .order_by("last_name", "first_name")[:WORKLIST_FLAG_LIMIT]
-    )
-    return {
-        p.id: (
-            p,
-            f"Checklist kept {round(100 * p.kept / p.answered)}% over the last 7 days",
-            None,
-        )
-        for p in patients
-    }
-
-
-# A missed questionnaire stays on the worklist this long after its window closed.
-QUESTIONNAIRE_OVERDUE_DAYS = 30
-
-
-def _may_have_overdue_questionnaire(today: date) -> Q:
-    """Patients with a surgery after which some follow-up window closed in the last
-    QUESTIONNAIRE_OVERDUE_DAYS with an enabled instrument unanswered: the schedule's
-    arithmetic as a condition on the joined surgery row.
-
-    A window closes a fixed number of days after surgery, is left out when the patient
-    enrolled after it closed (`enrolled_on` annotation), and is answered when every enabled
-    instrument has a response for its timepoint. A necessary condition only: it lets the
-    database skip the patients with nothing overdue (most of a team), and the schedule itself
-    (due_timepoints, the authority) then runs in Python for the few that remain.
-    """
-    schedule = load_schedule()
-    enabled = {code for code, i in load_instruments().items() if i.enabled}
-    answered = QuestionnaireResponse.objects.filter(patient=OuterRef("pk"))
-    candidates = Q(pk__in=[])
-    for tp in schedule.follow_ups:
-        codes = [code for code in tp.instruments if code in enabled]
-        if not codes:
-            continue
-        closes_after = timedelta(days=tp.target_day + schedule.window_days(tp))
-        earliest = today - closes_after - timedelta(days=QUESTIONNAIRE_OVERDUE_DAYS)
-        unanswered = Q()
-        for code in codes:
-            unanswered |= Q(~Exists(answered.filter(instrument=code, timepoint=tp.code)))
-        candidates |= (
-            Q(
-                surgeries__date__gte=earliest,
-                surgeries__date__lt=today - closes_after,
-            )
-            & Q(
-                surgeries__date__gte=ExpressionWrapper(
-                    F("enrolled_on") - closes_after, output_field=DateField()
-                )
-            )
-            & unanswered
-        )
-    return candidates
-
-
-def _overdue_questionnaires(*, team_ids: Any, now: datetime) -> dict[Any, tuple]:
-    """Follow-up questionnaires whose window closed recently without an answer (<= 2 queries).
-
-    Windows come from the instrument schedule (recovery.instruments), the same source the
-    patient's own due list uses; only windows closed in the last QUESTIONNAIRE_OVERDUE_DAYS.
-    """
-    today = now.date()
-    latest_surgery = current_surgery_subquery("pk").filter(
-        date__gte=today - timedelta(days=FOLLOW_UP_DAYS + 60)
-    )
-    patients = list(
-        Patient.objects.filter(care_team_id__in=team_ids)
-        # The enrolment date due_timepoints is given below: created_at's UTC date (as
-        # created_at.date() of the UTC datetime Django returns).
-        .annotate(enrolled_on=TruncDate("created_at", tzinfo=UTC))
-        .filter(_may_have_overdue_questionnaire(today))
-        # The latest surgery decides the windows, whichever surgery matched above; computed
-        # for the remaining patients only.
-        .annotate(surgery_date=Subquery(latest_surgery.values("date")[:1]))
-        .only(*ATTENTION_PATIENT_FIELDS)
-        .distinct()
-        .order_by("last_name", "first_name")
-    )
-    completed: dict[Any, set[tuple[str, str]]] = {p.id: set() for p in patients}
-    for pid, instrument, timepoint in QuestionnaireResponse.objects.filter(
-        patient_id__in=completed
-    ).values_list("patient_id", "instrument", "timepoint"):
-        completed[pid].add((instrument, timepoint))
-    found: dict[Any, tuple] = {}
-    for patient in patients:
-        overdue = [
-            due
-            for due in due_timepoints(
-                patient.surgery_date, patient.enrolled_on, today, completed[patient.id]
-            )
-            if due.overdue
-            and due.timepoint != "baseline"
-            and (today - due.closes_on).days <= QUESTIONNAIRE_OVERDUE_DAYS
-        ]
-        if overdue:
-            missed = sorted({due.timepoint for due in overdue})
-            found[patient.id] = (
-                patient,
-                "Questionnaire overdue: " + ", ".join(missed),
-                min(due.closes_on for due in overdue),
-            )
-        if len(found) >= WORKLIST_FLAG_LIMIT:
-            break
-    return found
-
-
-def milestone_grace_days() -> int:
-    """A milestone nobody recorded is listed this many days after its window closed.
-
-    Project default, no clinical source: settings.DASHBOARD_MILESTONE_GRACE_DAYS (7): a visit
-    or scan is often recorded a few days late, and a nurse acts on a missed one, not on one
-    recorded on Friday instead of Tuesday.
-    """
-    return int(getattr(settings, "DASHBOARD_MILESTONE_GRACE_DAYS", 7))
-
-
-# Overdue milestones stay on the list this long after their grace period (as questionnaires):
-# one missed months ago is the plan's history, not today's call.
-MILESTONE_OVERDUE_DAYS = 30
-# Goals (back to work, off opioids) are wide ranges that vary between patients: a late goal
-# is not a reason to call today (slow recovery shows in pain, adherence and the ODI).
-ATTENTION_MILESTONE_KINDS = (
-    Milestone.Kind.EVENT,
-    Milestone.Kind.VISIT,
-    Milestone.Kind.IMAGING,
-)
-
-
-def _overdue_milestones(*, team_ids: Any, now: datetime) -> dict[Any, tuple]:
-    """Pending visits, scans and events whose window closed more than the grace period ago
-    and less than MILESTONE_OVERDUE_DAYS after that (one query, patients joined)."""
-    grace = timedelta(days=milestone_grace_days())
-    today = now.date()
-    rows = (
-        Milestone.objects.filter(
-            plan__patient__care_team_id__in=team_ids,
-            status=Milestone.Status.PENDING,
-            kind__in=ATTENTION_MILESTONE_KINDS,
-            target_date_max__lt=today - grace,
-            target_date_max__gte=today - grace - timedelta(days=MILESTONE_OVERDUE_DAYS),
-        )
-        .select_related("plan__patient")
-        .only(
-            "title",
-            "target_date_max",
-            "plan__patient_id",
-            *(f"plan__patient__{name}" for name in ATTENTION_PATIENT_FIELDS),
-        )
-        .order_by("target_date_max")[:WORKLIST_FLAG_LIMIT]
-    )
-    found: dict[Any, tuple] = {}
-    for row in rows:
-        patient = row.plan.patient
-        _, titles, since = found.get(patient.id, (patient, [], row.target_date_max + grace))
-        titles.append(row.title)
-        found[patient.id] = (patient, titles, since)
-    return {
-        pid: (
-            patient,
-            "Overdue, not recorded: " + "; ".join(titles[:3]) + ("…" if len(titles) > 3 else ""),
-            since,
-        )
-        for pid, (patient, titles, since) in found.items()
-    }
-
-
+# The attention list's first page: the most pressing patients (a team with more is told
+# how many there are in all).
+ATTENTION_PATIENT_LIMIT = 25
 # How much each reason weighs when ranking the attention list (project judgement, no
 # clinical source): silence and a worse-than-before ODI first, then adherence, then paperwork.
 ATTENTION_WEIGHTS = {
-    "silence": 4,
-    "worse_than_baseline": 4,
-    "adherence": 2,
-    "questionnaire": 1,
-    "milestone": 1,
+    Reason.SILENCE: 4,
+    Reason.WORSE_THAN_BASELINE: 4,
+    Reason.ADHERENCE: 2,
+    Reason.QUESTIONNAIRE: 1,
+    Reason.MILESTONE: 1,
 }
+# A patient's reasons are listed in this order (as the signals were always merged).
+_REASON_ORDER = {str(reason): index for index, (reason, _) in enumerate(SIGNALS)}
 
 
-def _attention(*, clinician: Any, team: CareTeam | None, now: datetime) -> tuple[list, str]:
+def reason_text(reason: str, detail: dict[str, Any], now: datetime) -> str:
+    """A stored signal in words, as of `now` (a silence's length grows with the clock)."""
+    if reason == Reason.SILENCE:
+        last = detail.get("last_checkin")
+        if last is None:
+            return "No check-in since surgery"
+        return f"No check-in for {(now - datetime.fromisoformat(last)).days} days"
+    if reason == Reason.ADHERENCE:
+        return f"Checklist kept {detail['percent']}% over the last 7 days"
+    if reason == Reason.MILESTONE:
+        titles = detail["titles"]
+        return "Overdue, not recorded: " + "; ".join(titles[:3]) + ("…" if len(titles) > 3 else "")
+    if reason == Reason.QUESTIONNAIRE:
+        return "Questionnaire overdue: " + ", ".join(detail["timepoints"])
+    timepoint = QuestionnaireResponse.Timepoint(detail["timepoint"]).label
+    return (
+        "Disability score (ODI) worse than before surgery: "
+        f"{detail['score']:g} vs {detail['baseline']:g} at {timepoint}"
+    )
+
+
+def _attention(
+    *, clinician: Any, team: CareTeam | None, now: datetime
+) -> tuple[list[Attention], int, str]:
     """Patients with no live flag who may need a call today, with the reasons and since when,
-    ranked by risk (the summed ATTENTION_WEIGHTS, then the longest-standing): one aggregate
-    query per signal, and one to leave out the patients on the flag list.
+    ranked by risk (the summed ATTENTION_WEIGHTS, then the longest-standing, then the patient
+    id, a stable order the database sorts without joining the team's patients):
+    the first ATTENTION_PATIENT_LIMIT, and how many there are in all.
 
-    Signals: silence (no check-in for the triage rule set's `silence_days`, during follow-up),
-    low checklist adherence, a visit, scan or event overdue beyond its grace period that
-    nobody recorded, an overdue questionnaire in its window, a latest ODI worse than baseline.
+    The signals are read from their per-patient summary (AttentionSignal, kept by
+    recovery.services.attention; recovery.selectors.attention defines them): one query when
+    the teams are fresh, to check that, and two reads (the ranked page with the total, then
+    its patients' signals). A team not swept within ATTENTION_MAX_AGE is swept first.
     """
-    silence_days = int(triage_ruleset().param("silence_days"))
     teams = care_teams_for_clinician(clinician=clinician)
     if team is not None:
         teams = teams.filter(id=team.id)
-    team_ids = teams.values("id")
-    merged: dict[Any, Attention] = {}
-    for kind, signal in (
-        ("silence", _silent(team_ids=team_ids, now=now, silence_days=silence_days)),
-        ("adherence", _low_adherence(team_ids=team_ids, now=now)),
-        ("milestone", _overdue_milestones(team_ids=team_ids, now=now)),
-        ("questionnaire", _overdue_questionnaires(team_ids=team_ids, now=now)),
-        ("worse_than_baseline", _worse_than_baseline(team_ids=team_ids)),
-    ):
-        for patient_id, (patient, reason, since) in signal.items():
-            item = merged.setdefault(patient_id, Attention(patient=patient, reasons=[]))
-            item.reasons.append(reason)
-            item.weight += ATTENTION_WEIGHTS[kind]
-            if since is not None and (item.since is None or since < item.since):
-                item.since = since
-    if merged:
-        # A patient with a live flag is on the flag list: the two lists stay apart.
-        flagged = set(
-            Flag.objects.filter(
-                patient_id__in=list(merged), status__in=Flag.LIVE_STATUSES
-            ).values_list("patient_id", flat=True)
-        )
-        for patient_id in flagged:
-            del merged[patient_id]
-    ranked = sorted(
-        merged.values(), key=lambda a: (-a.weight, a.since is None, a.since or date.max)
+    team_ids = attention_teams_ensure_fresh(teams=teams, now=now)
+    weight = Case(
+        *(When(reason=reason, then=Value(w)) for reason, w in ATTENTION_WEIGHTS.items()),
+        default=Value(0),
     )
-    note = (
-        f"Patients with no open flag, listed for: no check-in for {silence_days} or more days "
+    # A patient with a live flag is on the flag list: the two lists stay apart.
+    flagged = Flag.objects.filter(patient_id=OuterRef("patient_id"), status__in=Flag.LIVE_STATUSES)
+    ranked = list(
+        AttentionSignal.objects.filter(care_team_id__in=team_ids)
+        .exclude(Exists(flagged))
+        .values("patient_id")
+        .annotate(weight=Sum(weight), since=Min("since"), total=Window(Count("*")))
+        .order_by("-weight", F("since").asc(nulls_last=True), "patient_id")[
+            :ATTENTION_PATIENT_LIMIT
+        ]
+    )
+    if not ranked:
+        return [], 0, _attention_note()
+    items = {
+        row["patient_id"]: Attention(
+            patient=Patient(id=row["patient_id"]),
+            reasons=[],
+            since=row["since"],
+            weight=row["weight"],
+        )
+        for row in ranked
+    }
+    signals = sorted(
+        AttentionSignal.objects.filter(patient_id__in=list(items)).values_list(
+            "patient_id", "patient__last_name", "patient__first_name", "reason", "detail"
+        ),
+        key=lambda row: _REASON_ORDER[row[3]],
+    )
+    for patient_id, last_name, first_name, reason, detail in signals:
+        item = items[patient_id]
+        item.patient.last_name, item.patient.first_name = last_name, first_name
+        item.reasons.append(reason_text(reason, detail, now))
+    return list(items.values()), ranked[0]["total"], _attention_note()
+
+
+def _attention_note() -> str:
+    return (
+        f"Patients with no open flag, listed for: no check-in for {silence_days()} or more days "
         f"(triage rule set); checklist kept under {round(adherence_threshold() * 100)}% over 7 "
         f"days; a visit, scan or event more than {milestone_grace_days()} days past its window "
         "that nobody recorded; a follow-up questionnaire not answered in its window; or a "
         "latest ODI worse than before surgery. Most pressing first."
     )
-    return ranked, note
 
 
 def worklist(
@@ -658,8 +432,14 @@ def worklist(
         categories=[category] if category else None,
         owner=clinician if mine else None,
     )
-    attention, note = _attention(clinician=clinician, team=team, now=now)
-    return Worklist(rows=rows, attention=attention, truncated=truncated, attention_note=note)
+    attention, attention_total, note = _attention(clinician=clinician, team=team, now=now)
+    return Worklist(
+        rows=rows,
+        attention=attention,
+        truncated=truncated,
+        attention_note=note,
+        attention_total=attention_total,
+    )
 
 
 def patients_not_recently_listed(*, actor: Any, patients: list[Patient]) -> list[Patient]:

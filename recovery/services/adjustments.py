@@ -28,6 +28,7 @@ from recovery.models import (
     PlanItem,
 )
 from recovery.selectors.plans import NO_PLAN, plan_current
+from recovery.services.attention import attention_refresh_patient
 
 # Milestone codes shared by every pathway template (recovery/pathways/*.yaml).
 FUSION_MILESTONES = ("solid_fusion",)
@@ -258,6 +259,8 @@ def milestone_status_set(
     _check_event_date(on, plan=plan, today=today, field=date_field)
     previous = milestone.status
     _settle(milestone, status=status, on=on, note=note.strip(), actor=actor)
+    # The worklist's attention summary (issue 16): a recorded milestone is no longer overdue.
+    attention_refresh_patient(patient_id=patient.id, now=timezone.now())
     return ClinicianAdjustment.objects.create(
         patient=patient,
         actor=actor,
@@ -340,4 +343,6 @@ def imaging_result_record(
             "milestones_achieved": [m.code for m in achieved],
         },
     )
+    if achieved:  # the worklist's attention summary (issue 16)
+        attention_refresh_patient(patient_id=patient.id, now=timezone.now())
     return result, adjustment

@@ -27,6 +27,7 @@ from core.i18n import language_or_default
 from recovery.models import CaregiverLink, CheckIn, Flag, Patient
 from recovery.models.checkins import SYMPTOM_FIELDS
 from recovery.selectors import current_surgery, postop_day
+from recovery.services.attention import attention_checkin_received
 from recovery.services.flags import (
     flags_apply_findings,
     flags_close_answered_silence,
@@ -256,6 +257,8 @@ def _checkin_store(
         patient=patient, findings=findings, now=now, checkin=checkin, origin=Flag.Origin.CHECKIN
     )
     flags_close_answered_silence(patient=patient, now=now)
+    # The worklist's attention summary (issue 16): a recent check-in ends a silence.
+    attention_checkin_received(patient_id=patient.id, recorded_at=recorded_at, now=now)
     # What the patient must see now: this report's most severe finding per category, in the
     # patient's language (issue 19); `language` records which one they were given.
     language = language_or_default(patient.language)

@@ -23,6 +23,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from core.exceptions import ApplicationError
@@ -35,6 +36,7 @@ from recovery.selectors.plans import (
     plan_current,
     plan_snapshot,
 )
+from recovery.services.attention import attention_refresh_patient
 
 
 @dataclass(frozen=True)
@@ -160,7 +162,11 @@ def checklist_entries_record(
             errors[index] = exc
     if errors:
         raise _as_application_error(errors, many=len(entries) > 1)
-    return [_write(patient, data, item, current, reported_by) for data, item, current in plan]
+    written = [_write(patient, data, item, current, reported_by) for data, item, current in plan]
+    # The worklist's attention summary (issue 16): the 7-day adherence reason; the write's
+    # own moment (the caller passes the patient's date, the signals need an instant).
+    attention_refresh_patient(patient_id=patient.id, now=timezone.now())
+    return written
 
 
 def _write(

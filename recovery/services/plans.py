@@ -28,6 +28,7 @@ from recovery.pathways import (
 )
 from recovery.pathways.logic import translated
 from recovery.selectors.plans import pathway_templates, patient_today
+from recovery.services.attention import attention_refresh_patient
 
 
 @dataclass(frozen=True)
@@ -390,6 +391,8 @@ def surgery_update(
         rebuild = plan_rebuild(surgery=surgery, today=today)
     if "discharge_date" in changed or rebuild is not None:
         discharge_milestone_record(surgery=surgery)
+    # The worklist's attention summary (issue 16): milestones and follow-up move with the date.
+    attention_refresh_patient(patient_id=surgery.patient_id, now=timezone.now())
     return SurgeryUpdate(surgery, changed, rebuild)
 
 

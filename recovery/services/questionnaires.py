@@ -22,6 +22,7 @@ from core.exceptions import ApplicationError
 from recovery import instruments
 from recovery.models import Patient, QuestionnaireResponse, Surgery
 from recovery.selectors import current_surgery
+from recovery.services.attention import attention_refresh_patient
 
 ALREADY_SUBMITTED = "already_submitted"
 WINDOW_CLOSED = "window_not_open"
@@ -153,6 +154,8 @@ def questionnaire_submit(
     from recovery.services.outcomes import outcome_flag_if_worse
 
     outcome_flag_if_worse(response)
+    # The worklist's attention summary (issue 16): overdue and worse-than-baseline reasons.
+    attention_refresh_patient(patient_id=patient.id, now=now)
     return Submission(response=response, created=True)
 
 

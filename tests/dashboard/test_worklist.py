@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from recovery.models import AccessEvent, Flag, FlagFinding, Patient
 from recovery.selectors.worklist import WORKLIST_PATIENT_LIMIT
+from recovery.services.attention import attention_sweep
 from tests.factories import ClinicianFactory, PatientFactory
 from tests.factories.checkins import CheckInFactory, FlagFactory
 from tests.factories.plans import ChecklistEntryFactory, plan_of, planned_patient
@@ -246,25 +247,47 @@ def test_it_lists_patients_whose_questionnaire_window_closed_unanswered(frozen, 
     assert not any("Questionnaire" in r for r in attention.get(answered.id, []))
 
 
-@pytest.mark.parametrize("size", [1, 10, 100])
-def test_it_uses_a_constant_number_of_queries(
-    web, clinician, patient, size, django_assert_max_num_queries
-):
+def _team_of_size(patient, size: int) -> None:
     for _ in range(size):
         other = PatientFactory(care_team=patient.care_team)
         FlagFactory(patient=other, severity="urgent")
         CheckInFactory(patient=other, day=1)
+        PatientFactory(care_team=patient.care_team)  # silent since surgery: needs attention
+
+
+@pytest.mark.parametrize("size", [1, 10, 100])
+def test_it_uses_a_constant_number_of_queries(
+    web, clinician, patient, size, django_assert_max_num_queries
+):
+    _team_of_size(patient, size)
     client = web(clinician)
+    attention_sweep(now=timezone.now())  # the beat has run
 
     # session, user, membership check, teams, the worklist's three (the page of patients,
     # their live flags with their current surgery, the flags' findings), the attention
-    # patients' live flags (the two lists stay apart), one query per attention signal
-    # (silence, adherence, overdue milestones, worse than baseline), two
-    # for overdue questionnaires (patients, their responses: skipped when no patient can be
-    # overdue), access-event insert, the session's OTP device
-    with django_assert_max_num_queries(16):
+    # list's three (the teams with their last sweep, the ranked page of patients with the
+    # total, their signals), wound photos awaiting review, access-event insert, the session's
+    # OTP device. (16 before issue 16's attention summary: the signals were computed here,
+    # one or two queries each.)
+    with django_assert_max_num_queries(13):
         response = client.get("/dashboard/")
     assert len(response.context["data"].rows) == min(size, WORKLIST_PATIENT_LIMIT)
+    assert response.context["data"].attention_total == size + 1  # and `patient`, silent too
+
+
+@pytest.mark.parametrize("size", [1, 10, 100])
+def test_it_sweeps_a_team_the_beat_has_not_in_a_constant_number_of_queries(
+    web, clinician, patient, size, django_assert_max_num_queries
+):
+    _team_of_size(patient, size)
+    client = web(clinician)
+
+    # The 13 above, plus the sweep: its savepoint pair, its bookkeeping row (insert, lock,
+    # update), one query per attention signal (two for questionnaires when a patient may be
+    # overdue), the old rows' delete, the new rows' insert.
+    with django_assert_max_num_queries(26):
+        response = client.get("/dashboard/")
+    assert response.context["data"].attention_total == size + 1  # and `patient`, silent too
 
 
 # ----------------------------------------------------------------------------- flag actions
