@@ -23,7 +23,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("recovery", "0016_milestone_self_report"),
+        ("recovery", "0017_flag_owner"),
     ]
 
     operations = [
