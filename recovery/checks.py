@@ -151,6 +151,10 @@ def clinical_text_entries() -> list[ClinicalTextEntry]:
             entry(f"{where}: milestone {milestone.code!r}", milestone, "milestone")
             for milestone in template.milestones
         )
+        entries.extend(
+            entry(f"{where}: wound photo instruction {n}", instruction, "photo_instruction")
+            for n, instruction in enumerate(template.wound_photos.instructions, 1)
+        )
     return entries
 
 
