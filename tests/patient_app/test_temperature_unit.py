@@ -1,16 +1,19 @@
-"""The patient app shows temperatures in the patient's unit, a server preference (issue 19).
+"""The patient app shows temperatures in the patient's unit, a server preference (issue 19),
+and dates in the patient's language.
 
 The check-in form asks in that unit with the accepted range as its hint, sends the field of
 that unit (the server accepts either), and Settings saves the unit on the server.
 """
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from notifications.models import Preference
-from notifications.services import preference_update
+from notifications.dispatch import notification_deliver
+from notifications.models import Notification, Preference
+from notifications.services import Message, notify, preference_update
 from recovery.models import CheckIn
 from tests.factories import PASSWORD
 from tests.factories.plans import planned_patient
@@ -121,3 +124,22 @@ def _sign_in_in_spanish(page: Page, base: str, username: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", level=1, name="Hoy")).to_be_visible()
+
+
+def test_it_dates_a_spanish_patients_inbox_in_the_spanish_format(
+    page: Page, live_server, script_problems
+) -> None:
+    """Dates in the patient's locale: notification text carries none (tests/i18n), and the
+    app writes the inbox date in the patient's language: day/month/year in Spanish."""
+    patient = planned_patient(postop_day=10)
+    preference_update(user_id=patient.user_id, language="es")
+    notify([Message(patient.user_id, "checkin_due", "checkin:inbox-date")])
+    row = Notification.objects.get(recipient=patient.user, channel="inapp")
+    notification_deliver(row.id)
+    Notification.objects.filter(id=row.id).update(
+        created_at=datetime(2027, 1, 15, 12, 0, tzinfo=UTC)
+    )
+    _sign_in_in_spanish(page, live_server.url, patient.user.username)
+    page.get_by_role("navigation").get_by_role("link", name="Mensajes").click()
+    expect(page.get_by_text("Es hora del registro de recuperación de hoy")).to_be_visible()
+    expect(page.locator("li .detail").first).to_contain_text("15/1/2027")
