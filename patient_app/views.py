@@ -29,6 +29,7 @@ SHELL_FILES = (
     "patient_app/queue.js",
     "patient_app/screens.js",
     "patient_app/push.js",
+    "patient_app/units.js",
     "patient_app/icons/icon.svg",
     "patient_app/icons/icon-192.png",
     "patient_app/icons/icon-512.png",

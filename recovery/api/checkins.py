@@ -50,6 +50,7 @@ from recovery.services.checkins import (
     checkin_submit,
     checkins_submit_batch,
 )
+from recovery.temperature import temperature_display
 
 BATCH_LIMIT = 100
 # Two readings of the same thermometer disagree by rounding only: allow 0.2 C.
@@ -253,6 +254,14 @@ class CheckInFlagOutputSerializer(serializers.Serializer):
 
 class CheckInOutputSerializer(serializers.ModelSerializer):
     flags = CheckInFlagOutputSerializer(many=True, read_only=True)
+    # issue 19: the reading as the patient reads it (their unit, their locale); the views pass
+    # the unit in the context ("temperature_unit"), Celsius without one.
+    temperature_display = serializers.SerializerMethodField(
+        help_text=(
+            "temperature_c in the patient's preferred unit and language, e.g. '37.2 °C', "
+            "'99.0 °F' or '37,2 °C'; null without a reading. For display only."
+        )
+    )
     rejected = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
         read_only=True,
@@ -270,19 +279,25 @@ class CheckInOutputSerializer(serializers.ModelSerializer):
             "received_at",
             "postop_day",
             *SYMPTOM_FIELDS,
+            "temperature_display",
             "notes",
             "flags",
             "rejected",
         ]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_temperature_display(self, checkin: CheckIn) -> str | None:
+        return temperature_display(checkin.temperature_c, self.context.get("temperature_unit", ""))
 
 
 class CheckInCursorPagination(CreatedCursorPagination):
     ordering = ("-recorded_at", "-id")  # the patient's clock order, not arrival order
 
 
-def _output(result: CheckInResult) -> tuple[int, dict[str, Any]]:
+def _output(result: CheckInResult, *, temperature_unit: str) -> tuple[int, dict[str, Any]]:
     code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
-    return code, CheckInOutputSerializer(result.checkin).data
+    context = {"temperature_unit": temperature_unit}
+    return code, CheckInOutputSerializer(result.checkin, context=context).data
 
 
 class _PatientMixin(APIView):
@@ -310,6 +325,13 @@ class CheckInListCreateApi(_PatientMixin, ListAPIView):
     def get_queryset(self) -> QuerySet[CheckIn]:
         return CheckIn.objects.filter(patient=self.patient())
 
+    def get_serializer_context(self) -> dict[str, Any]:
+        # The patient's preference row is already loaded (their language, IsPatient).
+        return {
+            **super().get_serializer_context(),
+            "temperature_unit": self.patient().temperature_unit,
+        }
+
     @extend_schema(
         request=CheckInInputSerializer,
         responses={
@@ -320,10 +342,11 @@ class CheckInListCreateApi(_PatientMixin, ListAPIView):
         },
     )
     def post(self, request: Request) -> Response:
+        patient = self.patient()
         result = checkin_submit(
-            patient=self.patient(), submission=checkin_parse(request.data), now=timezone.now()
+            patient=patient, submission=checkin_parse(request.data), now=timezone.now()
         )
-        code, body = _output(result)
+        code, body = _output(result, temperature_unit=patient.temperature_unit)
         return Response(body, status=code)
 
 
@@ -360,7 +383,7 @@ class CheckInBatchOutputSerializer(serializers.Serializer):
     results = CheckInBatchItemOutputSerializer(many=True, help_text="One per item, in order.")
 
 
-def _batch_result(outcome: BatchItemOutcome) -> dict[str, Any]:
+def _batch_result(outcome: BatchItemOutcome, *, temperature_unit: str) -> dict[str, Any]:
     result: dict[str, Any] = {
         "index": outcome.index,
         "id": str(outcome.checkin_id) if outcome.checkin_id else None,
@@ -369,7 +392,7 @@ def _batch_result(outcome: BatchItemOutcome) -> dict[str, Any]:
         result.update(status=outcome.error.status_code, error=application_error_body(outcome.error))
     else:
         assert outcome.result is not None
-        code, body = _output(outcome.result)
+        code, body = _output(outcome.result, temperature_unit=temperature_unit)
         result.update(status=code, check_in=body)
     return result
 
@@ -393,7 +416,10 @@ class CheckInBatchApi(_PatientMixin, APIView):
         items = [
             checkin_parse(item, fields=fields) for item in serializer.validated_data["check_ins"]
         ]
-        outcomes = checkins_submit_batch(patient=self.patient(), items=items, now=timezone.now())
+        patient = self.patient()
+        outcomes = checkins_submit_batch(patient=patient, items=items, now=timezone.now())
+        unit = patient.temperature_unit
         return Response(
-            {"results": [_batch_result(outcome) for outcome in outcomes]}, status=status.HTTP_200_OK
+            {"results": [_batch_result(outcome, temperature_unit=unit) for outcome in outcomes]},
+            status=status.HTTP_200_OK,
         )

@@ -44,6 +44,8 @@ class PatientOutputSerializer(serializers.ModelSerializer):
     activated = serializers.BooleanField(source="user.is_active")
     # Stored once, on the notification preferences; the public field name stays.
     timezone = serializers.CharField(source="timezone_name", max_length=64)
+    # Stored once too (issue 19): the preference's code, or the deployment's default.
+    language = serializers.CharField(read_only=True, max_length=16)
 
     class Meta:
         model = Patient

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from core.i18n import language_or_default
 from notifications.models import Preference
 
 if TYPE_CHECKING:
@@ -20,7 +21,8 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(f"'{value}' is not a valid IANA time zone.", code="invalid_timezone")
 
 
-# select_related path from Patient to the row holding its time zone (see Patient.timezone_name).
+# select_related path from Patient to the row holding its time zone, language and temperature
+# unit (see Patient.timezone_name, Patient.language, Patient.temperature_unit).
 PATIENT_ZONE_PATH = "user__notification_preference"
 
 
@@ -53,9 +55,9 @@ class Patient(models.Model):
     last_name = models.CharField(max_length=100)
     date_of_birth = models.DateField()
     sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
-    # No time zone column: the zone is stored once, on the user's notification preferences,
-    # which quiet hours read too (issue 15, item 7). See `timezone_name`.
-    language = models.CharField(max_length=16, default="en")
+    # No time zone or language column: both are stored once, on the user's notification
+    # preferences, which quiet hours and delivery read too (issue 15, item 7; issue 19). See
+    # `timezone_name` and `language`.
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=32, blank=True)
 
@@ -125,6 +127,26 @@ class Patient(models.Model):
             return self.user.notification_preference.timezone
         except Preference.DoesNotExist:
             return Preference(user_id=self.user_id).timezone
+
+    def _preference(self) -> Preference:
+        # The saved row, or the unsaved defaults notifications applies to a user without one.
+        try:
+            return self.user.notification_preference
+        except Preference.DoesNotExist:
+            return Preference(user_id=self.user_id)
+
+    @property
+    def language(self) -> str:
+        """The language the patient reads (issue 19): a supported code, from their notification
+        preferences, where delivery reads it at send time. An empty or no longer supported
+        preference gives the deployment's default (settings.LANGUAGE_CODE)."""
+        return language_or_default(self._preference().language)
+
+    @property
+    def temperature_unit(self) -> str:
+        """ "c" or "f": the unit the patient reads temperatures in (notifications'
+        TemperatureUnit); stored readings stay in Celsius."""
+        return self._preference().temperature_unit
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:

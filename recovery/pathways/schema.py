@@ -14,8 +14,9 @@ from __future__ import annotations
 import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from recovery import clinical_text
 from recovery.clinical_text import Translations
 
 # Techniques the surgery record can name; the Django choices must use these exact codes.
@@ -48,6 +49,7 @@ PATIENT_FACING = {
     "phase": ("title",),
     "item": ("title", "detail"),
     "milestone": ("title", "detail"),
+    "photo_instruction": ("text",),  # issue 19: the wound photo instructions too
 }
 
 
@@ -127,13 +129,58 @@ class Review(_Frozen):
     note: str = ""
 
 
+class PhotoInstruction(_Frozen):
+    """One written photo instruction, with its translations beside it (issue 19):
+    `translations: {text: {es: {status, reviewer, text}}}`. A plain string is read as the
+    English alone (a clinic's own file; recovery.E005 then asks for the translations)."""
+
+    text: Text
+    translations: Translations = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_string(cls, value: object) -> object:
+        return {"text": value} if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _translates_its_text_only(self) -> PhotoInstruction:
+        problems = clinical_text.unknown_fields("instruction", self.translations, ("text",))
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def text_in(self, language: str) -> str:
+        return clinical_text.text_in(self.text, self.translations.get("text", {}), language)
+
+
+def _draft_es(text: str) -> Translations:
+    return {"text": {"es": clinical_text.Translation(text=text)}}
+
+
 # Daily wound-photo prompts (issue 21): daily photos for the first 2 weeks after discharge
-# [R177], with written instructions, on which image quality depended [R179].
-DEFAULT_PHOTO_INSTRUCTIONS: tuple[str, ...] = (
-    "Take the photo in good light, such as daylight from a window.",
-    "Get the whole incision in the frame.",
-    "Put a reference for scale, such as a coin, next to the incision.",
-    "Keep other parts of your body and your face out of the photo.",
+# [R177], with written instructions, on which image quality depended [R179]. The pathway files
+# carry the same four; these serve a patient with no operation on record yet. Spanish: drafts.
+DEFAULT_PHOTO_INSTRUCTIONS: tuple[PhotoInstruction, ...] = (
+    PhotoInstruction(
+        text="Take the photo in good light, such as daylight from a window.",
+        translations=_draft_es(
+            "Tome la foto con buena luz, por ejemplo la luz del día que entra por una ventana."
+        ),
+    ),
+    PhotoInstruction(
+        text="Get the whole incision in the frame.",
+        translations=_draft_es("Haga que se vea toda la incisión en la foto."),
+    ),
+    PhotoInstruction(
+        text="Put a reference for scale, such as a coin, next to the incision.",
+        translations=_draft_es(
+            "Ponga junto a la incisión algo que sirva de escala, como una moneda."
+        ),
+    ),
+    PhotoInstruction(
+        text="Keep other parts of your body and your face out of the photo.",
+        translations=_draft_es("Deje fuera de la foto su cara y otras partes del cuerpo."),
+    ),
 )
 
 
@@ -146,13 +193,17 @@ class WoundPhotoPrompts(_Frozen):
 
     first_day: Annotated[int, Field(ge=0)] = 1
     last_day: Annotated[int, Field(ge=0)] = 14
-    instructions: Annotated[list[Text], Field(min_length=1)] = Field(
+    instructions: Annotated[list[PhotoInstruction], Field(min_length=1)] = Field(
         default_factory=lambda: list(DEFAULT_PHOTO_INSTRUCTIONS)
     )
     sources: Sources = Field(default_factory=lambda: ["R177", "R179"])
 
     def prompts_on(self, postop_day: int | None) -> bool:
         return postop_day is not None and self.first_day <= postop_day <= self.last_day
+
+    def instructions_in(self, language: str) -> list[str]:
+        """The instructions in `language` (issue 19); the English where it has none."""
+        return [instruction.text_in(language) for instruction in self.instructions]
 
 
 class PathwayTemplate(_Frozen):

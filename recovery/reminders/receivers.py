@@ -10,15 +10,6 @@ from recovery.models import PATIENT_ZONE_PATH, Patient
 from recovery.reminders.schedule import reminder_schedules_sync
 
 
-@receiver(preference_changed, dispatch_uid="recovery.reminders.preference_language")
-def _language_changed(sender: Any, user_id: int, changed: list[str], **kwargs: Any) -> None:
-    """issue 19: a patient's language (PATCH me/preferences/) is the patient's record too."""
-    if "language" in changed:
-        Patient.objects.filter(user_id=user_id).update(
-            language=kwargs["preference"].language, updated_at=timezone.now()
-        )
-
-
 @receiver(preference_changed, dispatch_uid="recovery.reminders.preference_changed")
 def _preference_changed(sender: Any, user_id: int, changed: list[str], **kwargs: Any) -> None:
     # Nothing is copied: the zone and the reminder time live on the preference row alone.

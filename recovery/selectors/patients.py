@@ -21,10 +21,30 @@ def is_clinician(user: AnyUser) -> bool:
 def patient_for_user(user: AnyUser) -> Patient | None:
     if not user.is_authenticated:
         return None
+    if not _PATIENT_OF_USER.is_cached(user):
+        _patient_with_preferences_cache(user)
     try:
         return user.patient
     except Patient.DoesNotExist:
         return None
+
+
+# issue 19: a patient's request reads their language (IsPatient) and often their zone, both on
+# the notification preferences; fetching the patient with that row joined keeps it one query.
+_PATIENT_OF_USER = User.patient.related  # the relation behind user.patient
+_PREFERENCE_OF_USER = User.notification_preference.related  # user.notification_preference
+
+
+def _patient_with_preferences_cache(user: User) -> None:
+    """Cache user.patient (None for a clinician) and the user's preference row on `user`."""
+    patient = Patient.objects.select_related(PATIENT_ZONE_PATH).filter(user_id=user.pk).first()
+    if patient is None:
+        _PATIENT_OF_USER.set_cached_value(user, None)
+        return
+    joined = patient.user
+    if not _PREFERENCE_OF_USER.is_cached(user):
+        _PREFERENCE_OF_USER.set_cached_value(user, _PREFERENCE_OF_USER.get_cached_value(joined))
+    patient.user = user  # also caches user.patient: the request's User is the patient's
 
 
 def care_teams_for_clinician(*, clinician: AnyUser) -> QuerySet[CareTeam]:

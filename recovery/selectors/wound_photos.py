@@ -107,7 +107,7 @@ def wound_photo_prompt_today(*, patient: Patient, now: datetime) -> PromptToday:
         postop_day=day,
         first_day=prompts.first_day,
         last_day=prompts.last_day,
-        instructions=list(prompts.instructions),
+        instructions=prompts.instructions_in(patient.language),  # issue 19
         sources=list(prompts.sources),
     )
 

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.exceptions import ApplicationError
+from core.i18n import supported_languages, unsupported_language_message
 from notifications.services import preference_set_timezone
 from recovery.models import CareTeam, Patient, Surgery
 from recovery.models.patients import validate_timezone
@@ -96,16 +97,20 @@ def patient_enroll(
     user.set_unusable_password()
     user.save()
 
-    # The zone is stored once, on the notification preferences (see Patient.timezone_name).
+    # The zone and the language are stored once, on the notification preferences (see
+    # Patient.timezone_name and Patient.language).
     try:
         validate_timezone(data.timezone)
     except ValidationError as exc:
         raise ValidationError({"timezone": exc.messages}) from exc
-    fields = {k: v for k, v in data.__dict__.items() if k not in {"surgery", "timezone"}}
+    if data.language not in supported_languages():
+        raise ValidationError({"language": [unsupported_language_message(data.language)]})
+    stored_elsewhere = {"surgery", "timezone", "language"}
+    fields = {k: v for k, v in data.__dict__.items() if k not in stored_elsewhere}
     patient = Patient(user=user, care_team=team, **fields)
     patient.full_clean()
     patient.save()
-    preference_set_timezone(user_id=user.id, timezone=data.timezone, language=patient.language)
+    preference_set_timezone(user_id=user.id, timezone=data.timezone, language=data.language)
 
     surgery_fields = dict(data.surgery.__dict__)
     surgery_fields["implants"] = list(surgery_fields["implants"])

@@ -18,6 +18,7 @@ from django.core import serializers
 from django.db import models, transaction
 from django.utils import timezone
 
+from notifications.models import Preference
 from recovery.models import AccessEvent, Patient, WoundPhoto
 from recovery.services.wound_photos import wound_photos_delete_for_patient
 
@@ -42,6 +43,12 @@ def patient_export(*, patient: Patient) -> dict[str, Any]:
     grouped["recovery.AccessEvent"] = [
         {"pk": str(e.pk), **serializers.serialize("python", [e])[0]["fields"]}
         for e in AccessEvent.objects.filter(patient=patient)
+    ]
+    # The zone and the language are stored on the user's notification preferences (issue 15,
+    # issue 19), which hang off the user, not the patient: exported here so they stay in.
+    grouped["notifications.Preference"] = [
+        {"pk": str(p.pk), **serializers.serialize("python", [p])[0]["fields"]}
+        for p in Preference.objects.filter(user_id=patient.user_id)
     ]
     user = patient.user
     grouped["auth.User"] = [

@@ -77,6 +77,16 @@ class PatientFactory(factory.django.DjangoModelFactory):
         else:
             Preference(user=obj.user, timezone=zone)  # caches itself on the unsaved user
 
+    @factory.post_generation
+    def language(obj: Any, create: bool, extracted: Any, **kwargs: Any) -> None:
+        """`PatientFactory(language="es")`: stored once, on the preferences (issue 19)."""
+        if not extracted:
+            return
+        if create:
+            Preference.objects.filter(user_id=obj.user_id).update(language=extracted)
+        else:
+            obj.user.notification_preference.language = extracted
+
     # After the zone: building the surgery may read the patient's calendar.
     surgery = factory.RelatedFactory(
         "tests.factories.recovery.SurgeryFactory", factory_related_name="patient"

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from pydantic import ValidationError
 
+from notifications.services import preference_update
 from recovery.checks import clinical_text_problems
 from recovery.clinical_text import Translation
 from recovery.services.triage_facts import triage_ruleset
@@ -136,8 +137,7 @@ def test_it_writes_the_translations_beside_the_english_in_the_rules_file() -> No
 @pytest.mark.django_db
 def test_it_gives_a_spanish_patient_emergency_advice_in_spanish(api, patient, settings) -> None:
     settings.EMERGENCY_NUMBER = "911"
-    patient.language = "es"
-    patient.save()
+    preference_update(user_id=patient.user_id, language="es")  # stored once (issue 19)
     response = api(patient.user).post(
         "/api/v1/me/check-ins/", checkin_payload(chest_pain=True), format="json"
     )
@@ -165,8 +165,7 @@ def test_it_leaves_an_english_patients_advice_unchanged(api, patient) -> None:
 def test_it_keeps_the_care_teams_flag_in_english(api, patient) -> None:
     from recovery.models import Flag
 
-    patient.language = "es"
-    patient.save()
+    preference_update(user_id=patient.user_id, language="es")  # stored once (issue 19)
     api(patient.user).post("/api/v1/me/check-ins/", checkin_payload(chest_pain=True), format="json")
     assert "emergency" in Flag.objects.get().advice.lower()
 

@@ -1,7 +1,11 @@
 """issue 19: where a patient's language is set and shown, and what an unsupported code gets."""
 
+import io
+import json
+
 import pytest
 from django.contrib.auth.models import User
+from django.core.management import call_command
 from django.test import override_settings
 
 from notifications.models import Preference
@@ -98,3 +102,12 @@ def test_it_refuses_a_spanish_patients_bad_preference_in_spanish(api, patient) -
     assert response.json()["extra"]["fields"]["language"] == [
         "'fr' no es un idioma disponible. Disponibles: en, es."
     ]
+
+
+def test_it_keeps_the_language_in_the_patients_subject_access_export(patient, staff) -> None:
+    """Stored on the preferences since issue 19, not on the patient row the export walks."""
+    Preference.objects.filter(user=patient.user).update(language="es")
+    out = io.StringIO()
+    call_command("export_patient", str(patient.id), "--actor", staff.username, stdout=out)
+    [preference] = json.loads(out.getvalue())["records"]["notifications.Preference"]
+    assert preference["language"] == "es"

@@ -2,6 +2,7 @@
 
 import pytest
 
+from notifications.services import preference_update
 from tests.factories.checkins import checkin_payload
 
 pytestmark = pytest.mark.django_db
@@ -11,8 +12,7 @@ CHECKINS = "/api/v1/me/check-ins/"
 
 @pytest.fixture
 def spanish_patient(patient):
-    patient.language = "es"
-    patient.save()
+    preference_update(user_id=patient.user_id, language="es")  # stored once (issue 19)
     return patient
 
 

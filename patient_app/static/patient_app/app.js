@@ -5,6 +5,7 @@ import { h, show } from "./dom.js";
 import { setLanguage, t } from "./i18n.js";
 import { flush, pending } from "./queue.js";
 import * as screens from "./screens.js";
+import { setTemperatureUnit, temperatureUnit } from "./units.js";
 
 const PUBLIC = {
   "#/sign-in": () => screens.signIn(signedIn),
@@ -33,6 +34,12 @@ async function signedIn() {
     if (me && me.language) {
       setLanguage(me.language);
       await kv.set("language", me.language);
+    }
+    // The temperature unit is a server preference too (issue 19): the form and hints use it.
+    const prefs = await api.get("me/preferences/");
+    if (prefs && prefs.temperature_unit) {
+      setTemperatureUnit(prefs.temperature_unit);
+      await kv.set("temperature_unit", temperatureUnit());
     }
   } catch (error) {
     // The device's language stays; Today shows the error if the API is down.
@@ -94,6 +101,7 @@ async function route() {
 
 async function boot() {
   setLanguage((await kv.get("language")) || (navigator.language || "en").slice(0, 2));
+  setTemperatureUnit(await kv.get("temperature_unit"));
   window.addEventListener("hashchange", route);
   window.addEventListener("online", () => { renderNet(); flush().then(renderNet).catch(() => {}); });
   window.addEventListener("offline", renderNet);

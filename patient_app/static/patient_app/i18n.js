@@ -14,7 +14,7 @@ const TEXT = {
     latestAdvice: "Latest advice", noAdvice: "No advice yet.", send: "Send check-in",
     anythingWrong: "Is anything wrong with this?", no: "No", yes: "Yes",
     thankYou: "Thank you", thankYouBody: "Your answers were sent to your care team.",
-    routineWatch: "Keep watching for: fever above 38 °C (100.4 °F), a wound that opens or " +
+    routineWatch: "Keep watching for: fever above {fever}, a wound that opens or " +
       "leaks, new numbness or weakness in your legs, or any change in bladder or bowel control.",
     notSentTitle: "Your check-in was not sent",
     notSentBody: "Please try again. If you feel unwell, call your surgical team now; in an " +
@@ -36,6 +36,7 @@ const TEXT = {
     inboxEmpty: "No messages.", reminderTime: "Check-in reminder time",
     quietStart: "Quiet hours start", quietEnd: "Quiet hours end", language: "Language",
     temperatureUnit: "Temperature unit", notifications: "Notifications",
+    temperatureHint: "From {low} to {high}, e.g. {example}.",
     notificationsOn: "Send me notifications", error: "Something went wrong: {message}",
     offline: "Offline", pending_n: "{n} waiting to send", rejected: "Please answer again:",
     routineTitle: "Thank you: nothing urgent", adviceFromTeam: "Advice",
@@ -60,7 +61,7 @@ const TEXT = {
     noAdvice: "Aún no hay consejos.", send: "Enviar control",
     anythingWrong: "¿Hay algún problema con esto?", no: "No", yes: "Sí",
     thankYou: "Gracias", thankYouBody: "Sus respuestas se enviaron a su equipo médico.",
-    routineWatch: "Esté atento a: fiebre de más de 38 °C (100.4 °F), una herida que se abre " +
+    routineWatch: "Esté atento a: fiebre de más de {fever}, una herida que se abre " +
       "o supura, entumecimiento o debilidad nueva en las piernas, o cambios al orinar o defecar.",
     notSentTitle: "Su registro no se envió",
     notSentBody: "Inténtelo de nuevo. Si se siente mal, llame ahora a su equipo quirúrgico; en " +
@@ -82,6 +83,7 @@ const TEXT = {
     inboxEmpty: "No hay mensajes.", reminderTime: "Hora del recordatorio",
     quietStart: "Inicio de horas de silencio", quietEnd: "Fin de horas de silencio",
     language: "Idioma", temperatureUnit: "Unidad de temperatura",
+    temperatureHint: "De {low} a {high}, por ejemplo {example}.",
     notifications: "Notificaciones", notificationsOn: "Enviarme notificaciones",
     error: "Algo salió mal: {message}", offline: "Sin conexión",
     pending_n: "{n} pendiente(s) de envío", rejected: "Responda de nuevo:",

@@ -6,6 +6,7 @@ import { LANGUAGES, currentLanguage, say, setLanguage, t } from "./i18n.js";
 import { FIELD_GROUP, GROUPS } from "./questions.js";
 import { enqueue, flush, pending } from "./queue.js";
 import { pushAvailable, pushSubscribe, pushUnsubscribe } from "./push.js";
+import { FEVER_C, TEMPERATURE_RANGE, formatTemperature, setTemperatureUnit, temperatureHints, temperatureUnit } from "./units.js";
 
 const SEVERITY_RANK = { routine: 1, urgent: 2, emergency: 3 };
 export const emergencyNumber = () => document.body.dataset.emergencyNumber || "911";
@@ -138,8 +139,14 @@ function questionInput(q, unit) {
     return { node: field(say(q.text), input), read: () => (input.value === "" ? null : Number(input.value)) };
   }
   if (q.type === "temperature") {
-    const input = h("input", { type: "number", inputmode: "decimal", id, name: "temperature", step: "0.1", min: unit === "F" ? 93 : 34, max: unit === "F" ? 109.4 : 43 });
-    return { node: field(`${say(q.text)} (°${unit})`, input), read: () => (input.value === "" ? null : Number(input.value)) };
+    // In the patient's unit (issue 19), with the range the server accepts as the hint.
+    const [min, max] = TEMPERATURE_RANGE[unit];
+    const hints = temperatureHints(unit, currentLanguage());
+    const hintId = `${id}-hint`;
+    const input = h("input", { type: "number", inputmode: "decimal", id, name: "temperature", step: "0.1", min, max, "aria-describedby": hintId, "data-unit": unit });
+    const node = field(`${say(q.text)} (°${unit})`, input);
+    node.append(h("p", { class: "detail", id: hintId }, t("temperatureHint", hints)));
+    return { node, read: () => (input.value === "" ? null : Number(input.value)) };
   }
   if (q.type === "choice") {
     const select = h("select", { id, name: q.field }, h("option", { value: "" }, "—"), q.options.map(([value, text]) => h("option", { value }, say(text))));
@@ -163,7 +170,7 @@ function gate(group, onChange) {
 
 export async function checkIn() {
   const show = renderer();
-  const unit = (await kv.get("temperature_unit")) || "C";
+  const unit = temperatureUnit();
   await emergencyAnswers(); // cached now, for a check-in sent offline later
   const readers = [];
   const sections = GROUPS.map((group) => {
@@ -282,6 +289,14 @@ function rejectedNote(rejected) {
   return h("p", { class: "alert" }, t("rejected"), " ", [...new Set(names)].join(", "));
 }
 
+// The fever to watch for in the patient's unit first, then the other: "38.0 °C (100.4 °F)".
+function feverInBothUnits() {
+  const unit = temperatureUnit();
+  const other = unit === "F" ? "C" : "F";
+  const language = currentLanguage();
+  return `${formatTemperature(FEVER_C, unit, language)} (${formatTemperature(FEVER_C, other, language)})`;
+}
+
 // `photo`: null without a photo; true when it was sent, false when it waits to send.
 export function routine(advice, rejected = [], photo = null) {
   show(h("div", { class: "routine" },
@@ -290,7 +305,7 @@ export function routine(advice, rejected = [], photo = null) {
     photo === true ? h("p", { class: "ok" }, t("photoSent")) : null,
     photo === false ? h("p", { class: "waiting", "data-waiting": "photo" }, t("photoWaiting")) : null,
     advice.length ? h("ul", { class: "plain" }, advice.map((a) => h("li", {}, a))) : null,
-    h("p", {}, t("routineWatch")),
+    h("p", {}, t("routineWatch", { fever: feverInBothUnits() })),
     rejectedNote(rejected),
     h("a", { href: "#/today", class: "button primary" }, t("backToToday"))));
 }
@@ -405,7 +420,9 @@ export async function inbox() {
 export async function settings(onSignOut) {
   const show = renderer();
   const prefs = await api.get("me/preferences/");
-  const unit = (await kv.get("temperature_unit")) || "C";
+  // The server's preference ("c"/"f", issue 19); this device's copy when offline.
+  if (prefs.temperature_unit) setTemperatureUnit(prefs.temperature_unit);
+  const unit = temperatureUnit();
   const reminder = h("input", { type: "time", value: prefs.checkin_reminder_time });
   const quietStart = h("input", { type: "time", value: prefs.quiet_hours_start });
   const quietEnd = h("input", { type: "time", value: prefs.quiet_hours_end });
@@ -421,9 +438,11 @@ export async function settings(onSignOut) {
         checkin_reminder_time: reminder.value.slice(0, 5), quiet_hours_start: quietStart.value.slice(0, 5),
         quiet_hours_end: quietEnd.value.slice(0, 5), push_enabled: push.checked,
         language: language.value, // the server's advice and reminders follow it (issue 19)
+        temperature_unit: units.value.toLowerCase(), // the server shows readings in it too
       });
       await kv.set("language", language.value);
-      await kv.set("temperature_unit", units.value);
+      setTemperatureUnit(units.value);
+      await kv.set("temperature_unit", temperatureUnit());
       setLanguage(language.value);
       if (push.checked && pushAvailable()) await pushSubscribe().catch(() => {});
       if (!push.checked) await pushUnsubscribe().catch(() => {});

@@ -93,7 +93,7 @@ def test_it_lets_a_pathway_turn_the_prompts_off(monkeypatch) -> None:
 def test_it_gives_instructions_on_light_frame_scale_and_privacy(words) -> None:
     clear_cache()
     for template in load_pathways().values():
-        assert words in " ".join(template.wound_photos.instructions).lower(), template.code
+        assert words in " ".join(template.wound_photos.instructions_in("en")).lower(), template.code
 
 
 def test_it_keeps_health_data_out_of_the_notification_text() -> None:
@@ -108,7 +108,8 @@ def test_it_shows_the_instructions_with_the_prompt(api) -> None:
         body = api(patient.user).get("/api/v1/me/wound-photos/prompt/").json()
 
     assert body["due_today"] is True and body["postop_day"] == 9
-    assert body["instructions"] == load_pathways()["open_posterior"].wound_photos.instructions
+    prompts = load_pathways()["open_posterior"].wound_photos
+    assert body["instructions"] == prompts.instructions_in("en")
     assert body["sources"] == ["R177", "R179"]
 
 
