@@ -16,8 +16,8 @@ from tests.factories import PatientFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-BEFORE = [("recovery", "0016_milestone_self_report"), ("notifications", "0003_preference_language")]
-AFTER = [("recovery", "0017_language_once")]
+BEFORE = [("recovery", "0018_patient_attention"), ("notifications", "0003_preference_language")]
+AFTER = [("recovery", "0019_language_once")]
 
 
 def _language_fields() -> list[str]:

@@ -56,7 +56,7 @@ def language_to_patients(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("recovery", "0016_milestone_self_report"),
+        ("recovery", "0018_patient_attention"),
         ("notifications", "0003_preference_language"),
     ]
 
