@@ -508,6 +508,7 @@ CAREGIVER_INVITATION_TTL_HOURS = env_int("CAREGIVER_INVITATION_TTL_HOURS", 72)
 LANGUAGES = [("en", "English"), ("es", "Español")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # Anonymous requests (activation, sign-in errors) follow Accept-Language; a signed-in patient's
-# requests follow their own language (backend.auth activates it once the token is read).
+# requests follow their own language (recovery.api.permissions.IsPatient activates it once the
+# token is read).
 MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware") + 1,
                   "django.middleware.locale.LocaleMiddleware")  # fmt: skip

@@ -494,7 +494,10 @@ class CaregivingCheckInApi(_CaregivingApi):
         )
         self.audit(request, link, AccessEvent.Action.CREATE, "checkin", result.checkin.id)
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
-        return Response(CaregiverCheckInOutputSerializer(result.checkin).data, status=code)
+        # Temperatures read back in the patient's unit, as on the patient's own path.
+        context = {"temperature_unit": link.patient.temperature_unit}
+        body = CaregiverCheckInOutputSerializer(result.checkin, context=context).data
+        return Response(body, status=code)
 
 
 class CaregivingAdviceApi(_CaregivingApi, ListAPIView):

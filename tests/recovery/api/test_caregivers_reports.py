@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from notifications.models import Notification
+from notifications.services import preference_update
 from recovery.models import CheckIn, ChecklistEntry, Flag
 from recovery.services.plans import plan_instantiate
 from tests.factories.checkins import checkin_payload
@@ -152,3 +153,9 @@ def test_it_shows_the_caregiver_the_advice_the_patient_was_given(api, caregiver,
     [row] = api(caregiver).get(f"/api/v1/caregiving/{patient.id}/advice/").json()["results"]
     assert (row["category"], row["severity"]) == ("dvt_pe", "emergency")
     assert "facts" not in row and "rationale" not in row
+
+
+def test_it_reads_the_temperature_back_in_the_patients_unit(api, caregiver, patient) -> None:
+    preference_update(user_id=patient.user_id, temperature_unit="f")
+    response = _checkin(api, caregiver, patient, temperature_c=37.0)
+    assert response.json()["temperature_display"] == "98.6 °F"
