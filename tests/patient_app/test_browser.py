@@ -260,7 +260,7 @@ def test_it_records_a_milestone_the_patient_reached(page: Page, live_server, scr
     assert milestone.status == "achieved"
 
 
-def test_it_lets_every_demo_patientsign_in(page: Page, live_server, script_problems):
+def test_it_lets_every_demo_patient_sign_in(page: Page, live_server, script_problems):
     """Acceptance: `make run` seeds the demo (seed_demo), and its patients sign in to /app/."""
     call_command("seed_demo")
 
@@ -296,7 +296,7 @@ def test_it_switches_the_app_and_the_servers_advice_to_spanish(
     expect(page.get_by_text("Si la incisión se está abriendo o separando")).to_be_visible()
 
 
-def test_it_speaks_the_language_the_server_has_for_the_patient_atsign_in(
+def test_it_speaks_the_language_the_server_has_for_the_patient_at_sign_in(
     page: Page, live_server, script_problems
 ):
     patient = planned_patient(postop_day=10)
