@@ -18,15 +18,17 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from django.db import IntegrityError, transaction
+from django.db import connections, router, transaction
+from django.db.models import Subquery
+from django.db.models.sql import InsertQuery
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import ApplicationError
 from core.i18n import language_or_default
-from recovery.models import CaregiverLink, CheckIn, Flag, Patient
+from recovery.models import CaregiverLink, CheckIn, Flag, Patient, Surgery
 from recovery.models.checkins import SYMPTOM_FIELDS
-from recovery.selectors import current_surgery, postop_day
+from recovery.selectors import postop_day
 from recovery.services.flags import (
     flags_apply_findings,
     flags_close_answered_silence,
@@ -138,16 +140,16 @@ def checkin_submit(
     """
     if submission.checkin_id is None:
         raise _unreadable(submission.unreadable)
-    patient = patient_lock(patient_id=patient.id)
-    existing = checkin_get_for_replay(patient=patient, checkin_id=submission.checkin_id)
-    if existing is not None:
-        return CheckInResult(checkin=existing, created=False)
+    locked = _checkin_lock(patient=patient, checkin_id=submission.checkin_id)
+    if locked.replay is not None:
+        return CheckInResult(checkin=locked.replay, created=False)
     if submission.unreadable or submission.recorded_at is None:
         raise _unreadable(
             submission.unreadable or {"recorded_at": [gettext("This field is required.")]}
         )
     return _checkin_store(
-        patient=patient,
+        patient=locked.patient,
+        surgery=locked.surgery,
         checkin_id=submission.checkin_id,
         data={**submission.answers, "recorded_at": submission.recorded_at},
         rejected=submission.rejected,
@@ -198,26 +200,93 @@ def checkin_create(
     the API goes through `checkin_submit`). Check-in rules run as of `recorded_at` (a check-in
     queued offline is judged against what came before it); flags are stamped with `now`.
     """
-    patient = patient_lock(patient_id=patient.id)
-    existing = checkin_get_for_replay(patient=patient, checkin_id=checkin_id)
-    if existing is not None:
-        return CheckInResult(checkin=existing, created=False)
+    locked = _checkin_lock(patient=patient, checkin_id=checkin_id)
+    if locked.replay is not None:
+        return CheckInResult(checkin=locked.replay, created=False)
     return _checkin_store(
-        patient=patient, checkin_id=checkin_id, data=data, rejected=rejected or {}, now=now
+        patient=locked.patient,
+        surgery=locked.surgery,
+        checkin_id=checkin_id,
+        data=data,
+        rejected=rejected or {},
+        now=now,
     )
+
+
+@dataclass(frozen=True)
+class _Locked:
+    patient: Patient  # re-read under the lock
+    surgery: Surgery | None  # the latest operation
+    replay: CheckIn | None  # this patient's check-in with the id, if it is a replay
+
+
+def _checkin_lock(*, patient: Patient, checkin_id: UUID) -> _Locked:
+    """Take the patient's row lock (like `patient_lock`) and read what a check-in needs.
+
+    issue 23: one statement locks the patient row (FOR UPDATE OF the patient only) and reads
+    the latest surgery and the owner of `checkin_id`. The owner is as of the statement's start,
+    before any wait for the lock: a retry of this id committed meanwhile by the lock's holder
+    is caught by the insert instead (`_insert_if_new`). A patient without a surgery (nothing to
+    store against) and a replay take the plain path, one or two statements more.
+    """
+    owner = CheckIn.objects.filter(id=checkin_id).values("patient_id")[:1]
+    row = (
+        Surgery.objects.select_related("patient")
+        .select_for_update(of=("patient",))
+        .filter(patient_id=patient.id)
+        .annotate(checkin_owner=Subquery(owner))
+        .order_by("-date", "-created_at")  # as Patient.latest_surgery
+        .first()
+    )
+    if row is None:
+        locked = patient_lock(patient_id=patient.id)
+        return _Locked(locked, None, checkin_get_for_replay(patient=locked, checkin_id=checkin_id))
+    locked = row.patient
+    _keep_user(locked, patient)
+    if row.checkin_owner is None:
+        return _Locked(locked, row, None)
+    if row.checkin_owner != locked.id:
+        raise _id_conflict()
+    return _Locked(locked, row, CheckIn.objects.get(id=checkin_id))
+
+
+def _keep_user(locked: Patient, patient: Patient) -> None:
+    # The caller's patient usually carries its user and preferences (the JWT authentication
+    # joins them): the re-read row keeps them, so the patient's time zone costs no query.
+    if Patient._meta.get_field("user").is_cached(patient) and patient.user_id == locked.user_id:
+        locked.user = patient.user
+
+
+def _insert_if_new(checkin: CheckIn) -> bool:
+    """INSERT ... ON CONFLICT (id) DO NOTHING; False when the id is taken.
+
+    No exception on a taken id, so no savepoint around the insert (two statements fewer than
+    catching IntegrityError). The values are prepared by Django's insert compiler, as save().
+    """
+    alias = router.db_for_write(CheckIn)
+    query = InsertQuery(CheckIn)
+    query.insert_values(CheckIn._meta.local_concrete_fields, [checkin])
+    [(sql, params)] = query.get_compiler(using=alias).as_sql()
+    with connections[alias].cursor() as cursor:
+        cursor.execute(f"{sql} ON CONFLICT (id) DO NOTHING RETURNING 1", params)
+        inserted = cursor.fetchone() is not None
+    if inserted:
+        checkin._state.adding = False
+        checkin._state.db = alias
+    return inserted
 
 
 def _checkin_store(
     *,
     patient: Patient,
+    surgery: Surgery | None,
     checkin_id: UUID,
     data: Mapping[str, Any],
     rejected: Mapping[str, list[str]],
     now: datetime,
     reported_by: CaregiverLink | None = None,
 ) -> CheckInResult:
-    """Insert, triage and flag a new check-in; the caller holds `patient_lock`."""
-    surgery = current_surgery(patient)
+    """Insert, triage and flag a new check-in; the caller holds the patient's row lock."""
     if surgery is None:
         raise ApplicationError(
             gettext("There is no operation on record yet; ask your care team."), code="no_surgery"
@@ -236,13 +305,14 @@ def _checkin_store(
         reported_by_caregiver=reported_by,
         **{name: data.get(name) for name in SYMPTOM_FIELDS},
     )
-    try:
-        with transaction.atomic():
-            checkin.save(force_insert=True)
-    except IntegrityError as exc:
-        # Another patient sent the same id at the same moment (this patient's own replays
-        # are serialised by the patient lock and answered above).
-        raise _id_conflict() from exc
+    if not _insert_if_new(checkin):
+        # The id was taken after `_checkin_lock` looked: by this patient's own retry, committed
+        # while we waited for the lock (a replay: answer with the stored row), or by another
+        # patient at the same moment (a conflict).
+        existing = checkin_get_for_replay(patient=patient, checkin_id=checkin_id)
+        if existing is None:  # the other writer rolled back: nothing is stored, try again
+            raise _id_conflict()
+        return CheckInResult(checkin=existing, created=False)
 
     ruleset = triage_ruleset()
     findings = evaluate(

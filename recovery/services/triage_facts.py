@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 
 from recovery.models import CheckIn, Patient, Surgery
+from recovery.models.checkins import SYMPTOM_FIELDS
 from recovery.selectors import postop_day
 from recovery.triage import DEFAULT_EMERGENCY_NUMBER, RuleSet, TriageContext, load_ruleset
 
@@ -105,4 +106,5 @@ def checkin_history(
     if before is not None:
         queryset = queryset.filter(recorded_at__lt=before)
     rows = queryset.order_by("-recorded_at", "-id")[:limit]
-    return [row.facts() for row in rows]
+    # issue 23: the columns CheckIn.facts() reads, as dicts: no model instances, no notes.
+    return list(rows.values(*SYMPTOM_FIELDS, "recorded_at", "postop_day"))
