@@ -85,7 +85,8 @@ def server_env() -> dict[str, str]:
 def start_server(port: int, *, workers: int | None, worker_class: str | None) -> subprocess.Popen:
     command = [sys.executable, "-m", "gunicorn", "backend.wsgi", "-b", f"127.0.0.1:{port}",
                "--config", "backend/gunicorn.conf.py",  # production's workers and hooks
-               "--log-level", "warning", "--graceful-timeout", "5"]  # fmt: skip
+               "--log-level", "warning", "--graceful-timeout", "5",
+               "--no-control-socket"]  # as scripts/run.sh and the Dockerfile  # fmt: skip
     if workers:
         command += ["-w", str(workers)]
     if worker_class:
@@ -135,6 +136,58 @@ def gunicorn_conf_summary(workers: int | None, worker_class: str | None) -> str:
     return f"{kind} x{count}" + (f", {threads} threads each" if kind == "gthread" else "")
 
 
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:  # the field after the state is the parent's pid
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes so far (gone ones count as 0)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def postmaster_pid() -> int | None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT setting FROM pg_settings WHERE name = 'data_directory'")
+        data_directory = cursor.fetchone()[0]
+    try:
+        return int((Path(data_directory) / "postmaster.pid").read_text().split()[0])
+    except OSError:
+        return None
+
+
+class CpuMeter:
+    """CPU seconds used by the gunicorn workers and by PostgreSQL during a phase.
+
+    On a shared machine wall-clock req/s moves with the neighbours' load; CPU per request
+    does much less, so it is what compares runs taken at different times.
+    """
+
+    def __init__(self, server_pid: int, postmaster: int | None) -> None:
+        self.server_pid, self.postmaster = server_pid, postmaster
+
+    def sample(self) -> tuple[float, float]:
+        app = _cpu_seconds(_children(self.server_pid))
+        db = _cpu_seconds(_children(self.postmaster)) if self.postmaster else float("nan")
+        return app, db
+
+
 def loadavg() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -157,7 +210,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="py-spy the check-in afterwards")
     parser.add_argument("--profile-seconds", type=float, default=10)
     parser.add_argument("--profile-out", default="/tmp/ingest-profile.txt",
-                        help="py-spy's collapsed stacks (flamegraph.pl / speedscope input)")  # fmt: skip
+                        help="py-spy's collapsed stacks (flamegraph input)")  # fmt: skip
     args = parser.parse_args()
     wrk = ensure_wrk()
     os.environ["JWT_ACCESS_MINUTES"] = "60"
@@ -183,9 +236,15 @@ def main() -> None:
             run_wrk(wrk, url, script, seconds=args.warmup, threads=args.threads,
                     connections=args.connections, script_args=extra)  # fmt: skip
         stored_before = checkins_stored()
+        meter = CpuMeter(server.pid, postmaster_pid())
         for name, (url, script, extra) in endpoints.items():
+            app_before, db_before = meter.sample()
             results[name] = run_wrk(wrk, url, script, seconds=args.seconds, threads=args.threads,
                                     connections=args.connections, script_args=extra)  # fmt: skip
+            app_after, db_after = meter.sample()
+            done = max(results[name]["requests"], 1)
+            results[name]["app_cpu_ms"] = 1000 * (app_after - app_before) / done
+            results[name]["db_cpu_ms"] = 1000 * (db_after - db_before) / done
         load["after"] = loadavg()
         stored = checkins_stored() - stored_before
         if args.profile:
@@ -209,12 +268,13 @@ def report(args: argparse.Namespace, results: dict[str, dict], load: dict[str, s
     for name, r in results.items():
         errors = sum(r[k] for k in ("connect_errors", "read_errors", "write_errors", "timeouts"))
         rows.append([name, r["requests"], r["rps"], r["p50_us"] / 1000, r["p90_us"] / 1000,
-                     r["p99_us"] / 1000, r["non_2xx_3xx"], errors])  # fmt: skip
+                     r["p99_us"] / 1000, r["app_cpu_ms"], r["db_cpu_ms"], r["non_2xx_3xx"],
+                     errors])  # fmt: skip
     print(f"gunicorn: {gunicorn_conf_summary(args.workers, args.worker_class)}; "
           f"wrk -t{args.threads} -c{args.connections} -d{args.seconds:g}s per endpoint; "
           f"load average before {load['before']}, after {load.get('after', '?')}")  # fmt: skip
-    print(table(["endpoint", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms", "non-2xx",
-                 "socket errors"], rows))  # fmt: skip
+    print(table(["endpoint", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms",
+                 "app CPU ms/req", "PG CPU ms/req", "non-2xx", "socket errors"], rows))  # fmt: skip
     floor, checkin = results.values()
     ratio = checkin["rps"] / floor["rps"] if floor["rps"] else 0.0
     print(f"\ncheck-in throughput = {ratio:.1%} of the floor (target >= 50%); "

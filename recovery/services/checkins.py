@@ -19,8 +19,8 @@ from typing import Any
 from uuid import UUID
 
 from django.db import connections, router, transaction
-from django.db.models import Subquery
-from django.db.models.sql import InsertQuery
+from django.db.models import Q, QuerySet, Subquery
+from django.db.models.sql import InsertQuery, UpdateQuery
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -29,13 +29,9 @@ from core.i18n import language_or_default
 from recovery.models import CaregiverLink, CheckIn, Flag, Patient, Surgery
 from recovery.models.checkins import SYMPTOM_FIELDS
 from recovery.selectors import postop_day
-from recovery.services.flags import (
-    flags_apply_findings,
-    flags_close_answered_silence,
-    patient_lock,
-)
+from recovery.services.flags import SILENCE_ANSWERED_NOTE, flags_apply_findings, patient_lock
 from recovery.services.triage_facts import (
-    checkin_history,
+    checkin_history_query,
     history_limit,
     triage_context,
     triage_ruleset,
@@ -257,23 +253,60 @@ def _keep_user(locked: Patient, patient: Patient) -> None:
         locked.user = patient.user
 
 
-def _insert_if_new(checkin: CheckIn) -> bool:
-    """INSERT ... ON CONFLICT (id) DO NOTHING; False when the id is taken.
+def _insert_and_read(
+    checkin: CheckIn, *, history: QuerySet[CheckIn, dict[str, Any]], now: datetime
+) -> tuple[bool, list[dict[str, Any]]]:
+    """Store the check-in, close the patient's answered silence flag and read the triage
+    history, in one statement; (False, []) when the id is taken.
 
-    No exception on a taken id, so no savepoint around the insert (two statements fewer than
-    catching IntegrityError). The values are prepared by Django's insert compiler, as save().
+    issue 23: three statements that each cost a round trip become data-modifying CTEs of one:
+    - the INSERT is `ON CONFLICT (id) DO NOTHING`: a taken id raises nothing, so it needs no
+      savepoint (two statements fewer than catching IntegrityError); Django's insert compiler
+      prepares the values, as save() does;
+    - the silence close is `flags_close_answered_silence`'s UPDATE (the same filter and
+      values; silence flags are raised by trend rules only, so closing it before this
+      check-in's own flags are raised changes nothing);
+    - the history is `checkin_history_query`, in the statement's snapshot: it never sees this
+      insert, which its `recorded_at <` bound excludes anyway.
+    The caller holds the patient's row lock, so the history cannot miss a check-in of theirs.
     """
     alias = router.db_for_write(CheckIn)
-    query = InsertQuery(CheckIn)
-    query.insert_values(CheckIn._meta.local_concrete_fields, [checkin])
-    [(sql, params)] = query.get_compiler(using=alias).as_sql()
-    with connections[alias].cursor() as cursor:
-        cursor.execute(f"{sql} ON CONFLICT (id) DO NOTHING RETURNING 1", params)
-        inserted = cursor.fetchone() is not None
-    if inserted:
-        checkin._state.adding = False
-        checkin._state.db = alias
-    return inserted
+    connection = connections[alias]
+    insert = InsertQuery(CheckIn)
+    insert.insert_values(CheckIn._meta.local_concrete_fields, [checkin])
+    [(insert_sql, insert_params)] = insert.get_compiler(using=alias).as_sql()
+    silence = UpdateQuery(Flag)
+    silence.add_update_values(
+        {
+            "status": Flag.Status.RESOLVED,
+            "resolved_at": now,
+            "resolution_note": SILENCE_ANSWERED_NOTE,
+            "updated_at": now,
+        }
+    )
+    silence.add_q(
+        Q(patient_id=checkin.patient_id, category="silence", status__in=Flag.LIVE_STATUSES)
+    )
+    silence_sql, silence_params = silence.get_compiler(using=alias).as_sql()
+    history_sql, history_params = history.query.get_compiler(using=alias).as_sql()
+    # Only the compilers' SQL is spliced in; every value is a parameter.
+    sql = (
+        f"WITH closed AS ({silence_sql}), "  # noqa: S608
+        f"inserted AS ({insert_sql} ON CONFLICT (id) DO NOTHING RETURNING 1) "
+        "SELECT (SELECT count(*) FROM inserted), history.* "
+        f"FROM (SELECT 1) AS one LEFT JOIN ({history_sql}) AS history ON true"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*silence_params, *insert_params, *history_params))
+        rows = cursor.fetchall()
+        names = [column.name for column in cursor.description][1:]
+    if not rows[0][0]:
+        return False, []
+    checkin._state.adding = False
+    checkin._state.db = alias
+    # Each row: the count, then the history's columns; one row of NULLs when there is none.
+    history_rows = [dict(zip(names, row[1:], strict=True)) for row in rows]
+    return True, [row for row in history_rows if row["recorded_at"] is not None]
 
 
 def _checkin_store(
@@ -305,27 +338,30 @@ def _checkin_store(
         reported_by_caregiver=reported_by,
         **{name: data.get(name) for name in SYMPTOM_FIELDS},
     )
-    if not _insert_if_new(checkin):
+    ruleset = triage_ruleset()
+    history = checkin_history_query(
+        patient=patient, before=recorded_at, limit=history_limit(ruleset)
+    )
+    inserted, history_rows = _insert_and_read(checkin, history=history, now=now)
+    if not inserted:
         # The id was taken after `_checkin_lock` looked: by this patient's own retry, committed
         # while we waited for the lock (a replay: answer with the stored row), or by another
-        # patient at the same moment (a conflict).
+        # patient at the same moment (a conflict; the transaction rolls back).
         existing = checkin_get_for_replay(patient=patient, checkin_id=checkin_id)
-        if existing is None:  # the other writer rolled back: nothing is stored, try again
+        if existing is None:
             raise _id_conflict()
         return CheckInResult(checkin=existing, created=False)
 
-    ruleset = triage_ruleset()
     findings = evaluate(
         ruleset,
         checkin=checkin.facts(),
         context=triage_context(patient=patient, surgery=surgery, at=recorded_at),
-        history=checkin_history(patient=patient, before=recorded_at, limit=history_limit(ruleset)),
+        history=history_rows,
         now=recorded_at,
     )
     raised = flags_apply_findings(
         patient=patient, findings=findings, now=now, checkin=checkin, origin=Flag.Origin.CHECKIN
     )
-    flags_close_answered_silence(patient=patient, now=now)
     # What the patient must see now: this report's most severe finding per category, in the
     # patient's language (issue 19); `language` records which one they were given.
     language = language_or_default(patient.language)
