@@ -209,6 +209,9 @@ def main() -> None:
     parser.add_argument("--worker-class", help="override backend/gunicorn.conf.py")
     parser.add_argument("--profile", action="store_true", help="py-spy the check-in afterwards")
     parser.add_argument("--profile-seconds", type=float, default=10)
+    parser.add_argument(
+        "--profile-wall", action="store_true", help="sample waits too (py-spy --idle)"
+    )
     parser.add_argument("--profile-out", default="/tmp/ingest-profile.txt",
                         help="py-spy's collapsed stacks (flamegraph input)")  # fmt: skip
     args = parser.parse_args()
@@ -252,6 +255,7 @@ def main() -> None:
 
             profile_server(
                 server.pid, out=args.profile_out, seconds=args.profile_seconds,
+                wall=args.profile_wall,
                 run=lambda: run_wrk(wrk, *endpoints["POST /api/v1/me/check-ins/ + triage"][:2],
                                     seconds=args.profile_seconds, threads=args.threads,
                                     connections=args.connections, script_args=[str(tokens_file)]),

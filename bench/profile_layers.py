@@ -2,14 +2,15 @@
 
     .venv/bin/python bench/profile_layers.py STACKS_FILE   # re-read a saved profile
 
-bench/ingest.py --profile records the workers with `py-spy record --subprocesses --idle
---format raw` (collapsed stacks: "frame;frame;... count") while wrk drives the check-in, then
-calls `layer_table` here. Each sample is put in one layer:
+bench/ingest.py --profile records the workers with `py-spy record --subprocesses --format
+raw` (collapsed stacks: "frame;frame;... count"; CPU samples, and with `--profile-wall` the
+waits too) while wrk drives the check-in, then calls `layer_table` here. Each sample is put
+in one layer:
 
 1. idle: the worker waiting for a connection (gunicorn's accept/select loop), left out of the
    percentages, which are of the time spent inside requests;
-2. SQL: any frame in psycopg or django.db (the ORM building the query, the driver, and the wait
-   for PostgreSQL, since --idle samples the wait too);
+2. SQL: any frame in psycopg or django.db (the ORM building the query, the driver; with
+   --profile-wall, which samples waits too, also the wait for PostgreSQL);
 3. otherwise the innermost frame that names a layer (LAYERS, checked leaf first), so triage code
    called by the check-in service counts as triage, not as the service.
 
@@ -34,24 +35,34 @@ LAYERS: list[tuple[str, re.Pattern[str]]] = [
         ("triage", r"recovery/triage/|triage_facts\.py|evaluate \("),
         ("flags", r"recovery/services/flags\.py|flag_decisions\.py"),
         ("check-in service", r"recovery/services/checkins\.py"),
-        ("auth (JWT, deny-list, permission)",
-         r"rest_framework_simplejwt/|backend/auth\.py|perform_authentication|check_permissions"
-         r"|recovery/api/permissions\.py"),
+        (
+            "auth (JWT, deny-list, permission)",
+            r"rest_framework_simplejwt/|backend/auth\.py|perform_authentication|check_permissions"
+            r"|recovery/api/permissions\.py",
+        ),
         ("throttling", r"throttl"),
-        ("parsing and validation",
-         r"rest_framework/parsers\.py|backend/parsers\.py|checkin_parse|_load_data_and_files"
-         r"|rest_framework/fields\.py"),
-        ("rendering (serializer + JSON)",
-         r"rest_framework/renderers\.py|core/renderers\.py|to_representation|finalize_response"
-         r"|rest_framework/serializers\.py|_checkin_body|checkin_representation"),
-        ("middleware",
-         r"django/middleware/|django/contrib/(sessions|messages|auth)/middleware|csp/|axes/"
-         r"|whitenoise/|django_otp/|backend/middleware\.py|backend/session_idle\.py"
-         r"|django/utils/deprecation\.py"),
-        ("framework (Django/DRF dispatch, URL routing, WSGI)",
-         r"django/core/handlers/|rest_framework/views\.py|django/urls/|gunicorn/workers/"
-         r"|gunicorn/http/"),
-    ]  # fmt: skip
+        (
+            "parsing and validation",
+            r"rest_framework/parsers\.py|backend/parsers\.py|checkin_parse|_load_data_and_files"
+            r"|rest_framework/fields\.py",
+        ),
+        (
+            "rendering (serializer + JSON)",
+            r"rest_framework/renderers\.py|core/renderers\.py|to_representation|finalize_response"
+            r"|rest_framework/serializers\.py|_checkin_body|checkin_representation",
+        ),
+        (
+            "middleware",
+            r"django/middleware/|django/contrib/(sessions|messages|auth)/middleware|csp/|axes/"
+            r"|whitenoise/|django_otp/|backend/middleware\.py|backend/session_idle\.py"
+            r"|django/utils/deprecation\.py",
+        ),
+        (
+            "framework (Django/DRF dispatch, URL routing, WSGI)",
+            r"django/core/handlers/|rest_framework/views\.py|django/urls/|gunicorn/workers/"
+            r"|gunicorn/http/",
+        ),
+    ]
 ]
 SQL = re.compile(r"psycopg|django/db/")
 IDLE = re.compile(r"\b(select|accept|wait_for_connection|sleep) \(.*(gunicorn|selectors)")
@@ -77,10 +88,10 @@ def classify(lines: Iterable[str]) -> tuple[Counter[str], Counter[str], int]:
             continue
         count = int(count_text)
         frames = stack.split(";")
-        if not any("handle_request" in f or "get_response" in f for f in frames):
-            if IDLE.search(frames[-1]) or not any("django" in f for f in frames):
-                idle += count
-                continue
+        in_request = any("handle_request" in f or "get_response" in f for f in frames)
+        if not in_request and (IDLE.search(frames[-1]) or not any("django" in f for f in frames)):
+            idle += count
+            continue
         if any(SQL.search(frame) for frame in frames):
             layers["SQL (ORM, driver, PostgreSQL wait)"] += count
             first_sql = next(i for i, frame in enumerate(frames) if SQL.search(frame))
@@ -106,13 +117,27 @@ def layer_table(lines: Iterable[str]) -> str:
 
 
 def profile_server(
-    master_pid: int, *, out: str, seconds: float, run: Callable[[], object], rate: int = 200
+    master_pid: int,
+    *,
+    out: str,
+    seconds: float,
+    run: Callable[[], object],
+    rate: int = 200,
+    wall: bool = False,
 ) -> None:
-    """py-spy the gunicorn master's workers while `run()` drives them; print the layers."""
+    """py-spy the gunicorn master's workers while `run()` drives them; print the layers.
+
+    CPU samples by default (a thread waiting on a socket is not sampled); `wall` adds the
+    waits (`--idle`): then SQL includes the time PostgreSQL takes to answer.
+    """
     spy = Path(sys.executable).with_name("py-spy")
-    command = [str(spy), "record", "--pid", str(master_pid), "--subprocesses", "--idle",
-               "--nonblocking", "--rate", str(rate), "--format", "raw", "--output", out,
-               "--duration", str(int(seconds) + 2)]  # fmt: skip
+    command = [
+        str(spy), "record", "--pid", str(master_pid), "--subprocesses", "--nonblocking",
+        "--rate", str(rate), "--format", "raw", "--output", out,
+        "--duration", str(int(seconds) + 2),
+    ]  # fmt: skip
+    if wall:
+        command.append("--idle")
     recorder = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     time.sleep(1)  # py-spy attaches to every worker before the load starts
     result = run()
@@ -120,7 +145,8 @@ def profile_server(
     if recorder.returncode != 0 or not Path(out).exists():
         print(f"py-spy failed ({recorder.returncode}): {errors.decode()[-500:]}")
         return
-    print(f"\nprofile of the check-in (py-spy, {rate} Hz, wall clock incl. waits; "
+    kind = "wall clock, waits included" if wall else "CPU only"
+    print(f"\nprofile of the check-in (py-spy, {rate} Hz, {kind}; "
           f"load while sampled: {result.get('rps', 0):.0f} req/s); stacks in {out}")  # type: ignore[union-attr]  # fmt: skip
     print(layer_table(Path(out).read_text().splitlines()))
 
