@@ -57,7 +57,7 @@ class DenyListJWTAuthentication(JWTAuthentication):
         try:
             user_id = validated_token[api_settings.USER_ID_CLAIM]
         except KeyError as exc:
-            raise InvalidToken(
+            raise InvalidToken(  # type: ignore[arg-type]  # a lazy str, as simplejwt passes
                 jwt_text("Token contained no recognizable user identification")
             ) from exc
         users = self.user_model.objects.select_related(*self.USER_RELATED)
