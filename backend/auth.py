@@ -57,8 +57,8 @@ class DenyListJWTAuthentication(JWTAuthentication):
         try:
             user_id = validated_token[api_settings.USER_ID_CLAIM]
         except KeyError as exc:
-            raise InvalidToken(  # type: ignore[arg-type]  # a lazy str, as simplejwt passes
-                jwt_text("Token contained no recognizable user identification")
+            raise InvalidToken(
+                jwt_text("Token contained no recognizable user identification")  # type: ignore[arg-type]
             ) from exc
         users = self.user_model.objects.select_related(*self.USER_RELATED)
         try:
