@@ -82,7 +82,9 @@ def server_env() -> dict[str, str]:
             "THROTTLE_CHECKIN": BENCH_THROTTLE}  # fmt: skip
 
 
-def start_server(port: int, *, workers: int | None, worker_class: str | None) -> subprocess.Popen:
+def start_server(
+    port: int, *, workers: int | None, worker_class: str | None, threads: int | None = None
+) -> subprocess.Popen:
     command = [sys.executable, "-m", "gunicorn", "backend.wsgi", "-b", f"127.0.0.1:{port}",
                "--config", "backend/gunicorn.conf.py",  # production's workers and hooks
                "--log-level", "warning", "--graceful-timeout", "5",
@@ -91,6 +93,8 @@ def start_server(port: int, *, workers: int | None, worker_class: str | None) ->
         command += ["-w", str(workers)]
     if worker_class:
         command += ["-k", worker_class]
+    if threads:
+        command += ["--threads", str(threads)]
     server = subprocess.Popen(command, cwd=ROOT, env=server_env())
     for _ in range(150):
         try:
@@ -125,14 +129,16 @@ def run_wrk(wrk: str, url: str, script: str, *, seconds: float, threads: int,
     raise SystemExit(f"wrk printed no result:\n{output}")
 
 
-def gunicorn_conf_summary(workers: int | None, worker_class: str | None) -> str:
+def gunicorn_conf_summary(
+    workers: int | None, worker_class: str | None, threads: int | None = None
+) -> str:
     """The worker class, count and threads the server ran with (the config, or the overrides)."""
     import runpy
 
     conf = runpy.run_path(str(ROOT / "backend" / "gunicorn.conf.py"))
     kind = worker_class or conf.get("worker_class", "sync")
     count = workers or conf.get("workers", 1)
-    threads = conf.get("threads", 1)
+    threads = threads or conf.get("threads", 1)
     return f"{kind} x{count}" + (f", {threads} threads each" if kind == "gthread" else "")
 
 
@@ -207,6 +213,7 @@ def main() -> None:
     parser.add_argument("--patients", type=int, default=300)
     parser.add_argument("--workers", type=int, help="override backend/gunicorn.conf.py")
     parser.add_argument("--worker-class", help="override backend/gunicorn.conf.py")
+    parser.add_argument("--gunicorn-threads", type=int, help="gthread's threads per worker")
     parser.add_argument("--profile", action="store_true", help="py-spy the check-in afterwards")
     parser.add_argument("--profile-seconds", type=float, default=10)
     parser.add_argument(
@@ -224,7 +231,9 @@ def main() -> None:
     tokens_file = Path(tempfile.mkstemp(prefix="bench-tokens-", suffix=".txt")[1])
     tokens_file.write_text("\n".join(tokens) + "\n")
     port = free_port()
-    server = start_server(port, workers=args.workers, worker_class=args.worker_class)
+    server = start_server(
+        port, workers=args.workers, worker_class=args.worker_class, threads=args.gunicorn_threads
+    )
     base = f"http://127.0.0.1:{port}"
     endpoints = {
         "bare Django JSON view (floor)": (f"{base}/bench/floor/", "bench/floor.lua", []),
@@ -274,7 +283,7 @@ def report(args: argparse.Namespace, results: dict[str, dict], load: dict[str, s
         rows.append([name, r["requests"], r["rps"], r["p50_us"] / 1000, r["p90_us"] / 1000,
                      r["p99_us"] / 1000, r["app_cpu_ms"], r["db_cpu_ms"], r["non_2xx_3xx"],
                      errors])  # fmt: skip
-    print(f"gunicorn: {gunicorn_conf_summary(args.workers, args.worker_class)}; "
+    print(f"gunicorn: {gunicorn_conf_summary(args.workers, args.worker_class, args.gunicorn_threads)}; "
           f"wrk -t{args.threads} -c{args.connections} -d{args.seconds:g}s per endpoint; "
           f"load average before {load['before']}, after {load.get('after', '?')}")  # fmt: skip
     print(table(["endpoint", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms",
