@@ -283,7 +283,8 @@ def report(args: argparse.Namespace, results: dict[str, dict], load: dict[str, s
         rows.append([name, r["requests"], r["rps"], r["p50_us"] / 1000, r["p90_us"] / 1000,
                      r["p99_us"] / 1000, r["app_cpu_ms"], r["db_cpu_ms"], r["non_2xx_3xx"],
                      errors])  # fmt: skip
-    print(f"gunicorn: {gunicorn_conf_summary(args.workers, args.worker_class, args.gunicorn_threads)}; "
+    server = gunicorn_conf_summary(args.workers, args.worker_class, args.gunicorn_threads)
+    print(f"gunicorn: {server}; "
           f"wrk -t{args.threads} -c{args.connections} -d{args.seconds:g}s per endpoint; "
           f"load average before {load['before']}, after {load.get('after', '?')}")  # fmt: skip
     print(table(["endpoint", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms",
