@@ -295,20 +295,24 @@ class CheckInCursorPagination(CreatedCursorPagination):
     ordering = ("-recorded_at", "-id")  # the patient's clock order, not arrival order
 
 
-@functools.cache
-def _output_fields() -> list[tuple[str, serializers.Field]]:
-    return list(CheckInOutputSerializer().fields.items())
+@functools.lru_cache(maxsize=16)
+def _output_fields(context: tuple[tuple[str, str], ...]) -> list[tuple[str, serializers.Field]]:
+    return list(CheckInOutputSerializer(context=dict(context)).fields.items())
 
 
-def checkin_representation(checkin: CheckIn) -> dict[str, Any]:
-    """`CheckInOutputSerializer(checkin).data`, without building the serializer (issue 23).
+def checkin_representation(
+    checkin: CheckIn, *, context: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """`CheckInOutputSerializer(checkin, context=context).data`, without building the
+    serializer for every response (issue 23).
 
     A ModelSerializer builds its ~50 fields from the model for every instance. The bound
-    fields hold no request state (no translated output either), so they are built once; the
-    loop is DRF's Serializer.to_representation, hence the same body and the same schema.
+    fields hold no request state (no translated output either), so they are built once per
+    context (plain strings, e.g. a display unit, that method fields read from their parent
+    serializer); the loop is DRF's Serializer.to_representation: the same body, the same schema.
     """
     body: dict[str, Any] = {}
-    for name, field in _output_fields():
+    for name, field in _output_fields(tuple(sorted((context or {}).items()))):
         value = field.get_attribute(checkin)
         body[name] = None if value is None else field.to_representation(value)
     return body

@@ -40,3 +40,10 @@ def test_it_does_not_depend_on_the_active_language(patient) -> None:
     with translation.override("es"):
         spanish = checkin_representation(checkin)
     assert spanish == checkin_representation(checkin) == CheckInOutputSerializer(checkin).data
+
+
+def test_it_builds_the_body_the_serializer_builds_with_the_same_context(patient) -> None:
+    checkin = CheckInFactory(patient=patient, temperature_c=38.4)
+    context = {"temperature_unit": "f"}
+    expected = CheckInOutputSerializer(checkin, context=context).data
+    assert checkin_representation(checkin, context=context) == expected
