@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -115,7 +116,7 @@ def stop_server(server: subprocess.Popen) -> None:
 
 
 def run_wrk(wrk: str, url: str, script: str, *, seconds: float, threads: int,
-            connections: int, script_args: list[str] = ()) -> dict:  # fmt: skip
+            connections: int, script_args: Sequence[str] = ()) -> dict:  # fmt: skip
     command = [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s",
                "-s", script, url]  # fmt: skip
     if script_args:

@@ -26,6 +26,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 # (layer, pattern on one frame "function (path:line)"), most specific first within a stack.
 LAYERS: list[tuple[str, re.Pattern[str]]] = [
@@ -121,7 +122,7 @@ def profile_server(
     *,
     out: str,
     seconds: float,
-    run: Callable[[], object],
+    run: Callable[[], dict[str, Any]],
     rate: int = 200,
     wall: bool = False,
 ) -> None:
@@ -147,7 +148,7 @@ def profile_server(
         return
     kind = "wall clock, waits included" if wall else "CPU only"
     print(f"\nprofile of the check-in (py-spy, {rate} Hz, {kind}; "
-          f"load while sampled: {result.get('rps', 0):.0f} req/s); stacks in {out}")  # type: ignore[union-attr]  # fmt: skip
+          f"load while sampled: {result.get('rps', 0):.0f} req/s); stacks in {out}")  # fmt: skip
     print(layer_table(Path(out).read_text().splitlines()))
 
 
