@@ -512,3 +512,11 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 # token is read).
 MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware") + 1,
                   "django.middleware.locale.LocaleMiddleware")  # fmt: skip
+
+# PERFORMANCE (issue 23)
+# ------------------------------------------------------------------------------
+# API responses are written by orjson: the same bytes as DRF's JSONRenderer (core/renderers.py).
+REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = [
+    "core.renderers.ORJSONRenderer" if name == "rest_framework.renderers.JSONRenderer" else name
+    for name in REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"]
+]

@@ -11,6 +11,7 @@ cannot be read is a 400: not a JSON object, or no usable `id` or `recorded_at`.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import format_lazy
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -26,12 +27,12 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from core.exceptions import application_error_body
 from core.pagination import CreatedCursorPagination
 from core.schema import ErrorSerializer
+from core.throttles import RedisScopedRateThrottle
 from recovery.api.permissions import IsPatient
 from recovery.models import CheckIn, Flag, Patient
 from recovery.models.checkins import (
@@ -135,6 +136,20 @@ class CheckInInputSerializer(serializers.Serializer):
         return fields
 
 
+@functools.lru_cache(maxsize=8)
+def _input_fields(language: str | None) -> Mapping[str, serializers.Field]:
+    return CheckInInputSerializer().fields
+
+
+def checkin_input_fields() -> Mapping[str, serializers.Field]:
+    """The input serializer's fields, built once per language (issue 23).
+
+    Building them is most of a small body's validation time. They keep no request state,
+    but their messages are translated when built: hence one set per active language.
+    """
+    return _input_fields(get_language())
+
+
 # The fields that make a body readable; every other key is an answer, kept or dropped alone.
 ENVELOPE_FIELDS = ("id", "recorded_at")
 UNKNOWN_FIELD = _("Unknown field; check the field name.")
@@ -198,7 +213,7 @@ def checkin_parse(
             recorded_at=None,
             unreadable={"non_field_errors": [gettext("Send each check-in as a JSON object.")]},
         )
-    fields = fields if fields is not None else CheckInInputSerializer().fields
+    fields = fields if fields is not None else checkin_input_fields()
     envelope: dict[str, Any] = {}
     answers: dict[str, Any] = {}
     rejected: dict[str, list[str]] = {}
@@ -294,10 +309,33 @@ class CheckInCursorPagination(CreatedCursorPagination):
     ordering = ("-recorded_at", "-id")  # the patient's clock order, not arrival order
 
 
+@functools.lru_cache(maxsize=16)
+def _output_fields(context: tuple[tuple[str, str], ...]) -> list[tuple[str, serializers.Field]]:
+    return list(CheckInOutputSerializer(context=dict(context)).fields.items())
+
+
+def checkin_representation(
+    checkin: CheckIn, *, context: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """`CheckInOutputSerializer(checkin, context=context).data`, without building the
+    serializer for every response (issue 23).
+
+    A ModelSerializer builds its ~50 fields from the model for every instance. The bound
+    fields hold no request state (no translated output either), so they are built once per
+    context (plain strings, e.g. a display unit, that method fields read from their parent
+    serializer); the loop is DRF's Serializer.to_representation: the same body, the same schema.
+    """
+    body: dict[str, Any] = {}
+    for name, field in _output_fields(tuple(sorted((context or {}).items()))):
+        value = field.get_attribute(checkin)
+        body[name] = None if value is None else field.to_representation(value)
+    return body
+
+
 def _output(result: CheckInResult, *, temperature_unit: str) -> tuple[int, dict[str, Any]]:
     code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
     context = {"temperature_unit": temperature_unit}
-    return code, CheckInOutputSerializer(result.checkin, context=context).data
+    return code, checkin_representation(result.checkin, context=context)
 
 
 class _PatientMixin(APIView):
@@ -308,7 +346,8 @@ class _PatientMixin(APIView):
 
     def get_throttles(self) -> list[Any]:
         # Writes are rate-limited per user; reading one's own history is not.
-        return [ScopedRateThrottle()] if self.request.method == "POST" else []
+        # issue 23: DRF's scoped throttle, in one Redis round trip.
+        return [RedisScopedRateThrottle()] if self.request.method == "POST" else []
 
     def patient(self) -> Patient:
         patient = patient_for_user(self.request.user)
@@ -412,7 +451,7 @@ class CheckInBatchApi(_PatientMixin, APIView):
     def post(self, request: Request) -> Response:
         serializer = CheckInBatchInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        fields = CheckInInputSerializer().fields
+        fields = checkin_input_fields()
         items = [
             checkin_parse(item, fields=fields) for item in serializer.validated_data["check_ins"]
         ]

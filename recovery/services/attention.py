@@ -6,7 +6,7 @@ entries, milestones and questionnaire responses, and these services store what i
 - On write, for one patient, inside the writer's transaction (the summary commits with the
   write that changed it, or not at all): a questionnaire, a milestone recorded or re-planned,
   a checklist answer recompute that patient's rows (`attention_refresh_patient`); a check-in
-  only ends a silence (`attention_checkin_received`, one statement on the hot ingest path).
+  only ends a silence (`attention_silence_ended`, folded into the check-in's one statement).
 - By the beat (`recovery.tasks.sweep_attention`, every ATTENTION_SWEEP_MINUTES): every team
   recomputed in full, because silence and the overdue reasons start and end with the passing
   of time, not with a write. Idempotent: a sweep replaces a team's rows with what the source
@@ -67,16 +67,21 @@ def attention_refresh_patient(*, patient_id: Any, now: datetime) -> None:
     _store(signals=signals, stale=Q(patient_id=patient_id), now=now)
 
 
-def attention_checkin_received(*, patient_id: Any, recorded_at: datetime, now: datetime) -> None:
-    """A check-in recorded within the silence window ends the patient's silence.
+def attention_silence_ended(
+    *, patient_id: Any, recorded_at: datetime, now: datetime
+) -> QuerySet[AttentionSignal] | None:
+    """The silence signal a check-in recorded at `recorded_at` ends, to delete; None when the
+    check-in is older than the silence window (sent late from an offline queue: the patient may
+    still be silent, and the next sweep decides).
 
-    One DELETE (usually of nothing): the ingest path pays no more. An older check-in sent
-    late from an offline queue may leave the patient silent; the next sweep decides.
+    The check-in write path deletes it inside its one combined statement
+    (recovery.services.checkins), so the hot ingest path pays no round trip for it.
     """
-    if recorded_at >= now - timedelta(days=silence_days()):
-        AttentionSignal.objects.filter(
-            patient_id=patient_id, reason=AttentionSignal.Reason.SILENCE
-        ).delete()
+    if recorded_at < now - timedelta(days=silence_days()):
+        return None
+    return AttentionSignal.objects.filter(
+        patient_id=patient_id, reason=AttentionSignal.Reason.SILENCE
+    )
 
 
 def _sweep_locked(*, team_ids: list[Any], now: datetime, force: bool) -> list[Any]:

@@ -18,23 +18,21 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from django.db import IntegrityError, transaction
+from django.db import connections, router, transaction
+from django.db.models import Q, QuerySet, Subquery
+from django.db.models.sql import DeleteQuery, InsertQuery, UpdateQuery
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import ApplicationError
 from core.i18n import language_or_default
-from recovery.models import CaregiverLink, CheckIn, Flag, Patient
+from recovery.models import CaregiverLink, CheckIn, Flag, Patient, Surgery
 from recovery.models.checkins import SYMPTOM_FIELDS
-from recovery.selectors import current_surgery, postop_day
-from recovery.services.attention import attention_checkin_received
-from recovery.services.flags import (
-    flags_apply_findings,
-    flags_close_answered_silence,
-    patient_lock,
-)
+from recovery.selectors import postop_day
+from recovery.services.attention import attention_silence_ended
+from recovery.services.flags import SILENCE_ANSWERED_NOTE, flags_apply_findings, patient_lock
 from recovery.services.triage_facts import (
-    checkin_history,
+    checkin_history_query,
     history_limit,
     triage_context,
     triage_ruleset,
@@ -139,16 +137,16 @@ def checkin_submit(
     """
     if submission.checkin_id is None:
         raise _unreadable(submission.unreadable)
-    patient = patient_lock(patient_id=patient.id)
-    existing = checkin_get_for_replay(patient=patient, checkin_id=submission.checkin_id)
-    if existing is not None:
-        return CheckInResult(checkin=existing, created=False)
+    locked = _checkin_lock(patient=patient, checkin_id=submission.checkin_id)
+    if locked.replay is not None:
+        return CheckInResult(checkin=locked.replay, created=False)
     if submission.unreadable or submission.recorded_at is None:
         raise _unreadable(
             submission.unreadable or {"recorded_at": [gettext("This field is required.")]}
         )
     return _checkin_store(
-        patient=patient,
+        patient=locked.patient,
+        surgery=locked.surgery,
         checkin_id=submission.checkin_id,
         data={**submission.answers, "recorded_at": submission.recorded_at},
         rejected=submission.rejected,
@@ -199,26 +197,140 @@ def checkin_create(
     the API goes through `checkin_submit`). Check-in rules run as of `recorded_at` (a check-in
     queued offline is judged against what came before it); flags are stamped with `now`.
     """
-    patient = patient_lock(patient_id=patient.id)
-    existing = checkin_get_for_replay(patient=patient, checkin_id=checkin_id)
-    if existing is not None:
-        return CheckInResult(checkin=existing, created=False)
+    locked = _checkin_lock(patient=patient, checkin_id=checkin_id)
+    if locked.replay is not None:
+        return CheckInResult(checkin=locked.replay, created=False)
     return _checkin_store(
-        patient=patient, checkin_id=checkin_id, data=data, rejected=rejected or {}, now=now
+        patient=locked.patient,
+        surgery=locked.surgery,
+        checkin_id=checkin_id,
+        data=data,
+        rejected=rejected or {},
+        now=now,
     )
+
+
+@dataclass(frozen=True)
+class _Locked:
+    patient: Patient  # re-read under the lock
+    surgery: Surgery | None  # the latest operation
+    replay: CheckIn | None  # this patient's check-in with the id, if it is a replay
+
+
+def _checkin_lock(*, patient: Patient, checkin_id: UUID) -> _Locked:
+    """Take the patient's row lock (like `patient_lock`) and read what a check-in needs.
+
+    issue 23: one statement locks the patient row (FOR UPDATE OF the patient only) and reads
+    the latest surgery and the owner of `checkin_id`. The owner is as of the statement's start,
+    before any wait for the lock: a retry of this id committed meanwhile by the lock's holder
+    is caught by the insert instead (`_insert_if_new`). A patient without a surgery (nothing to
+    store against) and a replay take the plain path, one or two statements more.
+    """
+    owner = CheckIn.objects.filter(id=checkin_id).values("patient_id")[:1]
+    row = (
+        Surgery.objects.select_related("patient")
+        .select_for_update(of=("patient",))
+        .filter(patient_id=patient.id)
+        .annotate(checkin_owner=Subquery(owner))
+        .order_by("-date", "-created_at")  # as Patient.latest_surgery
+        .first()
+    )
+    if row is None:
+        locked = patient_lock(patient_id=patient.id)
+        return _Locked(locked, None, checkin_get_for_replay(patient=locked, checkin_id=checkin_id))
+    locked = row.patient
+    _keep_user(locked, patient)
+    if row.checkin_owner is None:
+        return _Locked(locked, row, None)
+    if row.checkin_owner != locked.id:
+        raise _id_conflict()
+    return _Locked(locked, row, CheckIn.objects.get(id=checkin_id))
+
+
+def _keep_user(locked: Patient, patient: Patient) -> None:
+    # The caller's patient usually carries its user and preferences (the JWT authentication
+    # joins them): the re-read row keeps them, so the patient's time zone costs no query.
+    if Patient._meta.get_field("user").is_cached(patient) and patient.user_id == locked.user_id:
+        locked.user = patient.user
+
+
+def _insert_and_read(
+    checkin: CheckIn, *, history: QuerySet[CheckIn, dict[str, Any]], now: datetime
+) -> tuple[bool, list[dict[str, Any]]]:
+    """Store the check-in, close the patient's answered silence flag and read the triage
+    history, in one statement; (False, []) when the id is taken.
+
+    issue 23: three statements that each cost a round trip become data-modifying CTEs of one:
+    - the INSERT is `ON CONFLICT (id) DO NOTHING`: a taken id raises nothing, so it needs no
+      savepoint (two statements fewer than catching IntegrityError); Django's insert compiler
+      prepares the values, as save() does;
+    - the silence close is `flags_close_answered_silence`'s UPDATE (the same filter and
+      values; silence flags are raised by trend rules only, so closing it before this
+      check-in's own flags are raised changes nothing);
+    - the history is `checkin_history_query`, in the statement's snapshot: it never sees this
+      insert, which its `recorded_at <` bound excludes anyway.
+    The caller holds the patient's row lock, so the history cannot miss a check-in of theirs.
+    """
+    alias = router.db_for_write(CheckIn)
+    connection = connections[alias]
+    insert = InsertQuery(CheckIn)
+    insert.insert_values(CheckIn._meta.local_concrete_fields, [checkin])
+    [(insert_sql, insert_params)] = insert.get_compiler(using=alias).as_sql()
+    silence = UpdateQuery(Flag)
+    silence.add_update_values(
+        {
+            "status": Flag.Status.RESOLVED,
+            "resolved_at": now,
+            "resolution_note": SILENCE_ANSWERED_NOTE,
+            "updated_at": now,
+        }
+    )
+    silence.add_q(
+        Q(patient_id=checkin.patient_id, category="silence", status__in=Flag.LIVE_STATUSES)
+    )
+    silence_sql, silence_params = silence.get_compiler(using=alias).as_sql()
+    history_sql, history_params = history.query.get_compiler(using=alias).as_sql()
+    # The worklist's attention summary (issue 16): a recent check-in ends a silence signal.
+    ended = attention_silence_ended(
+        patient_id=checkin.patient_id, recorded_at=checkin.recorded_at, now=now
+    )
+    signal_sql, signal_params = "", ()
+    if ended is not None:
+        # As QuerySet._raw_delete does: the same filter, compiled as a DELETE.
+        delete_sql, signal_params = ended.query.chain(DeleteQuery).get_compiler(alias).as_sql()
+        signal_sql = f"signal AS ({delete_sql}), "
+    # Only the compilers' SQL is spliced in; every value is a parameter.
+    sql = (
+        f"WITH closed AS ({silence_sql}), {signal_sql}"  # noqa: S608
+        f"inserted AS ({insert_sql} ON CONFLICT (id) DO NOTHING RETURNING 1) "
+        "SELECT (SELECT count(*) FROM inserted), history.* "
+        f"FROM (SELECT 1) AS one LEFT JOIN ({history_sql}) AS history ON true"
+    )
+    params = (*silence_params, *signal_params, *insert_params, *history_params)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+        names = [column.name for column in cursor.description][1:]
+    if not rows[0][0]:
+        return False, []
+    checkin._state.adding = False
+    checkin._state.db = alias
+    # Each row: the count, then the history's columns; one row of NULLs when there is none.
+    history_rows = [dict(zip(names, row[1:], strict=True)) for row in rows]
+    return True, [row for row in history_rows if row["recorded_at"] is not None]
 
 
 def _checkin_store(
     *,
     patient: Patient,
+    surgery: Surgery | None,
     checkin_id: UUID,
     data: Mapping[str, Any],
     rejected: Mapping[str, list[str]],
     now: datetime,
     reported_by: CaregiverLink | None = None,
 ) -> CheckInResult:
-    """Insert, triage and flag a new check-in; the caller holds `patient_lock`."""
-    surgery = current_surgery(patient)
+    """Insert, triage and flag a new check-in; the caller holds the patient's row lock."""
     if surgery is None:
         raise ApplicationError(
             gettext("There is no operation on record yet; ask your care team."), code="no_surgery"
@@ -237,28 +349,30 @@ def _checkin_store(
         reported_by_caregiver=reported_by,
         **{name: data.get(name) for name in SYMPTOM_FIELDS},
     )
-    try:
-        with transaction.atomic():
-            checkin.save(force_insert=True)
-    except IntegrityError as exc:
-        # Another patient sent the same id at the same moment (this patient's own replays
-        # are serialised by the patient lock and answered above).
-        raise _id_conflict() from exc
-
     ruleset = triage_ruleset()
+    history = checkin_history_query(
+        patient=patient, before=recorded_at, limit=history_limit(ruleset)
+    )
+    inserted, history_rows = _insert_and_read(checkin, history=history, now=now)
+    if not inserted:
+        # The id was taken after `_checkin_lock` looked: by this patient's own retry, committed
+        # while we waited for the lock (a replay: answer with the stored row), or by another
+        # patient at the same moment (a conflict; the transaction rolls back).
+        existing = checkin_get_for_replay(patient=patient, checkin_id=checkin_id)
+        if existing is None:
+            raise _id_conflict()
+        return CheckInResult(checkin=existing, created=False)
+
     findings = evaluate(
         ruleset,
         checkin=checkin.facts(),
         context=triage_context(patient=patient, surgery=surgery, at=recorded_at),
-        history=checkin_history(patient=patient, before=recorded_at, limit=history_limit(ruleset)),
+        history=history_rows,
         now=recorded_at,
     )
     raised = flags_apply_findings(
         patient=patient, findings=findings, now=now, checkin=checkin, origin=Flag.Origin.CHECKIN
     )
-    flags_close_answered_silence(patient=patient, now=now)
-    # The worklist's attention summary (issue 16): a recent check-in ends a silence.
-    attention_checkin_received(patient_id=patient.id, recorded_at=recorded_at, now=now)
     # What the patient must see now: this report's most severe finding per category, in the
     # patient's language (issue 19); `language` records which one they were given.
     language = language_or_default(patient.language)

@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 
 from recovery.models import CheckIn, Patient, Surgery
+from recovery.models.checkins import SYMPTOM_FIELDS
 from recovery.selectors import postop_day
 from recovery.triage import DEFAULT_EMERGENCY_NUMBER, RuleSet, TriageContext, load_ruleset
 
@@ -97,12 +99,26 @@ def triage_context(*, patient: Patient, surgery: Surgery, at: datetime) -> Triag
     )
 
 
+# The columns CheckIn.facts() reads, in the order checkin_history_query selects them.
+HISTORY_COLUMNS = (*SYMPTOM_FIELDS, "recorded_at", "postop_day")
+
+
+def checkin_history_query(
+    *, patient: Patient, before: datetime | None = None, limit: int
+) -> QuerySet[CheckIn, dict[str, Any]]:
+    """The patient's most recent check-ins as engine mappings, newest first, at most `limit`.
+
+    issue 23: only the columns CheckIn.facts() reads, as dicts (no model instances, no notes);
+    the check-in service runs this query inside its insert statement.
+    """
+    queryset = CheckIn.objects.filter(patient=patient)
+    if before is not None:
+        queryset = queryset.filter(recorded_at__lt=before)
+    return queryset.order_by("-recorded_at", "-id").values(*HISTORY_COLUMNS)[:limit]
+
+
 def checkin_history(
     *, patient: Patient, before: datetime | None = None, limit: int
 ) -> list[dict[str, Any]]:
     """The patient's most recent check-ins as engine mappings, newest first, at most `limit`."""
-    queryset = CheckIn.objects.filter(patient=patient)
-    if before is not None:
-        queryset = queryset.filter(recorded_at__lt=before)
-    rows = queryset.order_by("-recorded_at", "-id")[:limit]
-    return [row.facts() for row in rows]
+    return list(checkin_history_query(patient=patient, before=before, limit=limit))
