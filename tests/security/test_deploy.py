@@ -144,4 +144,4 @@ def test_it_answers_json_to_a_browser_asking_for_html(api, patient, accept, stat
 
 def test_it_has_no_browsable_api_renderer_in_production() -> None:
     renderers = settings.REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"]
-    assert renderers == ["rest_framework.renderers.JSONRenderer"]
+    assert renderers == ["core.renderers.ORJSONRenderer"]  # JSON only (issue 23: via orjson)
