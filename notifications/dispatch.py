@@ -11,6 +11,9 @@ statements per thousand rather than several per row. Sends go out in chunks of D
 and each chunk is recorded as soon as its provider call returns: a worker killed inside a
 provider call can repeat that one chunk (at-least-once, as every push provider is; the payload
 carries the notification id so the app can drop a duplicate), never a recorded one.
+
+Id lists travel as one array parameter (`= ANY(%s)`) bound on the server (core.sql), not as
+1,000 quoted literals (issue 23).
 """
 
 import logging
@@ -27,6 +30,7 @@ from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
+from core.sql import server_side_binding
 from notifications.channels import channel_for
 from notifications.channels.base import DeliveryError
 from notifications.conf import conf
@@ -102,13 +106,15 @@ def _claim(ids: Sequence[uuid.UUID], now: datetime) -> list[uuid.UUID]:
     pk = meta.pk
     claimed_at = meta.get_field("claimed_at").get_db_prep_value(now, connection)
     params: list[Any] = [S.SENDING, claimed_at, S.PENDING]
-    params += [pk.get_db_prep_value(i, connection) for i in ids]
-    placeholders = ", ".join(["%s"] * len(ids))
+    values = [pk.get_db_prep_value(i, connection) for i in ids]
+    if connection.vendor == "postgresql":
+        match, params = f"{qn(pk.column)} = ANY(%s)", [*params, values]
+    else:
+        match, params = f"{qn(pk.column)} IN ({', '.join(['%s'] * len(ids))})", params + values
     sql = (
         f"UPDATE {qn(meta.db_table)} SET {qn('status')} = %s, "  # noqa: S608 (names, not data)
         f"{qn('attempts')} = {qn('attempts')} + 1, {qn('claimed_at')} = %s "
-        f"WHERE {qn('status')} = %s AND {qn(pk.column)} IN ({placeholders}) "
-        f"RETURNING {qn(pk.column)}"
+        f"WHERE {qn('status')} = %s AND {match} RETURNING {qn(pk.column)}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -119,7 +125,7 @@ def _finish(ids: Iterable[Any], **changes: Any) -> None:
     """Record an outcome for claimed rows; a row someone else released is left alone."""
     ids = list(ids)
     if ids:
-        Notification.objects.filter(id__in=ids, status=S.SENDING).update(**changes)
+        Notification.objects.filter(id__any=ids, status=S.SENDING).update(**changes)
 
 
 def _skip_reason(n: Notification, pref: Preference) -> str:
@@ -215,6 +221,11 @@ def _send(kind: str, rows: list[Notification], now: datetime, outcomes: dict[Any
 
 def notifications_deliver(ids: Iterable[Any], *, now: datetime | None = None) -> list[Outcome]:
     """Deliver the given outbox rows; one outcome per id, in order."""
+    with server_side_binding():
+        return _deliver(ids, now=now)
+
+
+def _deliver(ids: Iterable[Any], *, now: datetime | None) -> list[Outcome]:
     now = now or timezone.now()
     requested = _uuids(ids)
     claimed = _claim(requested, now)
@@ -223,13 +234,13 @@ def notifications_deliver(ids: Iterable[Any], *, now: datetime | None = None) ->
         # Only the columns delivery reads: a fan-out loads a thousand rows per batch, and
         # building model instances with every timestamp column dominated its time.
         rows = list(
-            Notification.objects.filter(id__in=claimed)
+            Notification.objects.filter(id__any=claimed)
             .select_related("endpoint")
             .only(*DELIVERY_COLUMNS)
         )
         prefs = {
             p.user_id: p
-            for p in Preference.objects.filter(user_id__in={n.recipient_id for n in rows}).only(
+            for p in Preference.objects.filter(user_id__any={n.recipient_id for n in rows}).only(
                 *PREFERENCE_COLUMNS
             )
         }
@@ -269,7 +280,7 @@ def notifications_deliver(ids: Iterable[Any], *, now: datetime | None = None) ->
             n.endpoint_id for n in rows if n.endpoint_id and outcomes[n.id] == Outcome.SENT
         }
         if delivered_to:
-            Endpoint.objects.filter(id__in=delivered_to).update(
+            Endpoint.objects.filter(id__any=delivered_to).update(
                 last_delivery_at=timezone.now(), last_error=""
             )
     return [outcomes.get(i, Outcome.NOT_PENDING) for i in requested]
