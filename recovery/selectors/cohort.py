@@ -62,11 +62,12 @@ from django.db.models.functions import (
     TruncDate,
 )
 
+from core.db_routing import use_replica
 from recovery import instruments
 from recovery.instruments.schema import Criterion, Measure, ThresholdSet
 from recovery.models import Flag, ImagingResult, Milestone, QuestionnaireResponse, Surgery
 from recovery.models.flags import FLAG_CATEGORIES, NOT_COMPLICATIONS
-from recovery.selectors import AnyUser, current_surgery_subquery, patient_list_for_clinician
+from recovery.selectors import AnyUser, patient_list_for_clinician
 from recovery.services.adjustments import FUSION_MILESTONES
 
 if TYPE_CHECKING:  # django-stubs-ext is a dev (type-checking) dependency only
@@ -138,10 +139,21 @@ def sql_percentiles_supported() -> bool:
 
 
 def cohort_surgeries(*, clinician: AnyUser, filters: CohortFilters) -> QuerySet[Surgery]:
-    """Each of the clinician's teams' patients' most recent surgery, filtered."""
+    """Each of the clinician's teams' patients' most recent surgery, filtered.
+
+    "Most recent" as `current_surgery` (date, then creation; the id settles a full tie) written
+    as "no newer surgery of the same patient" (issue 23): the former `id = (SELECT ... LIMIT
+    1)` filter made PostgreSQL expect 2 surgeries instead of thousands and plan nested loops
+    over every patient (~700 ms at 10,000 patients, docs/benchmarks.md); an anti join is
+    estimated from the table's statistics.
+    """
     patients = patient_list_for_clinician(clinician=clinician).values("id")
-    latest = current_surgery_subquery("patient").values("id")[:1]
-    surgeries = Surgery.objects.filter(patient_id__in=patients, id=Subquery(latest))
+    newer = Surgery.objects.filter(patient_id=OuterRef("patient_id")).filter(
+        Q(date__gt=OuterRef("date"))
+        | Q(date=OuterRef("date"), created_at__gt=OuterRef("created_at"))
+        | Q(date=OuterRef("date"), created_at=OuterRef("created_at"), id__gt=OuterRef("id"))
+    )
+    surgeries = Surgery.objects.filter(patient_id__in=patients).filter(~Exists(newer))
     exact = {
         "approach": filters.approach,
         "technique": filters.technique,
@@ -483,6 +495,7 @@ def _float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
+@use_replica()  # analytics: may read a streaming replica (core.db_routing, issue 23)
 def cohort_outcome_table(
     *,
     clinician: AnyUser,
