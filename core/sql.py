@@ -5,8 +5,9 @@ Django's psycopg 3 backend binds parameters on the client by default: every valu
 running the statement (docs/benchmarks.md, section 2). Hence:
 
 - `server_side_binding()`: inside it, the connection's cursors send parameters separately from
-  the statement (psycopg's server-side binding, its C dumpers), for the default connection
-  only and only on PostgreSQL. Elsewhere it does nothing.
+  the statement (psycopg's server-side binding), for the default connection only and only on
+  PostgreSQL. Elsewhere it does nothing. `array_placeholder()` then says `%b`: arrays travel
+  in binary, element by element without text escaping (2.6x faster for 10,000-row arrays).
 - the `any` lookup: `Model.objects.filter(id__any=ids)` is `id = ANY(%s)` with ONE array
   parameter on PostgreSQL (a plain `IN (...)` elsewhere), where `id__in` has one parameter per
   value. An empty list matches nothing, as `__in` does.
@@ -23,6 +24,20 @@ from typing import Any
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Field, ForeignObject, Lookup
+
+
+def binds_on_server(connection: Any) -> bool:
+    """Whether the connection's cursors currently bind parameters on the server."""
+    if connection.vendor != "postgresql" or connection.connection is None:
+        return False
+    import psycopg
+
+    return not issubclass(connection.connection.cursor_factory, psycopg.ClientCursor)
+
+
+def array_placeholder(connection: Any) -> str:
+    """The placeholder for an array parameter: binary when bound on the server."""
+    return "%b" if binds_on_server(connection) else "%s"
 
 
 @contextmanager
@@ -66,7 +81,7 @@ class AnyOf(Lookup):
         if not values:
             raise EmptyResultSet
         if connection.vendor == "postgresql":
-            return f"{lhs} = ANY(%s)", [*lhs_params, values]
+            return f"{lhs} = ANY({array_placeholder(connection)})", [*lhs_params, values]
         return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]
 
 

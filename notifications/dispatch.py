@@ -30,7 +30,7 @@ from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
-from core.sql import server_side_binding
+from core.sql import array_placeholder, server_side_binding
 from notifications.channels import channel_for
 from notifications.channels.base import DeliveryError
 from notifications.conf import conf
@@ -108,7 +108,8 @@ def _claim(ids: Sequence[uuid.UUID], now: datetime) -> list[uuid.UUID]:
     params: list[Any] = [S.SENDING, claimed_at, S.PENDING]
     values = [pk.get_db_prep_value(i, connection) for i in ids]
     if connection.vendor == "postgresql":
-        match, params = f"{qn(pk.column)} = ANY(%s)", [*params, values]
+        match = f"{qn(pk.column)} = ANY({array_placeholder(connection)})"
+        params = [*params, values]
     else:
         match, params = f"{qn(pk.column)} IN ({', '.join(['%s'] * len(ids))})", params + values
     sql = (

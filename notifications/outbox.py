@@ -18,7 +18,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Field
 
-from core.sql import server_side_binding
+from core.sql import array_placeholder, server_side_binding
 from notifications.models import Notification
 
 MAX_ROWS_PER_STATEMENT = 10_000  # a 5,000-reminder batch (in-app + push) in one statement
@@ -52,7 +52,8 @@ def _insert_unnest(cursor: Any, fields: list[Field], rows: Sequence[Mapping[str,
         if field.get_internal_type() == "JSONField":
             values = [field.get_db_prep_save(v, connection) for v in values]
         arrays.append(values)
-    casts = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
+    array = array_placeholder(connection)  # binary arrays when bound on the server
+    casts = ", ".join(f"{array}::{field.db_type(connection)}[]" for field in fields)
     source = f"SELECT * FROM unnest({casts})"  # noqa: S608 (column types, not data)
     cursor.execute(_insert(fields, source), arrays)
     return cursor.fetchall()
@@ -81,5 +82,5 @@ def insert_ignoring_conflicts(rows: Sequence[Mapping[str, Any]]) -> list[tuple[s
     with server_side_binding(), connection.cursor() as cursor:
         for start in range(0, len(rows), chunk):
             for pk, channel in insert(cursor, fields, rows[start : start + chunk]):
-                new.append((str(uuid.UUID(str(pk))), channel))
+                new.append((str(pk), channel))  # psycopg returns UUIDs already
     return new
