@@ -122,6 +122,101 @@ def _claim(ids: Sequence[uuid.UUID], now: datetime) -> list[uuid.UUID]:
         return [pk.to_python(row[0]) for row in cursor.fetchall()]
 
 
+def _load(claimed: list[uuid.UUID]) -> tuple[list[Notification], dict[int, Preference]]:
+    """The claimed rows with their endpoints, and their recipients' preferences (2 queries)."""
+    if not claimed:
+        return [], {}
+    # Only the columns delivery reads: a fan-out loads a thousand rows per batch, and
+    # building model instances with every timestamp column dominated its time.
+    rows = list(
+        Notification.objects.filter(id__any=claimed)
+        .select_related("endpoint")
+        .only(*DELIVERY_COLUMNS)
+    )
+    users = {n.recipient_id for n in rows}
+    prefs = {
+        p.user_id: p
+        for p in Preference.objects.filter(user_id__any=users).only(*PREFERENCE_COLUMNS)
+    }
+    return rows, prefs
+
+
+_NOTIFICATION_FIELDS = [f for f in DELIVERY_COLUMNS if "__" not in f and f != "endpoint"]
+_ENDPOINT_FIELDS = ["user_id", "token", "disabled", "subscription_keys"]
+
+
+def _claim_and_load(
+    ids: Sequence[uuid.UUID], now: datetime
+) -> tuple[list[Notification], dict[int, Preference]]:
+    """PostgreSQL: claim, read the rows, their endpoints and preferences in ONE statement.
+
+    The claim is the same conditional UPDATE ... RETURNING as `_claim` (only rows still
+    pending move, so a redelivered task or a racing worker gets nothing); the SELECT around
+    it joins what delivery reads. A fan-out pays one statement per batch instead of three.
+    """
+    if not ids:
+        return [], {}
+    qn = connection.ops.quote_name
+    n_meta, e_meta, p_meta = Notification._meta, Endpoint._meta, Preference._meta
+    n_columns = [_column(n_meta, f) for f in _NOTIFICATION_FIELDS] + ["endpoint_id"]
+    e_columns = ["id"] + [_column(e_meta, f) for f in _ENDPOINT_FIELDS]
+    p_fields = [f for f in PREFERENCE_COLUMNS if f != "user_id"]
+    p_columns = ["user_id"] + [_column(p_meta, f) for f in p_fields]
+    select = (
+        [f"c.{qn(c)}" for c in n_columns]
+        + [f"e.{qn(c)}" for c in e_columns]
+        + [f"p.{qn(c)}" for c in p_columns]
+    )
+    sql = (
+        f"WITH c AS (UPDATE {qn(n_meta.db_table)} SET {qn('status')} = %s, "  # noqa: S608
+        f"{qn('attempts')} = {qn('attempts')} + 1, {qn('claimed_at')} = %s "
+        f"WHERE {qn('status')} = %s AND {qn('id')} = ANY({array_placeholder(connection)}) "
+        f"RETURNING {', '.join(qn(c) for c in n_columns)}) "
+        f"SELECT {', '.join(select)} FROM c "
+        f"LEFT JOIN {qn(e_meta.db_table)} e ON e.{qn('id')} = c.{qn('endpoint_id')} "
+        f"LEFT JOIN {qn(p_meta.db_table)} p ON p.{qn('user_id')} = c.{qn('recipient_id')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [S.SENDING, now, S.PENDING, list(ids)])
+        fetched = cursor.fetchall()
+    json_fields = {
+        name: model._meta.get_field(name)
+        for model, name in ((Notification, "context"), (Endpoint, "subscription_keys"))
+    }
+    n_count, e_count = len(n_columns), len(e_columns)
+    rows: list[Notification] = []
+    prefs: dict[int, Preference] = {}
+    for values in fetched:
+        n_values, e_values = values[:n_count], values[n_count : n_count + e_count]
+        p_values = values[n_count + e_count :]
+        fields = dict(zip([*_NOTIFICATION_FIELDS, "endpoint_id"], n_values, strict=True))
+        fields["context"] = _json(json_fields["context"], fields["context"])
+        notification = Notification(**fields)
+        if e_values[0] is not None:
+            endpoint = Endpoint(
+                id=e_values[0], **dict(zip(_ENDPOINT_FIELDS, e_values[1:], strict=True))
+            )
+            endpoint.subscription_keys = _json(
+                json_fields["subscription_keys"], endpoint.subscription_keys
+            )
+            notification.endpoint = endpoint
+        rows.append(notification)
+        if p_values[0] is not None and p_values[0] not in prefs:
+            prefs[p_values[0]] = Preference(
+                user_id=p_values[0], **dict(zip(p_fields, p_values[1:], strict=True))
+            )
+    return rows, prefs
+
+
+def _column(meta: Any, name: str) -> str:
+    return str(meta.get_field(name).column)
+
+
+def _json(field: Any, value: Any) -> Any:
+    """A jsonb column read by a raw cursor, as the ORM would return it."""
+    return field.from_db_value(value, None, connection) if isinstance(value, str) else value
+
+
 def _finish(ids: Iterable[Any], **changes: Any) -> None:
     """Record an outcome for claimed rows; a row someone else released is left alone."""
     ids = list(ids)
@@ -229,22 +324,12 @@ def notifications_deliver(ids: Iterable[Any], *, now: datetime | None = None) ->
 def _deliver(ids: Iterable[Any], *, now: datetime | None) -> list[Outcome]:
     now = now or timezone.now()
     requested = _uuids(ids)
-    claimed = _claim(requested, now)
+    if connection.vendor == "postgresql":
+        rows, prefs = _claim_and_load(requested, now)
+    else:
+        rows, prefs = _load(_claim(requested, now))
     outcomes: dict[Any, Outcome] = {}
-    if claimed:
-        # Only the columns delivery reads: a fan-out loads a thousand rows per batch, and
-        # building model instances with every timestamp column dominated its time.
-        rows = list(
-            Notification.objects.filter(id__any=claimed)
-            .select_related("endpoint")
-            .only(*DELIVERY_COLUMNS)
-        )
-        prefs = {
-            p.user_id: p
-            for p in Preference.objects.filter(user_id__any={n.recipient_id for n in rows}).only(
-                *PREFERENCE_COLUMNS
-            )
-        }
+    if rows:
         quiet = _QuietHours(now)
         skipped: dict[str, list[Any]] = defaultdict(list)
         deferred: dict[datetime, list[Any]] = defaultdict(list)

@@ -74,7 +74,6 @@ def _email_endpoints(users: dict[int, str], wanted: set[int]) -> dict[int, Endpo
     return {e.user_id: e for e in found if addresses.get(e.user_id) == e.token}
 
 
-@transaction.atomic
 def notify(messages: Iterable[Message]) -> int:
     """Create outbox rows (in-app always; push per enabled device; email when opted in),
     ignore rows that already exist for the same (idempotency key, recipient, channel, target),
@@ -86,9 +85,18 @@ def notify(messages: Iterable[Message]) -> int:
     from core.queue import enqueue_on_commit
     from notifications.tasks import deliver_batch
 
-    batch = [_validated(m) for m in messages]
+    batch = [_validated(m) for m in messages]  # a refused message raises before any write
     if not batch:
         return 0
+    # No savepoint inside a caller's transaction (a reminder batch's): nothing recovers from a
+    # failed insert and carries on, and a savepoint pair is two statements a batch (issue 23).
+    with transaction.atomic(savepoint=False):
+        return _notify(batch, enqueue_on_commit, deliver_batch)
+
+
+def _notify(
+    batch: list[tuple[Message, dict[str, str | int]]], enqueue_on_commit: Any, deliver_batch: Any
+) -> int:
     recipient_ids = {m.recipient_id for m, _ in batch}
     # Plain tuples, arrays bound on the server (issue 23): a reminder batch asks for 5,000
     # users, and model instances and client-side quoting of the ids dominated these reads.

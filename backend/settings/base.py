@@ -114,6 +114,9 @@ if _replica_url := env_str("DATABASE_REPLICA_URL"):
     )
     # Under test the replica is the primary's test database (no second database created).
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+# Exactly one Celery beat (backend/beat_lock.py): its advisory lock needs a real server
+# session, so behind a transaction-mode pooler point this at PostgreSQL itself.
+BEAT_LOCK_DATABASE_URL = env_str("BEAT_LOCK_DATABASE_URL")
 if env_bool("DB_TRANSACTION_POOLING", False):
     # A transaction-mode pool hands each transaction any server session: nothing may outlive
     # one. So no server-side cursors (.iterator() in autocommit would lose its cursor) and no
