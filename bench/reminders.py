@@ -22,6 +22,8 @@ process's VmHWM from /proc.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import resource
 import sys
 import time
@@ -91,8 +93,35 @@ def _peak_rss_mb(pid: int) -> float:
     return peak / 1024
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process, its live children and its reaped children (/proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def own(p: int, reaped: bool) -> float:
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        used = sum(int(f) for f in fields[11:13])  # utime, stime
+        if reaped:
+            used += sum(int(f) for f in fields[13:15])  # cutime, cstime
+        return used / ticks
+
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    total = own(pid, True)
+    for child in children:
+        with contextlib.suppress(FileNotFoundError):  # exited between the two reads
+            total += own(int(child), False)
+    return total
+
+
+def _postmaster_pid() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW data_directory")
+        directory = cursor.fetchone()[0]
+    return int(Path(directory, "postmaster.pid").read_text().split()[0])
+
+
 def run_with_worker(patients: int, concurrency: int, timeout: float) -> None:
-    import os
     import subprocess
 
     from django.utils import timezone
@@ -116,6 +145,8 @@ def run_with_worker(patients: int, concurrency: int, timeout: float) -> None:
     )  # fmt: skip
     try:
         time.sleep(5)  # let the worker connect; the clock starts at the beat tick below
+        postmaster = _postmaster_pid()
+        cpu_before = (_cpu_seconds(worker.pid), _cpu_seconds(postmaster))
         began = time.monotonic()
         batches = send_due_reminders.run()
         push = Notification.objects.filter(channel="push")
@@ -128,6 +159,10 @@ def run_with_worker(patients: int, concurrency: int, timeout: float) -> None:
             time.sleep(0.5)
         sent = push.filter(status="sent").count()
         elapsed = time.monotonic() - began
+        worker_cpu = _cpu_seconds(worker.pid) - cpu_before[0]
+        database_cpu = _cpu_seconds(postmaster) - cpu_before[1]
+        cpu_bound = (worker_cpu + database_cpu) / 2
+        load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
         peaks.append(_peak_rss_mb(worker.pid))
         statements = sql_counter.total()
     finally:
@@ -140,6 +175,10 @@ def run_with_worker(patients: int, concurrency: int, timeout: float) -> None:
         ["push rows sent", sent],
         ["in-app rows (written sent)", Notification.objects.filter(channel="inapp").count()],
         ["seconds until all sent", elapsed],
+        ["load average at the end (1 / 5 / 15 min)", load],
+        ["CPU seconds: worker processes", worker_cpu],
+        ["CPU seconds: PostgreSQL", database_cpu],
+        ["CPU-bound time on 2 idle cores ((worker + PostgreSQL) / 2)", cpu_bound],
         ["reminders per second", sent / elapsed],
         ["SQL statements (worker processes)", statements],
         ["SQL per 1,000 reminders", 1000 * statements / max(sent, 1)],
