@@ -82,6 +82,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--reuse", action="store_true")
+    parser.add_argument(
+        "--jit", choices=["on", "off"], default="off",
+        help="PostgreSQL's jit for the session (docker-compose.yml runs the server with off)",
+    )  # fmt: skip
     args = parser.parse_args()
     django_setup()
     migrate()
@@ -96,18 +100,24 @@ def main() -> None:
         clone_patients(args.patients)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+        cursor.execute(f"SET jit = {args.jit}")
     clinician = CareTeamMembership.objects.filter(role="nurse").select_related("user").first().user
     print(f"{Patient.objects.count():,} patients, {Surgery.objects.count():,} surgeries")
 
-    rows, plans, results = [], {}, {}
+    rows, plans, results, statements_by_variant = [], {}, {}, {}
     for variant in ("before", "after", "before", "after"):  # interleaved: same machine load
         times, statements, result = run(variant, clinician, args.runs)
         results[variant] = result
+        statements_by_variant[variant] = statements
         slowest_ms, slowest_sql = max(statements)
         plans[variant] = (slowest_ms, slowest_sql)
         rows.append([variant, statistics.median(times), max(times), len(statements), slowest_ms])
     print(table(["variant", "p50 ms", "max ms", "statements", "slowest statement ms"], rows))
-    print(f"\ntables identical: {results['before'] == results['after']}")
+    print(f"\ntables identical: {results['before'] == results['after']}  (jit {args.jit})")
+    for variant in ("before", "after"):
+        print(f"\n{variant}: statements of the last run, ms")
+        for ms, sql in statements_by_variant[variant]:
+            print(f"  {ms:8.1f}  {sql[:110]}")
     for variant, (_ms, sql) in plans.items():
         print(f"\n--- {variant}: EXPLAIN (ANALYZE, BUFFERS) of the slowest statement ---")
         print(sql)
