@@ -7,7 +7,7 @@ simulate_cohort, cloned to --patients in one team; check-ins are not topped up, 
 tables do not read them), ANALYZE, then as a nurse of that team runs
 `cohort_outcome_table` --runs times with each "latest surgery" filter back to back on the same
 data: `before` (the correlated `id = (SELECT ... LIMIT 1)` filter, copied below) and `after`
-(the module's current `cohort_surgeries`). Prints p50/max per variant, the statements, whether
+(the module's current `cohort_surgeries`), or with --before PATH the whole old module. Prints p50/max per variant, the statements, whether
 the tables are identical, and EXPLAIN (ANALYZE, BUFFERS) of each variant's slowest statement.
 --reuse keeps a database that already holds --patients patients (point DATABASE_URL at it).
 """
@@ -36,14 +36,28 @@ def before_cohort_surgeries(*, clinician, filters):  # the filter as it was befo
     return Surgery.objects.filter(patient_id__in=patients, id=Subquery(latest))
 
 
-def run(variant: str, clinician, runs: int) -> tuple[list[float], list[tuple[float, str]], dict]:
+def _module_from(path: str):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("cohort_before", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run(
+    variant: str, clinician, runs: int, before_path: str | None
+) -> tuple[list[float], list[tuple[float, str]], dict]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from recovery.selectors import cohort
+    from recovery.selectors import cohort as current
 
+    cohort = current
     original = cohort.cohort_surgeries
-    if variant == "before":
+    if variant == "before" and before_path:
+        cohort = _module_from(before_path)  # the whole module as it was
+    elif variant == "before":
         cohort.cohort_surgeries = before_cohort_surgeries
     try:
         times, statements, result = [], [], {}
@@ -57,7 +71,7 @@ def run(variant: str, clinician, runs: int) -> tuple[list[float], list[tuple[flo
             statements = [(float(q["time"]) * 1000, q["sql"]) for q in queries]
         return times, statements, result
     finally:
-        cohort.cohort_surgeries = original
+        current.cohort_surgeries = original
 
 
 def _today():
@@ -83,6 +97,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--reuse", action="store_true")
     parser.add_argument(
+        "--before", metavar="PATH",
+        help="a copy of the old recovery/selectors/cohort.py to compare as a whole "
+             "(e.g. `git show main:recovery/selectors/cohort.py > /tmp/cohort_before.py`); "
+             "without it `before` swaps only the latest-surgery filter",
+    )  # fmt: skip
+    parser.add_argument(
         "--jit", choices=["on", "off"], default="off",
         help="PostgreSQL's jit for the session (docker-compose.yml runs the server with off)",
     )  # fmt: skip
@@ -106,7 +126,7 @@ def main() -> None:
 
     rows, plans, results, statements_by_variant = [], {}, {}, {}
     for variant in ("before", "after", "before", "after"):  # interleaved: same machine load
-        times, statements, result = run(variant, clinician, args.runs)
+        times, statements, result = run(variant, clinician, args.runs, args.before)
         results[variant] = result
         statements_by_variant[variant] = statements
         slowest_ms, slowest_sql = max(statements)

@@ -44,11 +44,11 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     FloatField,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
@@ -364,26 +364,33 @@ def _instrument_rows(
     rows = responses.filter(instrument=instrument, valid=True)
     annotations: dict[str, Any] = {}
     aggregates: dict[str, Any] = {}
+    # The patient's valid baseline of the same instrument, joined once (LEFT JOIN; at most one
+    # row: unique (patient, instrument, timepoint)). A correlated subquery per reference ran
+    # ~30 index scans per response for nrs_pain (issue 23).
+    relation = "patient__questionnaire_responses"
+    rows = rows.annotate(
+        baseline_row=FilteredRelation(
+            relation,
+            condition=Q(
+                **{
+                    f"{relation}__instrument": instrument,
+                    f"{relation}__timepoint": BASELINE,
+                    f"{relation}__valid": True,
+                }
+            ),
+        )
+    )
     for plan in plans:
         key, measure = plan.key, plan.measure
-        # At most one row: unique (patient, instrument, timepoint), whose index serves it.
-        baseline = (
-            QuestionnaireResponse.objects.filter(
-                patient_id=OuterRef("patient_id"),
-                instrument=instrument,
-                timepoint=BASELINE,
-                valid=True,
-            )
-            .order_by()
-            .values(v=_value_expression(measure.score_key))[:1]
-        )
         better = F(f"base_{key}") - F(f"final_{key}")
         if measure.direction == "higher_is_better":
             better = F(f"final_{key}") - F(f"base_{key}")
         decimal: DecimalField[Decimal, Decimal] = DecimalField(max_digits=8, decimal_places=2)
         annotations |= {
             f"final_{key}": _value_expression(measure.score_key),
-            f"base_{key}": Subquery(baseline, output_field=decimal),
+            f"base_{key}": Cast(
+                KeyTextTransform(measure.score_key, "baseline_row__scores"), output_field=decimal
+            ),
         }
         annotations[f"imp_{key}"] = ExpressionWrapper(better, output_field=decimal)
         annotations[f"imp100_{key}"] = ExpressionWrapper(better * 100, output_field=decimal)
