@@ -1,14 +1,16 @@
 """Cohort outcomes query at scale (issue 23): time, statements and plans, before and after.
 
-    bash scripts/with-services.sh -- .venv/bin/python bench/cohort.py --patients 10000
+    git show main:recovery/selectors/cohort.py > /tmp/cohort_before.py
+    bash scripts/with-services.sh -- .venv/bin/python bench/cohort.py --patients 10000 \
+        --before /tmp/cohort_before.py [--jit off|on]
 
 Builds the dashboard benchmark's data (bench/dashboard.py: --generated realistic patients by
 simulate_cohort, cloned to --patients in one team; check-ins are not topped up, the cohort
-tables do not read them), ANALYZE, then as a nurse of that team runs
-`cohort_outcome_table` --runs times with each "latest surgery" filter back to back on the same
-data: `before` (the correlated `id = (SELECT ... LIMIT 1)` filter, copied below) and `after`
-(the module's current `cohort_surgeries`), or with --before PATH the whole old module. Prints p50/max per variant, the statements, whether
-the tables are identical, and EXPLAIN (ANALYZE, BUFFERS) of each variant's slowest statement.
+tables do not read them), ANALYZE, then as a nurse of that team runs `cohort_outcome_table`
+--runs times per variant, interleaved on the same data: `before` (the whole old module given
+by --before; without it, only the old "latest surgery" filter, copied below) and `after` (the
+current module). Prints p50/max per variant, each statement's time, whether the tables are
+identical, and EXPLAIN (ANALYZE, BUFFERS) of each variant's slowest statement.
 --reuse keeps a database that already holds --patients patients (point DATABASE_URL at it).
 """
 
