@@ -43,6 +43,7 @@ def _module_from(path: str):
 
     spec = importlib.util.spec_from_file_location("cohort_before", path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules["cohort_before"] = module  # dataclasses look their module up
     spec.loader.exec_module(module)
     return module
 
