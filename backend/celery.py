@@ -18,6 +18,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings.base")
 app = Celery("backend")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Scale-out (issue 23): a beat holds a PostgreSQL advisory lock, so only one ever runs.
+from backend import beat_lock  # noqa: E402, F401
 
 # The one beat schedule: every fixed sweep of every app, reviewed like code (per-patient timing
 # lives in database rows). Tasks are named by string, so the project imports no app for it.

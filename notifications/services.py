@@ -9,11 +9,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
+from uuid import UUID
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.sql import server_side_binding
 from notifications.catalogue import context_validate, link_validate, template_get
 from notifications.conf import conf
 from notifications.models import Endpoint, Notification, Preference
@@ -72,7 +74,6 @@ def _email_endpoints(users: dict[int, str], wanted: set[int]) -> dict[int, Endpo
     return {e.user_id: e for e in found if addresses.get(e.user_id) == e.token}
 
 
-@transaction.atomic
 def notify(messages: Iterable[Message]) -> int:
     """Create outbox rows (in-app always; push per enabled device; email when opted in),
     ignore rows that already exist for the same (idempotency key, recipient, channel, target),
@@ -84,22 +85,38 @@ def notify(messages: Iterable[Message]) -> int:
     from core.queue import enqueue_on_commit
     from notifications.tasks import deliver_batch
 
-    batch = [_validated(m) for m in messages]
+    batch = [_validated(m) for m in messages]  # a refused message raises before any write
     if not batch:
         return 0
+    # No savepoint inside a caller's transaction (a reminder batch's): nothing recovers from a
+    # failed insert and carries on, and a savepoint pair is two statements a batch (issue 23).
+    with transaction.atomic(savepoint=False):
+        return _notify(batch, enqueue_on_commit, deliver_batch)
+
+
+def _notify(
+    batch: list[tuple[Message, dict[str, str | int]]], enqueue_on_commit: Any, deliver_batch: Any
+) -> int:
     recipient_ids = {m.recipient_id for m, _ in batch}
-    prefs = {p.user_id: p for p in Preference.objects.filter(user_id__in=recipient_ids)}
-
-    def pref(uid: int) -> Preference:
-        return prefs.get(uid) or Preference(user_id=uid)
-
-    push_users = {uid for uid in recipient_ids if pref(uid).push_enabled}
-    devices: dict[int, list[Endpoint]] = {}
-    for device in Endpoint.objects.filter(
-        kind=Endpoint.Kind.PUSH, user_id__in=push_users, disabled=False
-    ).only("id", "user_id"):
-        devices.setdefault(device.user_id, []).append(device)
-    email_users = {uid for uid in recipient_ids if pref(uid).email_enabled}
+    # Plain tuples, arrays bound on the server (issue 23): a reminder batch asks for 5,000
+    # users, and model instances and client-side quoting of the ids dominated these reads.
+    with server_side_binding():
+        switches = {
+            uid: (push, email)
+            for uid, push, email in Preference.objects.filter(user_id__any=recipient_ids)
+            .order_by()
+            .values_list("user_id", "push_enabled", "email_enabled")
+        }
+        unsaved = Preference()  # what a user without a preference row gets
+        default = (unsaved.push_enabled, unsaved.email_enabled)
+        push_users = [uid for uid in recipient_ids if switches.get(uid, default)[0]]
+        devices: dict[int, list[UUID]] = {}
+        push_devices = Endpoint.objects.filter(
+            kind=Endpoint.Kind.PUSH, user_id__any=push_users, disabled=False
+        )
+        for device_id, uid in push_devices.order_by().values_list("id", "user_id"):
+            devices.setdefault(uid, []).append(device_id)
+    email_users = {uid for uid in recipient_ids if switches.get(uid, default)[1]}
     emails = _email_endpoints(
         dict(get_user_model().objects.filter(id__in=email_users).values_list("id", "email")),
         email_users,
@@ -110,18 +127,18 @@ def notify(messages: Iterable[Message]) -> int:
     rows: list[dict[str, Any]] = []
     for message, context in batch:
         uid = message.recipient_id
-        targets: list[tuple[str, Endpoint | None]] = [(Notification.Channel.INAPP, None)]
+        targets: list[tuple[str, UUID | None]] = [(Notification.Channel.INAPP, None)]
         targets += [(Notification.Channel.PUSH, d) for d in devices.get(uid, [])]
         if uid in emails:
-            targets.append((Notification.Channel.EMAIL, emails[uid]))
-        for channel, endpoint in targets:
+            targets.append((Notification.Channel.EMAIL, emails[uid].id))
+        for channel, endpoint_id in targets:
             inapp = channel == Notification.Channel.INAPP
             rows.append(
                 {
                     "recipient_id": uid,
                     "channel": channel,
-                    "endpoint_id": endpoint.id if endpoint else None,
-                    "target": str(endpoint.id) if endpoint else Notification.INAPP_TARGET,
+                    "endpoint_id": endpoint_id,
+                    "target": str(endpoint_id) if endpoint_id else Notification.INAPP_TARGET,
                     "template": message.template,
                     "context": context,
                     "link": message.link,

@@ -102,6 +102,29 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
+# SCALE-OUT (issue 23; docs/operations.md): a streaming replica for analytics reads, and
+# PostgreSQL behind PgBouncer in transaction pooling mode.
+# ------------------------------------------------------------------------------
+# Reads inside core.db_routing.use_replica() (the cohort outcome tables) go to `replica` when
+# DATABASE_REPLICA_URL is set; without it the router sends everything to default.
+DATABASE_ROUTERS = ["core.db_routing.ReplicaRouter"]
+if _replica_url := env_str("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        _replica_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
+    # Under test the replica is the primary's test database (no second database created).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+# Exactly one Celery beat (backend/beat_lock.py): its advisory lock needs a real server
+# session, so behind a transaction-mode pooler point this at PostgreSQL itself.
+BEAT_LOCK_DATABASE_URL = env_str("BEAT_LOCK_DATABASE_URL")
+if env_bool("DB_TRANSACTION_POOLING", False):
+    # A transaction-mode pool hands each transaction any server session: nothing may outlive
+    # one. So no server-side cursors (.iterator() in autocommit would lose its cursor) and no
+    # prepared statements (psycopg 3 prepares a query after 5 runs; prepare_threshold None).
+    for _database in DATABASES.values():
+        _database["DISABLE_SERVER_SIDE_CURSORS"] = True
+        _database.setdefault("OPTIONS", {})["prepare_threshold"] = None
+
 # CACHES (throttles, locks). Redis when configured; otherwise a file cache shared by processes.
 # ------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")

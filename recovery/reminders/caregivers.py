@@ -9,6 +9,7 @@ catalogue's fixed texts carry no health details and no name.
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
+import core.sql  # noqa: F401  (registers the `any` lookup)
 from notifications.services import Message
 from recovery.models import CaregiverLink, CaregiverScope
 
@@ -37,7 +38,7 @@ def caregiver_copies(
         return []
     helpers: dict[object, list[int]] = defaultdict(list)
     links = CaregiverLink.objects.active().filter(
-        patient_id__in={patient_by_user[m.recipient_id] for m in wanted}
+        patient_id__any={patient_by_user[m.recipient_id] for m in wanted}
     )
     # Scopes filtered here, not with a JSON `contains` lookup, which SQLite (make run) lacks.
     for patient_id, caregiver_id, scopes in links.values_list(

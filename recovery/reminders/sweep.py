@@ -5,6 +5,11 @@ SKIP LOCKED, so two sweeps or two beats never take the same row), load what the 
 need for all its patients at once, one bulk insert of outbox rows with conflict-ignore on the
 idempotency key, one bulk update of the next due times. A row that raises is pushed an hour
 forward so it cannot wedge the queue (healthchecks' crash-loop protection).
+
+Issue 23 (100,000 reminders in the same minute): rows are read as plain tuples, not model
+instances; id lists travel as one array parameter (`__any`: `= ANY(%s)`) and the batch's
+statements bind their parameters on the server (core.sql.server_side_binding), because
+quoting 5,000-element lists into SQL text in Python cost more than the statements themselves.
 """
 
 import logging
@@ -19,6 +24,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max, QuerySet
 
+from core.sql import server_side_binding
+from notifications.models import Preference
 from notifications.services import Message, notify
 from recovery.instruments import due_timepoints
 from recovery.models import (
@@ -27,7 +34,6 @@ from recovery.models import (
     CheckIn,
     ChecklistEntry,
     Milestone,
-    Patient,
     PlanItem,
     QuestionnaireResponse,
     ReminderSchedule,
@@ -53,16 +59,12 @@ SCHEDULE_COLUMNS = (
     "id",
     "kind",
     "wall_time",
-    "next_due_at",
-    "patient",
-    "patient__id",
+    "patient_id",
     "patient__user_id",
     "patient__care_team_id",
     "patient__created_at",
     # The patient's clock: their notification preference's zone (Patient.timezone_name).
-    "patient__user__id",
-    "patient__user__notification_preference__id",
-    "patient__user__notification_preference__timezone",
+    f"patient__{PATIENT_ZONE_PATH}__timezone",
 )
 
 
@@ -81,9 +83,41 @@ class SweepResult:
 
 
 @dataclass(frozen=True)
+class _Patient:
+    """What the decisions read of a patient (the claim's columns, no model instance)."""
+
+    id: UUID
+    user_id: int
+    care_team_id: UUID
+    created_at: datetime
+    tz: ZoneInfo
+
+    def local_date(self, moment: datetime) -> date:
+        return local_date_of(moment, self.tz)
+
+
+@dataclass(frozen=True)
+class _Row:
+    id: UUID
+    kind: str
+    wall_time: time
+    patient: _Patient
+
+    @property
+    def patient_id(self) -> UUID:
+        return self.patient.id
+
+
+@dataclass(frozen=True)
+class _Surgery:
+    date: date
+    technique: str
+
+
+@dataclass(frozen=True)
 class _PatientDay:
-    patient: Patient
-    surgery: Surgery | None
+    patient: _Patient
+    surgery: _Surgery | None
     today: date  # the patient's local date for this run
 
     @property
@@ -116,17 +150,39 @@ def reminders_send_due(*, now: datetime, max_batches: int | None = None) -> Swee
     return total
 
 
-@transaction.atomic
-def _run_one_batch(*, now: datetime) -> SweepResult:
+def _claim(now: datetime) -> list[_Row]:
     claim = _due(now).order_by("next_due_at")
     if connection.features.has_select_for_update_skip_locked:
         claim = claim.select_for_update(skip_locked=True, of=("self",))
-    # Only the columns the decisions read: a fan-out loads thousands of these a minute.
-    rows = list(
-        claim.select_related(f"patient__{PATIENT_ZONE_PATH}").only(*SCHEDULE_COLUMNS)[
-            : _conf("BATCH_SIZE")
-        ]
-    )
+    # Only the columns the decisions read, as tuples: a fan-out loads thousands a minute.
+    default_zone = Preference().timezone  # no preference row: the defaults notifications uses
+    zones: dict[str, ZoneInfo] = {}
+    rows = []
+    for (
+        row_id,
+        kind,
+        wall_time,
+        patient_id,
+        user_id,
+        team_id,
+        created_at,
+        zone,
+    ) in claim.values_list(*SCHEDULE_COLUMNS)[: _conf("BATCH_SIZE")]:
+        zone = zone or default_zone
+        if zone not in zones:
+            zones[zone] = ZoneInfo(zone)
+        patient = _Patient(patient_id, user_id, team_id, created_at, zones[zone])
+        rows.append(_Row(row_id, kind, wall_time, patient))
+    return rows
+
+
+@transaction.atomic
+def _run_one_batch(*, now: datetime) -> SweepResult:
+    with server_side_binding():
+        return _run_claimed(_claim(now), now=now)
+
+
+def _run_claimed(rows: list[_Row], *, now: datetime) -> SweepResult:
     if not rows:
         return SweepResult()
 
@@ -153,7 +209,7 @@ def _run_one_batch(*, now: datetime) -> SweepResult:
     return SweepResult(runs=len(rows), sent=Counter(m.template for m in messages))
 
 
-def _reschedule(rows: list[ReminderSchedule], *, now: datetime, failed: set[object]) -> None:
+def _reschedule(rows: list[_Row], *, now: datetime, failed: set[object]) -> None:
     """Move each row to its next occurrence: one UPDATE per distinct next time.
 
     Rows due in the same minute share a handful of (wall time, zone) pairs, hence of next
@@ -172,22 +228,22 @@ def _reschedule(rows: list[ReminderSchedule], *, now: datetime, failed: set[obje
             next_due = occurrences[key]
         by_next[next_due].append(row.id)
     for next_due, ids in by_next.items():
-        ReminderSchedule.objects.filter(id__in=ids).update(next_due_at=next_due, last_run_at=now)
+        ReminderSchedule.objects.filter(id__any=ids).update(next_due_at=next_due, last_run_at=now)
 
 
-def _current_surgeries(patients: Mapping[UUID, Patient]) -> dict[UUID, Surgery]:
-    latest: dict[UUID, Surgery] = {}
-    surgeries = Surgery.objects.filter(patient_id__in=patients).only(
-        "id", "patient_id", "date", "technique"
+def _current_surgeries(patients: Mapping[UUID, _Patient]) -> dict[UUID, _Surgery]:
+    latest: dict[UUID, _Surgery] = {}
+    surgeries = Surgery.objects.filter(patient_id__any=list(patients)).order_by(
+        "date", "created_at"
     )
-    for surgery in surgeries.order_by("date", "created_at"):
-        latest[surgery.patient_id] = surgery  # later rows win: the most recent surgery
+    for patient_id, day, technique in surgeries.values_list("patient_id", "date", "technique"):
+        latest[patient_id] = _Surgery(day, technique)  # later rows win: the most recent one
     return latest
 
 
 def _last_checkins(patient_ids: list[UUID]) -> dict[UUID, datetime]:
     rows = (
-        CheckIn.objects.filter(patient_id__in=patient_ids)
+        CheckIn.objects.filter(patient_id__any=patient_ids)
         .values("patient_id")
         .annotate(last=Max("recorded_at"))
     )
@@ -203,11 +259,11 @@ def _morning_messages(
     last_checkin = _last_checkins(ids)
     completed: dict[object, set[tuple[str, str]]] = defaultdict(set)
     for pid, instrument, timepoint in QuestionnaireResponse.objects.filter(
-        patient_id__in=ids
+        patient_id__any=ids
     ).values_list("patient_id", "instrument", "timepoint"):
         completed[pid].add((instrument, timepoint))
     upcoming = Milestone.objects.filter(
-        plan__patient_id__in=ids,
+        plan__patient_id__any=ids,
         status=Milestone.Status.PENDING,
         kind__in=[Milestone.Kind.VISIT, Milestone.Kind.IMAGING],
     ).values_list("id", "plan__patient_id", "day_min")
@@ -251,15 +307,14 @@ def _evening_messages(runs: list[_PatientDay], failed: set[object]) -> list[Mess
         return []
     ids = [run.patient.id for run in runs]
     items_by_patient: dict[object, list[PlanItem]] = defaultdict(list)
-    for item in (
-        PlanItem.objects.filter(plan__patient_id__in=ids, retired_at__isnull=True, daily_check=True)
-        .select_related("plan")
-        .order_by("position")
-    ):
+    daily = PlanItem.objects.filter(
+        plan__patient_id__any=ids, retired_at__isnull=True, daily_check=True
+    )
+    for item in daily.select_related("plan").order_by("position"):
         items_by_patient[item.plan.patient_id].append(item)
     answered: dict[tuple[object, date], set[UUID]] = defaultdict(set)
     for pid, day, item_id in ChecklistEntry.objects.filter(
-        patient_id__in=ids, date__in={run.today for run in runs}
+        patient_id__any=ids, date__in={run.today for run in runs}
     ).values_list("patient_id", "date", "item_id"):
         answered[(pid, day)].add(item_id)
     last_checkin = _last_checkins(ids)
@@ -270,7 +325,7 @@ def _evening_messages(runs: list[_PatientDay], failed: set[object]) -> list[Mess
     silence_watch_days = int(rules.param("silence_watch_days"))
     team_members: dict[object, list[int]] = defaultdict(list)
     for team_id, user_id in CareTeamMembership.objects.filter(
-        team_id__in={run.patient.care_team_id for run in runs}
+        team_id__any={run.patient.care_team_id for run in runs}
     ).values_list("team_id", "user_id"):
         team_members[team_id].append(user_id)
 

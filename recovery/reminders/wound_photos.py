@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
+import core.sql  # noqa: F401  (registers the `any` lookup)
 from recovery.models import WoundPhoto
 from recovery.pathways import UnknownTechniqueError, pathway_for_technique
 from recovery.pathways.schema import WoundPhotoPrompts
@@ -32,7 +33,7 @@ def prompts_for_technique(technique: str) -> WoundPhotoPrompts:
 def photo_days(patient_ids: Iterable[object], *, now: datetime, zones: dict) -> set[tuple]:
     """(patient id, local date) of every photo taken in the last two days: one query."""
     rows = WoundPhoto.objects.filter(
-        patient_id__in=list(patient_ids), taken_at__gte=now - timedelta(days=2)
+        patient_id__any=list(patient_ids), taken_at__gte=now - timedelta(days=2)
     ).values_list("patient_id", "taken_at")
     days: dict[object, set[date]] = defaultdict(set)
     for patient_id, taken_at in rows:

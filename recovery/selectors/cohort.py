@@ -44,11 +44,11 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     FloatField,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
@@ -62,11 +62,12 @@ from django.db.models.functions import (
     TruncDate,
 )
 
+from core.db_routing import use_replica
 from recovery import instruments
 from recovery.instruments.schema import Criterion, Measure, ThresholdSet
 from recovery.models import Flag, ImagingResult, Milestone, QuestionnaireResponse, Surgery
 from recovery.models.flags import FLAG_CATEGORIES, NOT_COMPLICATIONS
-from recovery.selectors import AnyUser, current_surgery_subquery, patient_list_for_clinician
+from recovery.selectors import AnyUser, patient_list_for_clinician
 from recovery.services.adjustments import FUSION_MILESTONES
 
 if TYPE_CHECKING:  # django-stubs-ext is a dev (type-checking) dependency only
@@ -138,10 +139,21 @@ def sql_percentiles_supported() -> bool:
 
 
 def cohort_surgeries(*, clinician: AnyUser, filters: CohortFilters) -> QuerySet[Surgery]:
-    """Each of the clinician's teams' patients' most recent surgery, filtered."""
+    """Each of the clinician's teams' patients' most recent surgery, filtered.
+
+    "Most recent" as `current_surgery` (date, then creation; the id settles a full tie) written
+    as "no newer surgery of the same patient" (issue 23): the former `id = (SELECT ... LIMIT
+    1)` filter made PostgreSQL expect 2 surgeries instead of thousands and plan nested loops
+    over every patient (~700 ms at 10,000 patients, docs/benchmarks.md); an anti join is
+    estimated from the table's statistics.
+    """
     patients = patient_list_for_clinician(clinician=clinician).values("id")
-    latest = current_surgery_subquery("patient").values("id")[:1]
-    surgeries = Surgery.objects.filter(patient_id__in=patients, id=Subquery(latest))
+    newer = Surgery.objects.filter(patient_id=OuterRef("patient_id")).filter(
+        Q(date__gt=OuterRef("date"))
+        | Q(date=OuterRef("date"), created_at__gt=OuterRef("created_at"))
+        | Q(date=OuterRef("date"), created_at=OuterRef("created_at"), id__gt=OuterRef("id"))
+    )
+    surgeries = Surgery.objects.filter(patient_id__in=patients).filter(~Exists(newer))
     exact = {
         "approach": filters.approach,
         "technique": filters.technique,
@@ -352,26 +364,33 @@ def _instrument_rows(
     rows = responses.filter(instrument=instrument, valid=True)
     annotations: dict[str, Any] = {}
     aggregates: dict[str, Any] = {}
+    # The patient's valid baseline of the same instrument, joined once (LEFT JOIN; at most one
+    # row: unique (patient, instrument, timepoint)). A correlated subquery per reference ran
+    # ~30 index scans per response for nrs_pain (issue 23).
+    relation = "patient__questionnaire_responses"
+    rows = rows.annotate(
+        baseline_row=FilteredRelation(
+            relation,
+            condition=Q(
+                **{
+                    f"{relation}__instrument": instrument,
+                    f"{relation}__timepoint": BASELINE,
+                    f"{relation}__valid": True,
+                }
+            ),
+        )
+    )
     for plan in plans:
         key, measure = plan.key, plan.measure
-        # At most one row: unique (patient, instrument, timepoint), whose index serves it.
-        baseline = (
-            QuestionnaireResponse.objects.filter(
-                patient_id=OuterRef("patient_id"),
-                instrument=instrument,
-                timepoint=BASELINE,
-                valid=True,
-            )
-            .order_by()
-            .values(v=_value_expression(measure.score_key))[:1]
-        )
         better = F(f"base_{key}") - F(f"final_{key}")
         if measure.direction == "higher_is_better":
             better = F(f"final_{key}") - F(f"base_{key}")
         decimal: DecimalField[Decimal, Decimal] = DecimalField(max_digits=8, decimal_places=2)
         annotations |= {
             f"final_{key}": _value_expression(measure.score_key),
-            f"base_{key}": Subquery(baseline, output_field=decimal),
+            f"base_{key}": Cast(
+                KeyTextTransform(measure.score_key, "baseline_row__scores"), output_field=decimal
+            ),
         }
         annotations[f"imp_{key}"] = ExpressionWrapper(better, output_field=decimal)
         annotations[f"imp100_{key}"] = ExpressionWrapper(better * 100, output_field=decimal)
@@ -483,6 +502,7 @@ def _float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
+@use_replica()  # analytics: may read a streaming replica (core.db_routing, issue 23)
 def cohort_outcome_table(
     *,
     clinician: AnyUser,
