@@ -8,6 +8,9 @@ from __future__ import annotations
 import ast
 import contextlib
 import ctypes
+import datetime
+import email.utils
+import json
 import os
 import re
 import select
@@ -20,11 +23,14 @@ import textwrap
 import time
 import urllib.error
 import urllib.request
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
+
+from recovery.management.commands.seed_demo import DEMO_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[1]
 SETTINGS_DIR = ROOT / "backend" / "settings"
@@ -116,6 +122,40 @@ def alive_after(pids: set[int], groups: set[int], seconds: float = 10.0) -> set[
         finally:
             os.close(pidfd)
     return alive(pids, groups)
+
+
+def post_json(url: str, body: dict, token: str | None = None) -> tuple[int | None, dict]:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, json.dumps(body).encode(), headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        return exc.code, {}
+    except (urllib.error.URLError, OSError):
+        return None, {}
+
+
+def _demo_checkin_twice(base: str) -> list[int | None]:
+    """A seeded patient signs in and sends one check-in twice (a phone's retry): the embedded
+    database takes the whole write path, triage included."""
+    _, tokens = post_json(
+        f"{base}/api/v1/auth/token/", {"username": "ana.demo", "password": DEMO_PASSWORD}
+    )
+    # The server's own clock (its Date header): this process's may be moved (--clock-at).
+    with urllib.request.urlopen(f"{base}/healthz", timeout=5) as response:
+        server_now = email.utils.parsedate_to_datetime(response.headers["Date"])
+    body = {
+        "id": str(uuid.uuid4()),
+        "recorded_at": (server_now - datetime.timedelta(minutes=1)).isoformat(),
+        "back_pain": 3,
+        "leg_pain": 1,
+        "temperature_c": 36.9,
+    }
+    url = f"{base}/api/v1/me/check-ins/"
+    return [post_json(url, body, tokens.get("access"))[0] for _ in range(2)]
 
 
 def http_status(url: str) -> int | None:
@@ -277,6 +317,7 @@ class SystemRun:
     """What one `scripts/run.sh` session did, observed from outside."""
 
     status: dict[str, int | None]  # path -> HTTP status once /healthz was up
+    checkin_statuses: list[int | None]  # a demo patient's check-in POST, then its replay
     exit_status: int | None  # after SIGINT; None if it did not stop within 30 s
     survivors: set[int]  # processes of its tree still running after it exited
     new_root_entries: set[str]  # files it created in the repository root
@@ -339,12 +380,14 @@ def system_run(tmp_path_factory: pytest.TempPathFactory) -> SystemRun:
         # patient app (issue 20): the shell, its first module and its worker are served too.
         paths = ("/healthz", "/api/docs/", "/app/", "/static/patient_app/app.js", "/app/sw.js")
         status = {path: http_status(base + path) for path in paths}
+        checkin_statuses = _demo_checkin_twice(base)
         tree = descendants(proc.pid)
         proc.send_signal(signal.SIGINT)
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=30)
         return SystemRun(
             status=status,
+            checkin_statuses=checkin_statuses,
             exit_status=proc.returncode,
             survivors=alive_after(tree, groups=tree),
             # STATIC_ROOT is <repo>/staticfiles by design (the Docker image collects there too).
@@ -368,6 +411,10 @@ def test_it_serves_health_and_api_docs_on_embedded_defaults(system_run: SystemRu
         "/static/patient_app/app.js": 200,
         "/app/sw.js": 200,
     }, system_run.log_tail()
+
+
+def test_it_takes_a_demo_patients_check_in_on_embedded_defaults(system_run: SystemRun) -> None:
+    assert system_run.checkin_statuses == [201, 200], system_run.log_tail()  # stored, replayed
 
 
 def test_it_runs_web_worker_and_beat(system_run: SystemRun) -> None:

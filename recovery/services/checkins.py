@@ -18,8 +18,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from django.db import connections, router, transaction
-from django.db.models import Q, QuerySet, Subquery
+from django.db import IntegrityError, connections, router, transaction
+from django.db.models import Q, QuerySet, Subquery, UUIDField
 from django.db.models.sql import DeleteQuery, InsertQuery, UpdateQuery
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -30,7 +30,12 @@ from recovery.models import CaregiverLink, CheckIn, Flag, Patient, Surgery
 from recovery.models.checkins import SYMPTOM_FIELDS
 from recovery.selectors import postop_day
 from recovery.services.attention import attention_silence_ended
-from recovery.services.flags import SILENCE_ANSWERED_NOTE, flags_apply_findings, patient_lock
+from recovery.services.flags import (
+    SILENCE_ANSWERED_NOTE,
+    flags_apply_findings,
+    flags_close_answered_silence,
+    patient_lock,
+)
 from recovery.services.triage_facts import (
     checkin_history_query,
     history_limit,
@@ -231,7 +236,8 @@ def _checkin_lock(*, patient: Patient, checkin_id: UUID) -> _Locked:
         Surgery.objects.select_related("patient")
         .select_for_update(of=("patient",))
         .filter(patient_id=patient.id)
-        .annotate(checkin_owner=Subquery(owner))
+        # A UUID on every database: SQLite would hand back the foreign key's raw text.
+        .annotate(checkin_owner=Subquery(owner, output_field=UUIDField()))
         .order_by("-date", "-created_at")  # as Patient.latest_surgery
         .first()
     )
@@ -270,9 +276,13 @@ def _insert_and_read(
     - the history is `checkin_history_query`, in the statement's snapshot: it never sees this
       insert, which its `recorded_at <` bound excludes anyway.
     The caller holds the patient's row lock, so the history cannot miss a check-in of theirs.
+    Data-modifying CTEs are PostgreSQL's: another database (`make run`'s embedded SQLite) takes
+    the same steps one statement each (`_insert_and_read_portable`).
     """
     alias = router.db_for_write(CheckIn)
     connection = connections[alias]
+    if connection.vendor != "postgresql":
+        return _insert_and_read_portable(checkin, history=history, now=now, alias=alias)
     insert = InsertQuery(CheckIn)
     insert.insert_values(CheckIn._meta.local_concrete_fields, [checkin])
     [(insert_sql, insert_params)] = insert.get_compiler(using=alias).as_sql()
@@ -318,6 +328,26 @@ def _insert_and_read(
     # Each row: the count, then the history's columns; one row of NULLs when there is none.
     history_rows = [dict(zip(names, row[1:], strict=True)) for row in rows]
     return True, [row for row in history_rows if row["recorded_at"] is not None]
+
+
+def _insert_and_read_portable(
+    checkin: CheckIn, *, history: QuerySet[CheckIn, dict[str, Any]], now: datetime, alias: str
+) -> tuple[bool, list[dict[str, Any]]]:
+    """`_insert_and_read`'s steps, one statement each, for databases without data-modifying
+    CTEs. The history is read first, so that it cannot include this check-in either."""
+    rows = list(history.using(alias))
+    try:
+        with transaction.atomic(using=alias):
+            checkin.save(force_insert=True, using=alias)
+    except IntegrityError:
+        return False, []
+    flags_close_answered_silence(patient=checkin.patient, now=now)
+    ended = attention_silence_ended(
+        patient_id=checkin.patient_id, recorded_at=checkin.recorded_at, now=now
+    )
+    if ended is not None:
+        ended.using(alias).delete()
+    return True, rows
 
 
 def _checkin_store(
