@@ -82,6 +82,8 @@ class RedisScopedRateThrottle(ScopedRateThrottle):
     """DRF's ScopedRateThrottle (same rates, same sliding window, same Retry-After), counted
     by one script call on the Redis cache; any other cache falls back to DRF's get and set."""
 
+    # Its own keys: a sorted set where DRF keeps a pickled list would be a WRONGTYPE error.
+    cache_format = "throttle_log_%(scope)s_%(ident)s"
     count = 0
     oldest = 0.0
     _redis = False

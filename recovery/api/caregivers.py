@@ -31,6 +31,7 @@ from rest_framework.views import APIView
 
 from core.pagination import CreatedCursorPagination
 from core.schema import ErrorSerializer
+from core.throttles import RedisScopedRateThrottle
 from recovery.api.checkins import (
     CheckInInputSerializer,
     CheckInOutputSerializer,
@@ -471,7 +472,8 @@ class CaregivingCheckInApi(_CaregivingApi):
     """One check-in for the patient: same body, validation, triage and advice as POST
     /me/check-ins/ (201; a replay of the same id 200); the emergency advice comes back here."""
 
-    throttle_classes = [ScopedRateThrottle]
+    # The check-in budget, counted with the patient's own check-ins (one Redis log).
+    throttle_classes = [RedisScopedRateThrottle]
     throttle_scope = "checkin"
 
     @extend_schema(

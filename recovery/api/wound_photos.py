@@ -25,11 +25,11 @@ from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from core.pagination import CreatedCursorPagination
 from core.schema import ErrorSerializer
+from core.throttles import RedisScopedRateThrottle
 from recovery.api.permissions import IsClinician, IsPatient
 from recovery.models import AccessEvent, Patient, WoundPhoto
 from recovery.selectors.patients import patient_for_user
@@ -133,7 +133,7 @@ class MyWoundPhotoListCreateApi(ListAPIView):
     throttle_scope = "checkin"
 
     def get_throttles(self) -> list[Any]:
-        return [ScopedRateThrottle()] if self.request.method == "POST" else []
+        return [RedisScopedRateThrottle()] if self.request.method == "POST" else []
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "audience": "me"}

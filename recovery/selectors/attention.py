@@ -78,6 +78,13 @@ def silence_days() -> int:
     return int(triage_ruleset().param("silence_days"))
 
 
+def silence_days_if_set() -> int | None:
+    """The rule set's silence window, or None for a rule set without one (a site's own rules):
+    the check-in path must never fail on the summary's bookkeeping."""
+    parameter = triage_ruleset().parameters.get("silence_days")
+    return None if parameter is None else int(parameter.value)
+
+
 @dataclass(frozen=True)
 class Signal:
     """One reason one patient is listed: what an AttentionSignal row stores."""

@@ -27,7 +27,12 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from recovery.models import CareTeam
 from recovery.models.attention import AttentionSignal, AttentionSweep
-from recovery.selectors.attention import Scope, Signal, attention_signals_compute, silence_days
+from recovery.selectors.attention import (
+    Scope,
+    Signal,
+    attention_signals_compute,
+    silence_days_if_set,
+)
 
 # The beat sweeps every team this often (backend/celery.py).
 ATTENTION_SWEEP_MINUTES = 5
@@ -77,7 +82,8 @@ def attention_silence_ended(
     The check-in write path deletes it inside its one combined statement
     (recovery.services.checkins), so the hot ingest path pays no round trip for it.
     """
-    if recorded_at < now - timedelta(days=silence_days()):
+    window = silence_days_if_set()
+    if window is not None and recorded_at < now - timedelta(days=window):
         return None
     return AttentionSignal.objects.filter(
         patient_id=patient_id, reason=AttentionSignal.Reason.SILENCE

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from core.throttles import RedisScopedRateThrottle
 from tests.factories.checkins import checkin_payload
+from tests.factories.wound_photos import photo_body
 
 pytestmark = pytest.mark.django_db
 
@@ -55,3 +56,13 @@ def test_it_accepts_again_once_the_oldest_check_in_leaves_the_window(
         clock.move_to(start + timedelta(hours=1, seconds=1))
         assert _post(client).status_code == 201
         assert _post(client).status_code == 429  # the other two are still in the window
+
+
+def test_it_counts_wound_photos_in_the_same_check_in_budget(api, patient, three_an_hour):
+    # The photo upload shares the "checkin" scope: one log, never a clash of key types (500).
+    client = api(patient.user)
+    with time_machine.travel(timezone.now(), tick=False):
+        _post(client)
+        photo = client.post("/api/v1/me/wound-photos/", photo_body(), format="multipart")
+        statuses = [photo.status_code, _post(client).status_code, _post(client).status_code]
+    assert statuses == [201, 201, 429]
