@@ -16,23 +16,8 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from core.exceptions import ApplicationError
-from recovery.models import AccessEvent, CareTeamMembership, Flag, Patient
-from recovery.services.audit import access_event_record
-
-
-def _lock(flag: Flag) -> Flag:
-    return Flag.objects.select_for_update().get(id=flag.id)
-
-
-def _audit(*, actor: Any, flag: Flag, action: str, request: HttpRequest | None) -> None:
-    access_event_record(
-        actor=actor,
-        patient=Patient(id=flag.patient_id),
-        action=action,
-        object_type="flag",
-        object_id=flag.id,
-        request=request,
-    )
+from recovery.models import AccessEvent, CareTeamMembership, Flag
+from recovery.services.flags import flag_audit, flag_lock
 
 
 def _on_patients_team(*, actor: Any, flag: Flag) -> bool:
@@ -53,7 +38,7 @@ def flag_assign(
     *, flag: Flag, actor: Any, now: datetime, request: HttpRequest | None = None
 ) -> Flag:
     """`actor` takes `flag` (open or acknowledged). Already theirs: nothing changes."""
-    flag = _lock(flag)
+    flag = flag_lock(flag)
     if not _on_patients_team(actor=actor, flag=flag):
         # The views look flags up through the caller's teams (404 first); this is the rule.
         raise ApplicationError(
@@ -69,7 +54,7 @@ def flag_assign(
     flag.assigned_at = now
     flag.updated_at = now
     flag.save(update_fields=["owner", "assigned_at", "updated_at"])
-    _audit(actor=actor, flag=flag, action=AccessEvent.Action.FLAG_ASSIGN, request=request)
+    flag_audit(actor=actor, flag=flag, action=AccessEvent.Action.FLAG_ASSIGN, request=request)
     return flag
 
 
@@ -78,7 +63,7 @@ def flag_unassign(
     *, flag: Flag, actor: Any, now: datetime, request: HttpRequest | None = None
 ) -> Flag:
     """The owner gives `flag` back (nobody owns it after). Nobody owns it: nothing changes."""
-    flag = _lock(flag)
+    flag = flag_lock(flag)
     if not flag.is_live:
         raise _closed_error(flag, "unassigned")
     if flag.owner_id is None:
@@ -95,5 +80,5 @@ def flag_unassign(
     flag.assigned_at = None
     flag.updated_at = now
     flag.save(update_fields=["owner", "assigned_at", "updated_at"])
-    _audit(actor=actor, flag=flag, action=AccessEvent.Action.FLAG_UNASSIGN, request=request)
+    flag_audit(actor=actor, flag=flag, action=AccessEvent.Action.FLAG_UNASSIGN, request=request)
     return flag

@@ -319,11 +319,11 @@ def _transition_error(flag: Flag, verb: str) -> ApplicationError:
     return ApplicationError(message, code="invalid_transition")
 
 
-def _lock_flag(flag: Flag) -> Flag:
+def flag_lock(flag: Flag) -> Flag:
     return Flag.objects.select_for_update().get(id=flag.id)
 
 
-def _audit(*, actor: Any, flag: Flag, action: str, request: HttpRequest | None) -> None:
+def flag_audit(*, actor: Any, flag: Flag, action: str, request: HttpRequest | None) -> None:
     access_event_record(
         actor=actor,
         patient=Patient(id=flag.patient_id),
@@ -338,7 +338,7 @@ def _audit(*, actor: Any, flag: Flag, action: str, request: HttpRequest | None) 
 def flag_acknowledge(
     *, flag: Flag, actor: Any, now: datetime, request: HttpRequest | None = None
 ) -> Flag:
-    flag = _lock_flag(flag)
+    flag = flag_lock(flag)
     if flag.status != Flag.Status.OPEN:
         raise _transition_error(flag, "acknowledged")
     flag.status = Flag.Status.ACKNOWLEDGED
@@ -346,7 +346,7 @@ def flag_acknowledge(
     flag.acknowledged_at = now
     flag.updated_at = now
     flag.save(update_fields=["status", "acknowledged_by", "acknowledged_at", "updated_at"])
-    _audit(actor=actor, flag=flag, action=AccessEvent.Action.FLAG_ACKNOWLEDGE, request=request)
+    flag_audit(actor=actor, flag=flag, action=AccessEvent.Action.FLAG_ACKNOWLEDGE, request=request)
     return flag
 
 
@@ -365,7 +365,7 @@ def flag_resolve(
             "Unknown outcome.",
             fields={"outcome": [f"Choose one of: {', '.join(Flag.Outcome.values)}."]},
         )
-    flag = _lock_flag(flag)
+    flag = flag_lock(flag)
     if not flag.is_live:
         raise _transition_error(flag, "resolved")
     flag.status = Flag.Status.RESOLVED
@@ -384,7 +384,7 @@ def flag_resolve(
             "updated_at",
         ]
     )
-    _audit(actor=actor, flag=flag, action=AccessEvent.Action.FLAG_RESOLVE, request=request)
+    flag_audit(actor=actor, flag=flag, action=AccessEvent.Action.FLAG_RESOLVE, request=request)
     return flag
 
 
@@ -396,7 +396,7 @@ def flag_dismiss(
         raise ApplicationError(
             "A dismissal needs a reason.", fields={"reason": ["This field may not be blank."]}
         )
-    flag = _lock_flag(flag)
+    flag = flag_lock(flag)
     if not flag.is_live:
         raise _transition_error(flag, "dismissed")
     flag.status = Flag.Status.DISMISSED
@@ -407,7 +407,7 @@ def flag_dismiss(
     flag.save(
         update_fields=["status", "dismissed_by", "dismissed_at", "dismiss_reason", "updated_at"]
     )
-    _audit(actor=actor, flag=flag, action=AccessEvent.Action.FLAG_DISMISS, request=request)
+    flag_audit(actor=actor, flag=flag, action=AccessEvent.Action.FLAG_DISMISS, request=request)
     return flag
 
 
