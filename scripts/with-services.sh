@@ -100,12 +100,13 @@ trap 'exit 143' TERM
 read -r PG_PORT REDIS_PORT <<<"$(free_ports 2)"
 
 # PostgreSQL: trust auth on loopback only, durability off (the data dies with the run anyway).
+# The planner settings are docker-compose.yml's, so tests and benchmarks plan as deployed.
 if [[ "$(id -u)" == 0 ]]; then chown postgres: "$WORK_DIR"; fi
 as_pg "$PG_BIN/initdb" -D "$WORK_DIR/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 \
     --no-sync >"$WORK_DIR/initdb.log" 2>&1 || { cat "$WORK_DIR/initdb.log" >&2; exit 1; }
 PG_STARTED=1
 as_pg "$PG_BIN/pg_ctl" -D "$WORK_DIR/data" -l "$WORK_DIR/postgres.log" -w -t 60 -o \
-    "-p $PG_PORT -k $WORK_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    "-p $PG_PORT -k $WORK_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c jit=off -c random_page_cost=1.1" \
     start >/dev/null || { cat "$WORK_DIR/postgres.log" >&2; exit 1; }
 "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres recovery
 

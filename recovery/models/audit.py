@@ -3,7 +3,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connections, models, transaction
 from django.utils import timezone
 
 
@@ -26,6 +26,48 @@ class AccessEventQuerySet(models.QuerySet["AccessEvent"]):
             if not audit_chain.database_chains():
                 audit_chain.seal_in_python(events)
             return super().bulk_create(events, *args, **kwargs)
+
+    def insert_per_patient(self, *, patient_ids: list[Any], **values: Any) -> None:
+        """One event per patient id, the same `values` for each, `object_id` the patient's id.
+
+        On PostgreSQL a single INSERT ... SELECT over one uuid[] parameter: the list pages
+        record 25-100 of these per request, and building and binding that many model
+        instances cost more CPU than the page's queries (docs/benchmarks.md, section 3c).
+        The BEFORE INSERT trigger chains the rows in the array's order, as it does for
+        bulk_create. Elsewhere (SQLite: `make run`), bulk_create and the Python chain.
+        """
+        if not patient_ids:
+            return
+        from recovery import audit_chain
+
+        if not audit_chain.database_chains():
+            self.bulk_create(
+                AccessEvent(patient_id=pid, object_id=str(pid), **values) for pid in patient_ids
+            )
+            return
+        connection = connections[self.db]
+        values.setdefault("created_at", timezone.now())
+        fields: list[models.Field[Any, Any]] = []
+        for name in values:
+            field = AccessEvent._meta.get_field(name)
+            if not isinstance(field, models.Field):
+                raise TypeError(f"{name} is not a column of AccessEvent")
+            fields.append(field)
+        # Typed placeholders: a SELECT list's bare literal is text, which PostgreSQL will not
+        # assign to an inet or timestamp column.
+        placeholders = ", ".join(f"%s::{f.db_type(connection)}" for f in fields)
+        columns = ", ".join(f.column for f in fields)
+        # Identifiers from the model's own fields; every value is a bound parameter.
+        sql = (
+            f"INSERT INTO {AccessEvent._meta.db_table} (id, patient_id, object_id, {columns}) "  # noqa: S608
+            f"SELECT gen_random_uuid(), p.id, p.id::text, {placeholders} "
+            "FROM unnest(%s::uuid[]) WITH ORDINALITY AS p(id, n) ORDER BY p.n"
+        )
+        params = [
+            f.get_db_prep_save(v, connection) for f, v in zip(fields, values.values(), strict=True)
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, list(patient_ids)])
 
 
 class AccessEvent(models.Model):

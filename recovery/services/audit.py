@@ -44,20 +44,14 @@ def access_events_record_list(
     actor_kind: str = AccessEvent.ActorKind.UNSPECIFIED,
 ) -> None:
     """One row per patient shown on a list page, in one INSERT."""
-    request_id = getattr(request, "request_id", "") if request else ""
-    ip = _client_ip(request) if request else None
-    AccessEvent.objects.bulk_create(
-        AccessEvent(
-            actor=actor,
-            actor_kind=actor_kind,
-            patient=patient,
-            action=AccessEvent.Action.LIST,
-            object_type=object_type,
-            object_id=str(patient.id),
-            request_id=request_id,
-            ip_address=ip,
-        )
-        for patient in patients
+    AccessEvent.objects.insert_per_patient(
+        patient_ids=[patient.id for patient in patients],
+        actor_id=actor.pk,
+        actor_kind=actor_kind,
+        action=AccessEvent.Action.LIST,
+        object_type=object_type,
+        request_id=getattr(request, "request_id", "") if request else "",
+        ip_address=_client_ip(request) if request else None,
     )
 
 

@@ -182,6 +182,21 @@ def test_it_shows_who_acknowledged_a_flag(web, clinician, patient):
     assert "Ada Nurse" in page
 
 
+def test_it_escapes_what_patients_and_staff_typed_in_a_row(web, clinician, patient):
+    Patient.objects.filter(id=patient.id).update(first_name="<b>Bo</b>", last_name='O"Neil&')
+    flag = FlagFactory(patient=patient)
+    nurse = ClinicianFactory(care_teams=[patient.care_team], first_name="<i>Ada</i>")
+    web(nurse).post(f"/dashboard/flags/{flag.id}/acknowledge/")
+
+    page = web(clinician).get("/dashboard/").content.decode()
+
+    assert "<b>Bo</b>" not in page and "<i>Ada</i>" not in page
+    assert "O&quot;Neil&amp;, &lt;b&gt;Bo&lt;/b&gt;" in page
+    assert "acknowledged by &lt;i&gt;Ada&lt;/i&gt;" in page
+    who = "&lt;b&gt;Bo&lt;/b&gt; O&quot;Neil&amp;"
+    assert f'aria-label="Assign to me: Infection flag for {who}"' in page
+
+
 def test_it_records_one_list_event_per_patient_shown(web, clinician, patient):
     FlagFactory(patient=patient, category="infection")
     FlagFactory(patient=patient, category="ileus")

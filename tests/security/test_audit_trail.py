@@ -83,6 +83,44 @@ def test_it_verifies_events_with_an_address_and_a_request_id(clinician, patient,
     assert "audit chain intact: 1 events" in _verify()
 
 
+def test_it_records_a_list_page_as_one_event_per_patient_in_the_order_shown(clinician, rf) -> None:
+    patients = PatientFactory.create_batch(3)
+    request = rf.get("/", REMOTE_ADDR="2001:db8::9")
+    request.request_id = "req-list-0001"
+
+    access_events_record_list(
+        actor=clinician, patients=patients, object_type="worklist", request=request
+    )
+
+    rows = list(
+        AccessEvent.objects.order_by("seq").values_list(
+            "patient_id", "object_id", "actor_id", "action", "object_type", "request_id",
+            "ip_address",
+        )
+    )  # fmt: skip
+    assert rows == [
+        (p.id, str(p.id), clinician.id, "list", "worklist", "req-list-0001", "2001:db8::9")
+        for p in patients
+    ]
+
+
+def test_it_verifies_a_chain_of_list_events(clinician, rf) -> None:
+    request = rf.get("/", REMOTE_ADDR="192.0.2.4")
+    request.request_id = "req-list-0002"
+    access_events_record_list(
+        actor=clinician, patients=PatientFactory.create_batch(4), object_type="worklist",
+        request=request,
+    )  # fmt: skip
+
+    assert "audit chain intact: 4 events" in _verify()
+
+
+def test_it_records_nothing_for_an_empty_list(clinician) -> None:
+    access_events_record_list(actor=clinician, patients=[], object_type="worklist")
+
+    assert not AccessEvent.objects.exists()
+
+
 def _tamper(statement: str, params: list[object]) -> None:
     # What a database superuser could do: skip the triggers for one session, edit, restore.
     with transaction.atomic(), connection.cursor() as cursor:

@@ -13,13 +13,11 @@ from django.utils import formats, timezone
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from recovery.dashboard import flag_markup
 from recovery.dashboard.forms import label_for
 from recovery.dashboard.timezones import zone_name_for
 
 register = template.Library()
-
-# Shape and word as well as colour, so severity reads in grey-scale and to screen readers.
-SEVERITY_ICONS = {"emergency": "\u25b2", "urgent": "\u25c6", "routine": "\u25cf"}
 
 
 @register.filter
@@ -97,13 +95,55 @@ def timeline_items(events: list[Any]) -> SafeString:
 
 @register.simple_tag
 def severity_badge(severity: str) -> SafeString:
-    return format_html(
-        '<span class="severity severity-{0}"><span class="severity-icon" aria-hidden="true">'
-        "{1}</span> {2}</span>",
-        severity,
-        SEVERITY_ICONS.get(severity, "\u25cb"),
-        severity.capitalize(),
+    return flag_markup.severity_badge(severity)
+
+
+_FLAG_ACTIONS = ("acknowledge", "assign", "unassign", "resolve")
+
+
+def _flag_urls(flag_id: object) -> dict[str, str]:
+    return {action: id_url(flag_id, f"dashboard:flag-{action}") for action in _FLAG_ACTIONS}
+
+
+def _page_forms(context: Any, back: str = "") -> flag_markup.PageForms:
+    request = context["request"]
+    return flag_markup.PageForms(
+        user_id=context["user"].id,
+        csrf_token=str(context.get("csrf_token", "")),
+        back=back or request.get_full_path(),
+        outcome_options=context.get("outcome_options", ""),
     )
+
+
+@register.simple_tag(takes_context=True)
+def worklist_row_items(context: Any, rows: list[Any]) -> SafeString:
+    """The worklist's patient rows (recovery/dashboard/flag_markup.py: the hot loop)."""
+    forms = _page_forms(context, back=context.get("back_url", ""))
+    now = timezone.now()
+    return mark_safe(  # noqa: S308 - each row is format_html output
+        "\n      ".join(
+            flag_markup.worklist_row(
+                view,
+                forms=forms,
+                patient_url=id_url(view.row.patient.id, "dashboard:patient"),
+                url_of=_flag_urls,
+                now=now,
+            )
+            for view in rows
+        )
+    )
+
+
+@register.simple_tag(takes_context=True)
+def flag_actions(context: Any, flag: Any, who: str = "", back: str = "") -> SafeString:
+    """A flag's forms: acknowledge, assign to me or give back, resolve."""
+    forms = _page_forms(context, back=back)
+    return flag_markup.flag_actions(flag, who=who, forms=forms, urls=_flag_urls(flag.id))
+
+
+@register.simple_tag(takes_context=True)
+def flag_owner(context: Any, flag: Any) -> SafeString:
+    return flag_markup.flag_owner(flag, user_id=context["user"].id)
 
 
 @register.simple_tag(takes_context=True)
