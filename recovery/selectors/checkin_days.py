@@ -15,6 +15,7 @@ from functools import cache
 from typing import Any
 
 from django.db import connection
+from django.db.models import Field
 
 from recovery.models import CheckIn, Patient, Surgery
 from recovery.models.checkins import BOOLEAN_FIELDS
@@ -40,7 +41,9 @@ class CheckInDay:
 
 
 def _column(name: str) -> str:
-    return connection.ops.quote_name(CheckIn._meta.get_field(name).column)
+    field = CheckIn._meta.get_field(name)
+    assert isinstance(field, Field) and field.column  # a concrete column of the table
+    return connection.ops.quote_name(field.column)
 
 
 def _answer(name: str) -> str:

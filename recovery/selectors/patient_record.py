@@ -23,6 +23,7 @@ from recovery.models import (
     Milestone,
     Patient,
     PatientPlan,
+    PlanItem,
     QuestionnaireResponse,
     Surgery,
 )
@@ -92,6 +93,21 @@ class PatientRecord:
         return [FlagItem(flag=f, findings=self.findings.get(f.id, [])) for f in self.live_flags]
 
 
+# What PlanItem.in_force_on and items_in_force read.
+_WINDOW_FIELDS = (
+    "id",
+    "plan_id",
+    "code",
+    "daily_check",
+    "start_day",
+    "end_day",
+    "adjusted_end_day",
+    "adjusted_at",
+    "lifted_at",
+    "retired_at",
+)
+
+
 def _plan_data(patient: Patient, today: Any) -> PlanData:
     """Adherence per day, milestones and adjustments: five queries when there is a plan."""
     plan = (
@@ -105,7 +121,14 @@ def _plan_data(patient: Patient, today: Any) -> PlanData:
     data.adjustments = list(adjustments.order_by("-created_at")[:TIMELINE_LIMIT])
     if plan is None:
         return data
-    items = list(plan.items.filter(retired_at__isnull=True).order_by("position"))
+    # The heat strip counts the daily checks only (items_in_force(daily_only=True) skips the
+    # rest): reading just those, and just the columns their day window needs, keeps the
+    # 42-day loop and the rows small (issue 16, item 8).
+    items = list(
+        plan.items.filter(retired_at__isnull=True, daily_check=True)
+        .only(*_WINDOW_FIELDS)
+        .order_by("position")
+    )
     data.milestones = list(plan.milestones.order_by("day_min", "code", "occurrence"))
     surgery_date = plan.surgery.date
     first = max(surgery_date, today - timedelta(days=HEAT_STRIP_DAYS - 1))
@@ -114,14 +137,22 @@ def _plan_data(patient: Patient, today: Any) -> PlanData:
         patient=patient, date__gte=first, date__lte=today
     ).values_list("date", "item__code", "kept"):
         entries.setdefault(day, {})[code] = kept
+    # Which items are in force changes on a few days only: items_in_force (the precedence
+    # rule) runs when the set changes, and adherence when the day has answers (none: no rate).
+    windows = [(item, item.start_day, item.effective_end_day) for item in items]
+    in_force: list[PlanItem] | None = None
+    due: frozenset[str] = frozenset()
     day = first
     while day <= today:
-        due = items_in_force(items, (day - surgery_date).days, daily_only=True)
-        rate = adherence(
-            {day: DayRecord(due=frozenset(i.code for i in due), entries=entries.get(day, {}))}
-        )
+        n = (day - surgery_date).days
+        today_items = [i for i, start, end in windows if start <= n and (end is None or n <= end)]
+        if today_items != in_force:
+            in_force = today_items
+            due = frozenset(i.code for i in items_in_force(today_items, n, daily_only=True))
         if due:
-            data.heat.append(DayAdherence(day, rate.rate))
+            answers = entries.get(day)
+            rate = adherence({day: DayRecord(due=due, entries=answers)}).rate if answers else None
+            data.heat.append(DayAdherence(day, rate))
         day += timedelta(days=1)
     data.due = [
         m
