@@ -145,10 +145,10 @@ def _plan_data(patient: Patient, today: Any) -> PlanData:
     day = first
     while day <= today:
         n = (day - surgery_date).days
-        today_items = [i for i, start, end in windows if start <= n and (end is None or n <= end)]
-        if today_items != in_force:
-            in_force = today_items
-            due = frozenset(i.code for i in items_in_force(today_items, n, daily_only=True))
+        day_items = [i for i, start, end in windows if start <= n and (end is None or n <= end)]
+        if day_items != in_force:
+            in_force = day_items
+            due = frozenset(i.code for i in items_in_force(day_items, n, daily_only=True))
         if due:
             answers = entries.get(day)
             rate = adherence({day: DayRecord(due=due, entries=answers)}).rate if answers else None

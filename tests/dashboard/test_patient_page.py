@@ -383,8 +383,10 @@ def test_it_shows_the_full_timeline_on_request(web, clinician, patient):
 
     response = web(clinician).get(_url(patient) + "?timeline=all")
 
+    html = response.content.decode()
     assert len(response.context["page"].timeline) == TIMELINE_FIRST + 2  # and the flag raised
-    assert "Show the full timeline" not in response.content.decode()
+    assert f"All {TIMELINE_FIRST + 2} events." in html
+    assert "Show the full timeline" not in html
 
 
 def test_it_stops_the_full_timeline_at_its_limit(web, clinician, patient, monkeypatch):
