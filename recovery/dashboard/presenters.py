@@ -19,8 +19,8 @@ from recovery.models import CaregiverLink, CheckIn, Flag, Milestone, Questionnai
 from recovery.models.checkins import SYMPTOM_FIELDS
 from recovery.risk.summary import RiskFactor
 from recovery.selectors.answer_strip import AnswerStrip
+from recovery.selectors.checkin_days import CheckInDay
 from recovery.selectors.patient_record import (
-    TIMELINE_LIMIT,
     DayAdherence,
     PatientRecord,
     PlanData,
@@ -63,22 +63,36 @@ class PatientPage:
     problems: list[ProblemView] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
     timeline: list[TimelineEvent] = field(default_factory=list)
+    # There are more events than the timeline shows (its first view offers the full one).
+    timeline_more: bool = False
     overdue_milestones: list[Any] = field(default_factory=list)
     due_milestones: list[Any] = field(default_factory=list)
 
 
-def _pain_chart(checkins: list[CheckIn], phases: list[tuple[int, str]], day: int) -> Chart:
+def _of(count: int, worst: str) -> str:
+    """ " (highest of 3 check-ins)" on a day with several readings; nothing for one."""
+    return f" ({worst} of {count} check-ins)" if count > 1 else ""
+
+
+def _pain_chart(days: list[CheckInDay], phases: list[tuple[int, str]], day: int) -> Chart:
+    """One point per day and side: the day's worst score (issue 16, item 8)."""
     back = [
-        charts.Point(c.postop_day, c.back_pain, f"Day {c.postop_day}: back {c.back_pain}/10")
-        for c in checkins
-        if c.back_pain is not None
+        charts.Point(
+            d.day,
+            d.back_pain,
+            f"Day {d.day}: back {d.back_pain}/10{_of(d.back_pain_count, 'worst')}",
+        )
+        for d in days
+        if d.back_pain is not None
     ]
     leg = [
-        charts.Point(c.postop_day, c.leg_pain, f"Day {c.postop_day}: leg {c.leg_pain}/10")
-        for c in checkins
-        if c.leg_pain is not None
+        charts.Point(
+            d.day, d.leg_pain, f"Day {d.day}: leg {d.leg_pain}/10{_of(d.leg_pain_count, 'worst')}"
+        )
+        for d in days
+        if d.leg_pain is not None
     ]
-    x_high = _day_axis_end(day, [c.postop_day for c in checkins], phases)
+    x_high = _day_axis_end(day, [d.day for d in days], phases)
     svg = charts.line_chart(
         chart_id="chart-pain-svg",
         title="Back and leg pain by day after surgery",
@@ -90,13 +104,14 @@ def _pain_chart(checkins: list[CheckIn], phases: list[tuple[int, str]], day: int
         ],
         markers=_phase_markers(phases),
     )
-    rows = [(c.postop_day, _dash(c.back_pain), _dash(c.leg_pain)) for c in checkins]
+    rows = [(d.day, _dash(d.back_pain), _dash(d.leg_pain), d.checkins) for d in days]
     return Chart(
         "pain",
         "Pain",
         mark_safe(svg),  # noqa: S308 - charts.py escapes all text
-        note="Dotted lines mark the recovery phases of the patient's pathway.",
-        headers=("Day", "Back pain", "Leg pain"),
+        note="One point per day: the worst score of the day's check-ins. "
+        "Dotted lines mark the recovery phases of the patient's pathway.",
+        headers=("Day", "Worst back pain", "Worst leg pain", "Check-ins"),
         rows=rows,
     )
 
@@ -114,11 +129,16 @@ def _phase_markers(phases: list[tuple[int, str]]) -> list[charts.Marker]:
 
 
 def _temperature_chart(
-    checkins: list[CheckIn], day: int, fever: float, phases: list[tuple[int, str]]
+    days: list[CheckInDay], day: int, fever: float, phases: list[tuple[int, str]]
 ) -> Chart:
-    temps = [(c.postop_day, t) for c in checkins if (t := c.temperature_c) is not None]
-    points = [charts.Point(d, t, f"Day {d}: {t:.1f} °C") for d, t in temps]
-    x_high = _day_axis_end(day, [d for d, _ in temps], phases)
+    """One point per day: the day's highest reading, so a fever is never hidden by a later
+    normal one (issue 16, item 8)."""
+    temps = [(d, t) for d in days if (t := d.temperature_c) is not None]
+    points = [
+        charts.Point(d.day, t, f"Day {d.day}: {t:.1f} °C{_of(d.temperature_count, 'highest')}")
+        for d, t in temps
+    ]
+    x_high = _day_axis_end(day, [d.day for d, _ in temps], phases)
     svg = charts.line_chart(
         chart_id="chart-temperature-svg",
         title="Temperature by day after surgery",
@@ -128,14 +148,15 @@ def _temperature_chart(
         markers=_phase_markers(phases),
         thresholds=[charts.Threshold(fever, f"Fever {fever:.1f} °C")],
     )
-    rows = [(d, f"{t:.1f}") for d, t in temps]
+    rows = [(d.day, f"{t:.1f}", d.temperature_count) for d, t in temps]
     return Chart(
         "temperature",
         "Temperature",
         mark_safe(svg),  # noqa: S308
-        note=f"The dashed line is the fever threshold used by triage ({fever:.1f} °C); "
+        note="One point per day: the highest reading of the day. "
+        f"The dashed line is the fever threshold used by triage ({fever:.1f} °C); "
         "dotted lines mark the recovery phases of the patient's pathway.",
-        headers=("Day", "°C"),
+        headers=("Day", "Highest °C", "Readings"),
         rows=rows,
     )
 
@@ -331,11 +352,11 @@ def _plan_events(plan: PlanData) -> list[TimelineEvent]:
 
 
 def patient_page(record: PatientRecord) -> PatientPage:
-    """The patient page: the record's charts and its timeline, newest first."""
-    checkins = record.checkins
+    """The patient page: the record's charts and its timeline, newest first (the latest
+    `record.timeline_limit` events)."""
     timeline = [
         TimelineEvent(c.recorded_at, "checkin", "Check-in", _with_reporter(_checkin_text(c), c))
-        for c in checkins
+        for c in record.checkins
     ]
     timeline.extend(
         TimelineEvent(r.submitted_at, "questionnaire", "Questionnaire", _questionnaire_text(r))
@@ -346,7 +367,6 @@ def patient_page(record: PatientRecord) -> PatientPage:
     timeline.extend(_plan_events(record.plan))
     timeline.sort(key=lambda e: e.at, reverse=True)
     day = record.postop_day
-    days = {c.id: c.postop_day for c in checkins}
     return PatientPage(
         surgery=record.surgery,
         postop_day=day,
@@ -355,16 +375,17 @@ def patient_page(record: PatientRecord) -> PatientPage:
         risk_factors=record.risk_factors,
         phases=record.phases,
         live_flags=record.live_flags,
-        problems=[problem_view(item, days=days) for item in record.live_items],
+        problems=[problem_view(item, days=record.finding_days) for item in record.live_items],
         charts=[
-            _pain_chart(checkins, record.phases, day or 0),
-            _temperature_chart(checkins, day or 0, record.fever_threshold_c, record.phases),
+            _pain_chart(record.days, record.phases, day or 0),
+            _temperature_chart(record.days, day or 0, record.fever_threshold_c, record.phases),
             _adherence_chart(record.plan.heat),
             _odi_chart(record.responses, record.odi_mcid_target),
         ],
         overdue_milestones=record.plan.overdue,
         due_milestones=record.plan.due,
-        timeline=timeline[:TIMELINE_LIMIT],
+        timeline=timeline[: record.timeline_limit],
+        timeline_more=len(timeline) > record.timeline_limit,
     )
 
 

@@ -42,7 +42,7 @@ from recovery.models import AccessEvent
 from recovery.selectors import is_clinician, patient_get_for_clinician
 from recovery.selectors.answer_strip import answer_strip
 from recovery.selectors.flags import flag_get_for_clinician
-from recovery.selectors.patient_record import patient_record
+from recovery.selectors.patient_record import TIMELINE_FIRST, TIMELINE_LIMIT, patient_record
 from recovery.selectors.plans import patient_today
 from recovery.selectors.worklist import patients_not_recently_listed, teams_for
 from recovery.selectors.worklist import worklist as worklist_data
@@ -220,11 +220,17 @@ def patient_detail(request: HttpRequest, patient_id: str) -> HttpResponse:
     patient = patient_access_for_clinician(
         clinician=request.user, patient_id=patient_id, request=request, purpose="patient"
     )
-    record = patient_record(patient=patient, now=timezone.now())
+    # issue 16, item 8: the latest events first; "?timeline=all" shows up to TIMELINE_LIMIT.
+    full_timeline = request.GET.get("timeline") == "all"
+    record = patient_record(
+        patient=patient,
+        now=timezone.now(),
+        timeline_limit=TIMELINE_LIMIT if full_timeline else TIMELINE_FIRST,
+    )
     page = presenters.patient_page(record)
-    # issue 16: the wound and nerve answers by day, from the check-ins just read (no query).
+    # issue 16: the wound and nerve answers by day, from the days just read (no query).
     strip = presenters.answer_strip(
-        answer_strip(checkins=record.checkins), fever_c=record.fever_threshold_c
+        answer_strip(days=record.days), fever_c=record.fever_threshold_c
     )
     # Wound photos (issue 21): gallery by post-operative day, two days side by side.
     wound = wound_gallery(
@@ -233,6 +239,7 @@ def patient_detail(request: HttpRequest, patient_id: str) -> HttpResponse:
     context = {
         "patient": patient,
         "page": page,
+        "full_timeline": full_timeline,
         "strip": strip,
         "wound": wound,
         "outcome_options": _outcome_options(),

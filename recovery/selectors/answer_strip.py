@@ -1,8 +1,9 @@
 """The wound and nerve answers strip of the patient page (issue 16, item 6): for each day after
 surgery with a check-in, the patient's answers to the red-flag questions, one row per question.
 
-Data only, from the check-ins the patient page has already read (`checkins_recent_for_patient`
-loads every reported answer): no query of its own. The dashboard's presenters word the cells.
+Data only, from the days the patient page has already read (`checkin_days`, one aggregate
+query that merges each day's check-ins in SQL as the strip needs): no query of its own. The
+dashboard's presenters word the cells.
 The questions are the check-in answers the triage rules (recovery/triage/rules.yaml) raise
 wound, infection, nerve, cauda equina, clot and spinal-fluid flags on, grouped as a nurse reads
 them.
@@ -10,11 +11,12 @@ them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from recovery.models import CheckIn
+if TYPE_CHECKING:  # checkin_days reads STRIP_FIELDS from here
+    from recovery.selectors.checkin_days import CheckInDay
 
 # The strip shows this many of the latest days that had a check-in.
 STRIP_DAYS = 14
@@ -53,7 +55,10 @@ STRIP_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("spinal_fluid", ("headache_worse_upright", "stiff_neck")),
 )
 
-# Several check-ins on one day: the most worrying drainage of the day is the day's answer.
+STRIP_FIELDS = tuple(name for _, fields in STRIP_GROUPS for name in fields)
+
+# Several check-ins on one day (merged by checkin_days): a "yes" at any time, the highest
+# temperature, the latest leg side, and the most worrying drainage, in this order:
 DRAINAGE_ORDER = ("none", "clear", "bloody", "cloudy", "pus")
 
 
@@ -79,37 +84,16 @@ class AnswerStrip:
         return not self.days
 
 
-def _merge(field: str, values: Iterable[Any]) -> Any:
-    """One day's answer to a question from that day's check-ins (oldest first)."""
-    given = [value for value in values if value is not None]
-    if not given:
-        return None
-    if field == "temperature_c":
-        return max(given)  # the highest temperature of the day
-    if field == "wound_drainage":
-        return max(given, key=lambda v: DRAINAGE_ORDER.index(v) if v in DRAINAGE_ORDER else -1)
-    if all(isinstance(value, bool) for value in given):
-        return any(given)  # a "yes" at any time of the day is the day's answer
-    return given[-1]  # leg_symptom_side: the latest
-
-
-def answer_strip(*, checkins: Sequence[CheckIn], days: int = STRIP_DAYS) -> AnswerStrip:
-    """The strip for `checkins` (any order): the latest `days` days with a check-in."""
-    by_day: dict[int, list[CheckIn]] = {}
-    for checkin in sorted(checkins, key=lambda c: c.recorded_at):
-        by_day.setdefault(checkin.postop_day, []).append(checkin)
-    shown = sorted(by_day)[-days:] if days > 0 else []
+def answer_strip(*, days: Sequence[CheckInDay], count: int = STRIP_DAYS) -> AnswerStrip:
+    """The strip for `days` (oldest first, as checkin_days returns them): the latest `count`."""
+    shown = list(days[-count:]) if count > 0 else []
     groups = [
         StripGroup(
             code=code,
             rows=[
-                StripRow(
-                    field=name,
-                    values=[_merge(name, (getattr(c, name) for c in by_day[d])) for d in shown],
-                )
-                for name in fields
+                StripRow(field=name, values=[d.answers.get(name) for d in shown]) for name in fields
             ],
         )
         for code, fields in STRIP_GROUPS
     ]
-    return AnswerStrip(days=shown, groups=groups)
+    return AnswerStrip(days=[d.day for d in shown], groups=groups)

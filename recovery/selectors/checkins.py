@@ -9,7 +9,7 @@ from recovery.selectors.caregivers import CHECKIN_REPORTER_COLUMNS
 
 def checkins_recent_for_patient(*, patient: Patient, limit: int) -> list[CheckIn]:
     """The patient's latest `limit` check-ins, oldest first, with every reported answer (the
-    charts draw pain and temperature; the timeline and the answers strip show the rest).
+    patient page's timeline words them; its charts and answers strip read checkin_days).
 
     Who reported each one (issue 22) is joined in: the timeline says "reported by Maria
     (daughter)" without a query per row.

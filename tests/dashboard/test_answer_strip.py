@@ -1,13 +1,16 @@
 """The wound and nerve answers strip (issue 16, item 6): days x red-flag answers on the patient
-page, every cell in words, built from the check-ins the page already reads."""
+page, every cell in words, built from the days the page already reads (checkin_days: each
+day's check-ins merged in SQL, issue 16 item 8)."""
 
 from datetime import timedelta
 
 import pytest
 
-from recovery.dashboard.presenters import NOT_ANSWERED, StripCell, answer_strip, strip_cell
-from recovery.selectors.answer_strip import STRIP_DAYS
-from recovery.selectors.answer_strip import answer_strip as strip_data
+from recovery.dashboard import presenters
+from recovery.dashboard.presenters import NOT_ANSWERED, StripCell, strip_cell
+from recovery.selectors.answer_strip import STRIP_DAYS, answer_strip
+from recovery.selectors.checkin_days import checkin_days
+from recovery.selectors.patients import current_surgery
 from tests.factories import PatientFactory
 from tests.factories.checkins import CheckInFactory, FlagFactory
 from tests.factories.plans import planned_patient
@@ -19,6 +22,11 @@ def _url(patient) -> str:
     return f"/dashboard/patients/{patient.id}/"
 
 
+def strip_data(patient):
+    """The strip of `patient`'s current surgery, as the page reads it."""
+    return answer_strip(days=checkin_days(patient=patient, surgery=current_surgery(patient)))
+
+
 def _row(strip, field):
     return next(row for group in strip.groups for row in group.rows if row.field == field)
 
@@ -27,22 +35,28 @@ def _row(strip, field):
 
 
 def test_it_has_a_column_per_day_with_a_check_in_oldest_first(patient):
-    checkins = [CheckInFactory(patient=patient, day=day) for day in (5, 2, 3)]
-    assert strip_data(checkins=checkins).days == [2, 3, 5]
+    for day in (5, 2, 3):
+        CheckInFactory(patient=patient, day=day)
+    assert strip_data(patient).days == [2, 3, 5]
 
 
 def test_it_keeps_the_latest_days_only(patient):
-    checkins = [CheckInFactory(patient=patient, day=day) for day in range(STRIP_DAYS + 3)]
-    assert strip_data(checkins=checkins).days == list(range(3, STRIP_DAYS + 3))
+    for day in range(STRIP_DAYS + 3):
+        CheckInFactory(patient=patient, day=day)
+    assert strip_data(patient).days == list(range(3, STRIP_DAYS + 3))
 
 
 def test_it_reads_each_answer_of_the_day(patient):
-    checkin = CheckInFactory(patient=patient, day=4, temperature_c=38.9)
-    checkin.saddle_numbness = True
-    checkin.wound_drainage = "pus"
-    checkin.new_leg_weakness = False
+    CheckInFactory(
+        patient=patient,
+        day=4,
+        temperature_c=38.9,
+        saddle_numbness=True,
+        wound_drainage="pus",
+        new_leg_weakness=False,
+    )
 
-    strip = strip_data(checkins=[checkin])
+    strip = strip_data(patient)
 
     assert _row(strip, "saddle_numbness").values == [True]
     assert _row(strip, "wound_drainage").values == ["pus"]
@@ -52,13 +66,19 @@ def test_it_reads_each_answer_of_the_day(patient):
 
 
 def test_it_takes_a_yes_the_worst_drainage_and_the_highest_temperature_of_a_day(patient):
-    morning = CheckInFactory(patient=patient, day=6, temperature_c=38.4)
-    evening = CheckInFactory(patient=patient, day=6, temperature_c=37.2)
-    evening.recorded_at = morning.recorded_at + timedelta(hours=9)
-    morning.wound_drainage, evening.wound_drainage = "cloudy", "clear"
-    morning.chills, evening.chills = False, True
+    morning = CheckInFactory(
+        patient=patient, day=6, temperature_c=38.4, wound_drainage="cloudy", chills=False
+    )
+    CheckInFactory(
+        patient=patient,
+        day=6,
+        recorded_at=morning.recorded_at + timedelta(hours=9),
+        temperature_c=37.2,
+        wound_drainage="clear",
+        chills=True,
+    )
 
-    strip = strip_data(checkins=[evening, morning])
+    strip = strip_data(patient)
 
     assert strip.days == [6]
     assert _row(strip, "temperature_c").values == [38.4]
@@ -66,8 +86,35 @@ def test_it_takes_a_yes_the_worst_drainage_and_the_highest_temperature_of_a_day(
     assert _row(strip, "chills").values == [True]
 
 
+def test_it_takes_the_latest_leg_side_of_a_day(patient):
+    morning = CheckInFactory(patient=patient, day=6, leg_symptom_side="left")
+    CheckInFactory(
+        patient=patient,
+        day=6,
+        recorded_at=morning.recorded_at + timedelta(hours=9),
+        leg_symptom_side="both",
+    )
+    CheckInFactory(
+        patient=patient, day=6, recorded_at=morning.recorded_at + timedelta(hours=10)
+    )  # no answer: does not blank the day's
+
+    assert _row(strip_data(patient), "leg_symptom_side").values == ["both"]
+
+
+def test_it_leaves_out_the_check_ins_of_an_earlier_surgery(patient):
+    from tests.factories.recovery import SurgeryFactory
+
+    current = current_surgery(patient)
+    earlier = SurgeryFactory(patient=patient, date=current.date - timedelta(days=200))
+    CheckInFactory(patient=patient, day=30, surgery=earlier)
+    CheckInFactory(patient=patient, day=2)
+
+    assert strip_data(patient).days == [2]
+
+
 def test_it_covers_the_red_flag_answers_the_issue_names(patient):
-    strip = strip_data(checkins=[CheckInFactory(patient=patient, day=1)])
+    CheckInFactory(patient=patient, day=1)
+    strip = strip_data(patient)
     fields = {row.field for group in strip.groups for row in group.rows}
     assert {
         "wound_drainage",
@@ -117,8 +164,9 @@ def test_it_gives_every_cell_words_a_screen_reader_reads():
 
 
 def test_it_captions_the_strip_with_what_the_marks_mean(patient):
-    strip = strip_data(checkins=[CheckInFactory(patient=patient, day=d) for d in (1, 2)])
-    caption = answer_strip(strip, fever_c=38.0).caption
+    for day in (1, 2):
+        CheckInFactory(patient=patient, day=day)
+    caption = presenters.answer_strip(strip_data(patient), fever_c=38.0).caption
     assert caption.startswith("Wound and nerve answers by day after surgery, for the last 2 days")
     assert "38.0 °C" in caption and "not answered" in caption
 
@@ -160,7 +208,7 @@ def test_it_adds_no_query_to_the_patient_page(
     client = web(clinician)
 
     # The patient page's budget (tests/dashboard/test_patient_page.py): the strip reads the
-    # check-ins the charts and the timeline already loaded.
-    with django_assert_num_queries(17):
+    # days the charts already loaded.
+    with django_assert_num_queries(18):
         response = client.get(_url(planned))
     assert response.context["strip"].days == list(range(size))[-STRIP_DAYS:]

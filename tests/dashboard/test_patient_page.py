@@ -124,13 +124,15 @@ def test_it_says_the_system_closed_a_silence_flag_the_patient_answered(web, clin
     assert "by the system (none given): Closed automatically" in closed.text
 
 
+@pytest.mark.parametrize("timeline", ["", "?timeline=all"])
 @pytest.mark.parametrize("size", [1, 10, 100])
 def test_it_uses_a_constant_number_of_queries(
-    frozen, web, clinician, patient, size, django_assert_num_queries
+    frozen, web, clinician, patient, size, timeline, django_assert_num_queries
 ):
     planned = planned_patient(care_team=patient.care_team, postop_day=30)
     for day in range(min(size, 10)):
         CheckInFactory(patient=planned, day=day)
+    CheckInFactory.create_batch(size, patient=planned)  # several a day
     for _ in range(size):
         FlagFactory(patient=PatientFactory(care_team=patient.care_team))
     for category in ["infection", "ileus", "dvt_pe"][: min(size, 3)]:
@@ -138,10 +140,12 @@ def test_it_uses_a_constant_number_of_queries(
     client = web(clinician)
 
     # session, user, OTP device (verified session), membership check, patient, surgeries,
-    # access event, check-ins, flags, the live flags' findings, questionnaires, plan,
-    # adjustments, plan items, milestones, checklist entries, wound photos
-    with django_assert_num_queries(17):
-        client.get(_url(planned))
+    # access event, the timeline's check-ins, the days with a check-in (charts and answers
+    # strip, issue 16 item 8: one more than when the charts read every check-in), flags, the
+    # live flags' findings, questionnaires, plan, adjustments, plan items, milestones,
+    # checklist entries, wound photos
+    with django_assert_num_queries(18):
+        client.get(_url(planned) + timeline)
 
 
 def test_it_shows_daily_adherence_as_a_heat_strip(frozen, web, clinician, patient):
@@ -301,3 +305,128 @@ def test_it_labels_chart_axes_with_round_numbers(frozen, web, clinician, patient
     labels = re.findall(r"<text[^>]*>([0-9.]+)</text>", svg)
     assert all("." not in label for label in labels), labels
     assert set(ticks) <= set(labels)
+
+
+# ---------------------------------------- issue 16, item 8: a point a day, a shorter timeline
+
+
+def _titles(html: str, chart_key: str) -> list[str]:
+    import re
+
+    start = html.index(f'id="chart-{chart_key}"')
+    svg = html[start : html.index("</svg>", start)]
+    return re.findall(r'class="point"[^>]*><title>([^<]*)</title>', svg)
+
+
+def _same_day(patient, day: int, readings: list[dict]) -> None:
+    """Check-ins on post-operative `day`, an hour apart, in the order given."""
+    first = CheckInFactory(patient=patient, day=day, **readings[0])
+    for hours, fields in enumerate(readings[1:], 1):
+        CheckInFactory(
+            patient=patient,
+            day=day,
+            recorded_at=first.recorded_at + timedelta(hours=hours),
+            **fields,
+        )
+
+
+def test_it_plots_the_highest_temperature_of_a_day_whatever_came_later(web, clinician, patient):
+    _same_day(patient, 6, [{"temperature_c": 38.4}, {"temperature_c": 37.2}, {}])
+    CheckInFactory(patient=patient, day=7, temperature_c=37.0)
+
+    html = web(clinician).get(_url(patient)).content.decode()
+
+    assert _titles(html, "temperature") == [
+        "Day 6: 38.4 °C (highest of 2 check-ins)",
+        "Day 7: 37.0 °C",
+    ]
+
+
+def test_it_plots_the_worst_pain_of_each_day(web, clinician, patient):
+    _same_day(patient, 2, [{"back_pain": 4, "leg_pain": 6}, {"back_pain": 7, "leg_pain": 3}])
+
+    html = web(clinician).get(_url(patient)).content.decode()
+
+    assert _titles(html, "pain") == [
+        "Day 2: back 7/10 (worst of 2 check-ins)",
+        "Day 2: leg 6/10 (worst of 2 check-ins)",
+    ]
+
+
+def test_it_lists_one_row_a_day_under_the_charts(web, clinician, patient):
+    _same_day(patient, 3, [{"back_pain": 5, "temperature_c": 37.9}, {"back_pain": 2}])
+
+    charts = {c.key: c for c in web(clinician).get(_url(patient)).context["page"].charts}
+
+    assert list(charts["pain"].rows) == [(3, 5, 2, 2)]  # day, worst back, worst leg, check-ins
+    assert list(charts["temperature"].rows) == [(3, "37.9", 1)]  # day, highest, readings
+
+
+def test_it_shows_the_latest_events_first_with_a_link_to_the_full_timeline(web, clinician, patient):
+    from recovery.selectors.patient_record import TIMELINE_FIRST
+
+    CheckInFactory.create_batch(TIMELINE_FIRST + 1, patient=patient)
+
+    response = web(clinician).get(_url(patient))
+
+    assert len(response.context["page"].timeline) == TIMELINE_FIRST
+    assert (
+        '<a href="?timeline=all#timeline">Show the full timeline</a>' in response.content.decode()
+    )
+
+
+def test_it_shows_the_full_timeline_on_request(web, clinician, patient):
+    from recovery.selectors.patient_record import TIMELINE_FIRST
+
+    CheckInFactory.create_batch(TIMELINE_FIRST + 1, patient=patient)
+    FlagFactory(patient=patient)
+
+    response = web(clinician).get(_url(patient) + "?timeline=all")
+
+    html = response.content.decode()
+    assert len(response.context["page"].timeline) == TIMELINE_FIRST + 2  # and the flag raised
+    assert f"All {TIMELINE_FIRST + 2} events." in html
+    assert "Show the full timeline" not in html
+
+
+def test_it_stops_the_full_timeline_at_its_limit(web, clinician, patient, monkeypatch):
+    monkeypatch.setattr("recovery.dashboard.views.TIMELINE_LIMIT", 5)
+    CheckInFactory.create_batch(7, patient=patient)
+
+    response = web(clinician).get(_url(patient) + "?timeline=all")
+
+    assert len(response.context["page"].timeline) == 5
+    assert "The latest 5 events; older ones are not shown." in response.content.decode()
+
+
+def test_it_offers_no_link_when_the_whole_timeline_shows(web, clinician, patient):
+    CheckInFactory.create_batch(3, patient=patient)
+
+    response = web(clinician).get(_url(patient))
+
+    assert len(response.context["page"].timeline) == 3
+    assert "Show the full timeline" not in response.content.decode()
+
+
+def test_it_names_the_check_in_of_a_finding_older_than_the_timeline(web, clinician, patient):
+    from django.utils import timezone
+
+    from recovery.models import FlagFinding
+    from recovery.selectors.patient_record import TIMELINE_FIRST
+
+    old = CheckInFactory(patient=patient, day=1, temperature_c=38.6)
+    CheckInFactory.create_batch(TIMELINE_FIRST + 1, patient=patient)
+    flag = FlagFactory(patient=patient)
+    FlagFinding.objects.create(
+        flag=flag,
+        rule_id="infection.fever_in_monitoring_window",
+        rule_version=1,
+        severity="urgent",
+        facts={"temperature_c": 38.6},
+        checkin=old,
+        at=timezone.now(),
+    )
+
+    page = web(clinician).get(_url(patient)).content.decode()
+
+    assert "Fever in monitoring window (check-in of day 1" in page
