@@ -90,6 +90,8 @@ def checkin_days(
     """The latest `limit` days with a check-in after `surgery`, oldest first (one query)."""
     if surgery is None:
         return []
+    if connection.vendor != "postgresql":
+        return _checkin_days_in_python(patient=patient, surgery=surgery, limit=limit)
     with connection.cursor() as cursor:
         cursor.execute(_sql(), [patient.pk, surgery.pk, limit])
         rows = cursor.fetchall()
@@ -111,6 +113,54 @@ def checkin_days(
                     else raw
                     for name, raw in zip(STRIP_FIELDS, answers, strict=True)
                 },
+            )
+        )
+    return days
+
+
+def _merge(name: str, values: list[Any]) -> Any:
+    """One strip answer for the day from its check-ins' answers, oldest first (as _answer)."""
+    given = [v for v in values if v is not None]
+    if not given:
+        return None
+    if name == "temperature_c":
+        return max(given)
+    if name == "wound_drainage":
+        return max(given, key=lambda value: DRAINAGE_ORDER.index(value))
+    if name in BOOLEAN_FIELDS:
+        return any(given)
+    return given[-1]  # leg_symptom_side: the latest answer
+
+
+def _checkin_days_in_python(*, patient: Patient, surgery: Surgery, limit: int) -> list[CheckInDay]:
+    """The same days without PostgreSQL's bool_or and array_agg (SQLite: `make run`): the
+    surgery's check-ins read once and merged here, by the rules of the SQL above."""
+    fields = ("postop_day", "back_pain", "leg_pain", "temperature_c", *STRIP_FIELDS)
+    by_day: dict[int, list[dict[str, Any]]] = {}
+    for row in (
+        CheckIn.objects.filter(patient=patient, surgery=surgery)
+        .order_by("recorded_at", "id")
+        .values(*dict.fromkeys(fields))
+    ):
+        by_day.setdefault(row["postop_day"], []).append(row)
+    days = []
+    for day in sorted(by_day)[-limit:] if limit > 0 else []:
+        rows = by_day[day]
+
+        def given(name: str, rows: list[dict[str, Any]] = rows) -> list[Any]:
+            return [r[name] for r in rows if r[name] is not None]
+
+        days.append(
+            CheckInDay(
+                day=day,
+                checkins=len(rows),
+                back_pain=max(given("back_pain"), default=None),
+                leg_pain=max(given("leg_pain"), default=None),
+                temperature_c=max(given("temperature_c"), default=None),
+                back_pain_count=len(given("back_pain")),
+                leg_pain_count=len(given("leg_pain")),
+                temperature_count=len(given("temperature_c")),
+                answers={name: _merge(name, [r[name] for r in rows]) for name in STRIP_FIELDS},
             )
         )
     return days

@@ -101,6 +101,29 @@ def test_it_takes_the_latest_leg_side_of_a_day(patient):
     assert _row(strip_data(patient), "leg_symptom_side").values == ["both"]
 
 
+def test_it_merges_a_day_the_same_way_without_postgresql(patient):
+    # `make run` is SQLite: no bool_or or array_agg, so the days are merged in Python there.
+    from recovery.selectors.checkin_days import _checkin_days_in_python
+
+    morning = CheckInFactory(
+        patient=patient, day=6, back_pain=3, temperature_c=38.4, wound_drainage="cloudy",
+        chills=False, leg_symptom_side="left",
+    )  # fmt: skip
+    CheckInFactory(
+        patient=patient, day=6, recorded_at=morning.recorded_at + timedelta(hours=9),
+        back_pain=7, temperature_c=37.2, wound_drainage="clear", chills=True,
+        leg_symptom_side="both",
+    )  # fmt: skip
+    for day in (2, 3):
+        CheckInFactory(patient=patient, day=day, saddle_numbness=day == 3)
+    surgery = current_surgery(patient)
+
+    assert _checkin_days_in_python(patient=patient, surgery=surgery, limit=3) == checkin_days(
+        patient=patient, surgery=surgery, limit=3
+    )
+    assert [d.day for d in checkin_days(patient=patient, surgery=surgery, limit=2)] == [3, 6]
+
+
 def test_it_leaves_out_the_check_ins_of_an_earlier_surgery(patient):
     from tests.factories.recovery import SurgeryFactory
 
