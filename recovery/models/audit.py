@@ -38,14 +38,14 @@ class AccessEventQuerySet(models.QuerySet["AccessEvent"]):
         """
         if not patient_ids:
             return
-        from recovery import audit_chain
-
-        if not audit_chain.database_chains():
+        if {"id", "patient", "patient_id", "object_id"} & set(values):
+            raise TypeError("insert_per_patient sets id, patient and object_id itself")
+        connection = connections[self.db]
+        if connection.vendor != "postgresql":  # the database whose trigger chains the rows
             self.bulk_create(
                 AccessEvent(patient_id=pid, object_id=str(pid), **values) for pid in patient_ids
             )
             return
-        connection = connections[self.db]
         values.setdefault("created_at", timezone.now())
         fields: list[models.Field[Any, Any]] = []
         for name in values:
@@ -54,8 +54,12 @@ class AccessEventQuerySet(models.QuerySet["AccessEvent"]):
                 raise TypeError(f"{name} is not a column of AccessEvent")
             fields.append(field)
         # Typed placeholders: a SELECT list's bare literal is text, which PostgreSQL will not
-        # assign to an inet or timestamp column.
-        placeholders = ", ".join(f"%s::{f.db_type(connection)}" for f in fields)
+        # assign to an inet or timestamp column. Strings stay text, so the column's own
+        # length check applies (a cast to varchar(n) would cut a long value silently).
+        placeholders = ", ".join(
+            "%s::text" if isinstance(f, models.CharField) else f"%s::{f.db_type(connection)}"
+            for f in fields
+        )
         columns = ", ".join(f.column for f in fields)
         # Identifiers from the model's own fields; every value is a bound parameter.
         sql = (

@@ -57,10 +57,9 @@ def _answer(name: str) -> str:
     if name in BOOLEAN_FIELDS:
         return f"bool_or({column})"  # NULL when nobody answered: "not answered"
     # leg_symptom_side: the latest answer of the day.
-    recorded_at = _column("recorded_at")
-    return (
-        f"(array_agg({column} ORDER BY {recorded_at} DESC) FILTER (WHERE {column} IS NOT NULL))[1]"
-    )
+    # recorded_at, then id: the same check-in as the Python merge when two share a time.
+    latest = f"{_column('recorded_at')} DESC, {_column('id')} DESC"
+    return f"(array_agg({column} ORDER BY {latest}) FILTER (WHERE {column} IS NOT NULL))[1]"
 
 
 @cache

@@ -115,6 +115,13 @@ def test_it_verifies_a_chain_of_list_events(clinician, rf) -> None:
     assert "audit chain intact: 4 events" in _verify()
 
 
+def test_it_refuses_to_let_a_caller_set_the_patient_of_a_list_event(clinician, patient) -> None:
+    with pytest.raises(TypeError, match="object_id"):
+        AccessEvent.objects.insert_per_patient(
+            patient_ids=[patient.id], actor_id=clinician.id, action="list", object_id="x"
+        )
+
+
 def test_it_records_nothing_for_an_empty_list(clinician) -> None:
     access_events_record_list(actor=clinician, patients=[], object_type="worklist")
 
