@@ -25,7 +25,7 @@ from recovery.selectors.patient_record import (
     PatientRecord,
     PlanData,
 )
-from recovery.selectors.worklist import FlagItem, PatientRow, Worklist
+from recovery.selectors.worklist import FindingData, FlagItem, PatientRow, Worklist
 from recovery.triage.wording import answer_words, facts_in_words, merged_words
 
 # Between the answers of a worklist row: "saddle numbness: yes · temperature 38.9 °C".
@@ -375,7 +375,7 @@ def patient_page(record: PatientRecord) -> PatientPage:
         risk_factors=record.risk_factors,
         phases=record.phases,
         live_flags=record.live_flags,
-        problems=[problem_view(item, days=record.finding_days) for item in record.live_items],
+        problems=[problem_view(item) for item in record.live_items],
         charts=[
             _pain_chart(record.days, record.phases, day or 0),
             _temperature_chart(record.days, day or 0, record.fever_threshold_c, record.phases),
@@ -426,16 +426,14 @@ def rule_words(rule_id: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
-def _source(checkin_id: Any, days: dict[Any, int]) -> str:
-    if checkin_id is None:
+def _source(finding: FindingData) -> str:
+    if finding.checkin_day is None:
         return "trend over several check-ins"
-    if checkin_id in days:
-        return f"check-in of day {days[checkin_id]}"
-    return "an earlier check-in"
+    return f"check-in of day {finding.checkin_day}"
 
 
-def problem_view(item: FlagItem, days: dict[Any, int] | None = None) -> ProblemView:
-    """A live flag and every finding on it; `days` names the check-ins by post-op day."""
+def problem_view(item: FlagItem) -> ProblemView:
+    """A live flag and every finding on it, each named by the check-in it came from."""
     findings = [
         FindingLine(
             rule=rule_words(f.rule_id),
@@ -443,7 +441,7 @@ def problem_view(item: FlagItem, days: dict[Any, int] | None = None) -> ProblemV
             answers=ANSWER_SEPARATOR.join(facts_in_words(f.facts)) or "no answers recorded",
             checkin_id=f.checkin_id,
             at=f.at,
-            source=_source(f.checkin_id, days or {}),
+            source=_source(f),
         )
         for f in item.findings
     ]

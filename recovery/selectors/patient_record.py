@@ -33,7 +33,7 @@ from recovery.selectors.checkin_days import CheckInDay, checkin_days
 from recovery.selectors.checkins import checkins_recent_for_patient
 from recovery.selectors.patients import current_surgery, postop_day
 from recovery.selectors.plans import items_in_force
-from recovery.selectors.worklist import FindingData, FlagItem
+from recovery.selectors.worklist import FindingData, FlagItem, findings_by_flag
 from recovery.services.triage_facts import triage_ruleset
 
 # The timeline's first view shows this many of the latest events, its full view (the
@@ -77,8 +77,6 @@ class PatientRecord:
     flags: list[Flag]
     # Every finding of every live flag, oldest first, by flag id.
     findings: dict[Any, list[FindingData]]
-    # The post-operative day of each check-in those findings came from, by check-in id.
-    finding_days: dict[Any, int]
     responses: list[QuestionnaireResponse]
     plan: PlanData
     fever_threshold_c: float
@@ -139,13 +137,12 @@ def _plan_data(patient: Patient, today: Any) -> PlanData:
         entries.setdefault(day, {})[code] = kept
     # Which items are in force changes on a few days only: items_in_force (the precedence
     # rule) runs when the set changes, and adherence when the day has answers (none: no rate).
-    windows = [(item, item.start_day, item.effective_end_day) for item in items]
     in_force: list[PlanItem] | None = None
     due: frozenset[str] = frozenset()
     day = first
     while day <= today:
         n = (day - surgery_date).days
-        day_items = [i for i, start, end in windows if start <= n and (end is None or n <= end)]
+        day_items = [item for item in items if item.in_force_on(n)]
         if day_items != in_force:
             in_force = day_items
             due = frozenset(i.code for i in items_in_force(day_items, n, daily_only=True))
@@ -167,26 +164,6 @@ def _plan_data(patient: Patient, today: Any) -> PlanData:
     return data
 
 
-def _live_findings(patient: Patient) -> tuple[dict[Any, list[FindingData]], dict[Any, int]]:
-    """The live flags' findings by flag id, oldest first, and the post-operative day of each
-    check-in they came from (one query: the page names "the check-in of day 4" even when that
-    check-in is older than the timeline shows)."""
-    found: dict[Any, list[FindingData]] = {}
-    days: dict[Any, int] = {}
-    rows = (
-        FlagFinding.objects.filter(flag__patient=patient, flag__status__in=Flag.LIVE_STATUSES)
-        .order_by("at", "id")
-        .values_list(
-            "flag_id", "rule_id", "severity", "facts", "checkin_id", "at", "checkin__postop_day"
-        )
-    )
-    for flag_id, rule_id, severity, facts, checkin_id, at, day in rows:
-        found.setdefault(flag_id, []).append(FindingData(rule_id, severity, facts, checkin_id, at))
-        if checkin_id is not None:
-            days[checkin_id] = day
-    return found, days
-
-
 def patient_record(
     *, patient: Patient, now: datetime, timeline_limit: int = TIMELINE_FIRST
 ) -> PatientRecord:
@@ -202,7 +179,9 @@ def patient_record(
         .select_related("acknowledged_by", "resolved_by", "dismissed_by", "owner")
         .order_by("-severity_rank", "opened_at")
     )
-    findings, finding_days = _live_findings(patient)
+    findings = findings_by_flag(
+        FlagFinding.objects.filter(flag__patient=patient, flag__status__in=Flag.LIVE_STATUSES)
+    )
     responses = list(
         QuestionnaireResponse.objects.filter(patient=patient)
         .only("id", "instrument", "timepoint", "score", "scores", "valid", "submitted_at")
@@ -230,7 +209,6 @@ def patient_record(
         timeline_limit=timeline_limit,
         flags=flags,
         findings=findings,
-        finding_days=finding_days,
         responses=responses,
         plan=_plan_data(patient, patient.local_date(now)),
         fever_threshold_c=float(triage_ruleset().param("fever_threshold_c")),

@@ -78,6 +78,7 @@ class FindingData:
     facts: dict[str, Any]
     checkin_id: Any
     at: datetime
+    checkin_day: int | None = None  # that check-in's day after surgery (None: a trend rule)
 
 
 @dataclass(frozen=True)
@@ -197,12 +198,14 @@ def _after(key: RowKey) -> Q:
 
 
 def findings_by_flag(findings: QuerySet[FlagFinding]) -> dict[Any, list[FindingData]]:
-    """Those findings as data, oldest first, by flag id (one query)."""
+    """Those findings as data, oldest first, by flag id, each with its check-in's day (one
+    query: the patient page names "the check-in of day 4" whatever the timeline shows)."""
     found: dict[Any, list[FindingData]] = {}
-    for flag_id, rule_id, severity, facts, checkin_id, at in findings.order_by(
-        "at", "id"
-    ).values_list("flag_id", "rule_id", "severity", "facts", "checkin_id", "at"):
-        found.setdefault(flag_id, []).append(FindingData(rule_id, severity, facts, checkin_id, at))
+    rows = findings.order_by("at", "id").values_list(
+        "flag_id", "rule_id", "severity", "facts", "checkin_id", "at", "checkin__postop_day"
+    )
+    for flag_id, *finding in rows:
+        found.setdefault(flag_id, []).append(FindingData(*finding))
     return found
 
 
